@@ -1,0 +1,119 @@
+//! The request context: the condition keys a request carries.
+//!
+//! Keys compare case-insensitively (AWS treats `aws:SourceIp` and
+//! `aws:sourceip` alike), so they are stored lowercased. A request carries a
+//! handful of keys, so a vector with linear search beats a hash map here.
+
+use serde::{Deserialize, Serialize};
+
+/// A context value: one string or a set of strings (multivalued keys such as
+/// `aws:TagKeys`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ContextValue {
+    Single(String),
+    Multi(Vec<String>),
+}
+
+impl ContextValue {
+    pub fn values(&self) -> &[String] {
+        match self {
+            ContextValue::Single(v) => std::slice::from_ref(v),
+            ContextValue::Multi(v) => v,
+        }
+    }
+}
+
+impl From<String> for ContextValue {
+    fn from(v: String) -> Self {
+        ContextValue::Single(v)
+    }
+}
+
+impl From<&str> for ContextValue {
+    fn from(v: &str) -> Self {
+        ContextValue::Single(v.to_owned())
+    }
+}
+
+impl From<Vec<String>> for ContextValue {
+    fn from(v: Vec<String>) -> Self {
+        ContextValue::Multi(v)
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestContext {
+    entries: Vec<(String, ContextValue)>,
+}
+
+impl RequestContext {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Set a key (replacing an earlier value of the same key).
+    pub fn insert(&mut self, key: &str, value: impl Into<ContextValue>) {
+        let key = key.to_ascii_lowercase();
+        let value = value.into();
+        match self.entries.iter_mut().find(|(k, _)| *k == key) {
+            Some(entry) => entry.1 = value,
+            None => self.entries.push((key, value)),
+        }
+    }
+
+    pub fn remove(&mut self, key: &str) {
+        self.entries.retain(|(k, _)| !k.eq_ignore_ascii_case(key));
+    }
+
+    /// Look a key up, case-insensitively.
+    pub fn get(&self, key: &str) -> Option<&ContextValue> {
+        self.entries
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v)
+    }
+
+    /// The value of a single-valued key; a multivalued key has none (it cannot
+    /// stand in for a policy variable).
+    pub fn single(&self, key: &str) -> Option<&str> {
+        match self.get(key)? {
+            ContextValue::Single(v) => Some(v),
+            ContextValue::Multi(_) => None,
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &ContextValue)> {
+        self.entries.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// Well-known keys, lowercased.
+pub mod keys {
+    pub const CURRENT_TIME: &str = "aws:currenttime";
+    pub const EPOCH_TIME: &str = "aws:epochtime";
+    pub const MFA_PRESENT: &str = "aws:multifactorauthpresent";
+    pub const MFA_AGE: &str = "aws:multifactorauthage";
+    pub const SOURCE_IP: &str = "aws:sourceip";
+    pub const PRINCIPAL_ARN: &str = "aws:principalarn";
+    pub const PRINCIPAL_ACCOUNT: &str = "aws:principalaccount";
+    pub const PRINCIPAL_TYPE: &str = "aws:principaltype";
+    pub const USERNAME: &str = "aws:username";
+    pub const USERID: &str = "aws:userid";
+    pub const SOURCE_IDENTITY: &str = "aws:sourceidentity";
+    pub const PRINCIPAL_TAG_PREFIX: &str = "aws:principaltag/";
+    pub const RESOURCE_ACCOUNT: &str = "aws:resourceaccount";
+    pub const SECURE_TRANSPORT: &str = "aws:securetransport";
+    pub const TOKEN_ISSUE_TIME: &str = "aws:tokenissuetime";
+    pub const ROLE_SESSION_NAME: &str = "sts:rolesessionname";
+    pub const STS_SOURCE_IDENTITY: &str = "sts:sourceidentity";
+    pub const EXTERNAL_ID: &str = "sts:externalid";
+}

@@ -1,0 +1,119 @@
+//! The directory file as written (TOML). Validated and compiled by
+//! [`super::load`]; nothing else reads these types.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::policy::Limits;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDirectory {
+    #[serde(default)]
+    pub demo: bool,
+    #[serde(default)]
+    pub limits: Option<Limits>,
+    #[serde(default)]
+    pub accounts: Vec<RawAccount>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAccount {
+    pub id: String,
+    pub alias: Option<String>,
+    #[serde(default)]
+    pub require_mfa: bool,
+    #[serde(default)]
+    pub users: Vec<RawUser>,
+    #[serde(default)]
+    pub groups: Vec<RawGroup>,
+    #[serde(default)]
+    pub policies: Vec<RawManagedPolicy>,
+    #[serde(default)]
+    pub roles: Vec<RawRole>,
+    #[serde(default)]
+    pub buckets: Vec<RawBucket>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawUser {
+    pub name: String,
+    pub path: Option<String>,
+    #[serde(default)]
+    pub groups: Vec<String>,
+    pub password_hash: Option<String>,
+    #[serde(default)]
+    pub require_mfa: bool,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    #[serde(default)]
+    pub managed_policies: Vec<String>,
+    #[serde(default)]
+    pub inline_policies: Vec<RawInlinePolicy>,
+    pub permissions_boundary: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGroup {
+    pub name: String,
+    pub path: Option<String>,
+    #[serde(default)]
+    pub managed_policies: Vec<String>,
+    #[serde(default)]
+    pub inline_policies: Vec<RawInlinePolicy>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawInlinePolicy {
+    pub name: String,
+    pub document: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawManagedPolicy {
+    pub name: String,
+    pub path: Option<String>,
+    pub description: Option<String>,
+    pub document: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRole {
+    pub name: String,
+    pub path: Option<String>,
+    pub description: Option<String>,
+    pub max_session_duration: Option<u64>,
+    pub default_session_duration: Option<u64>,
+    pub trust_policy: String,
+    #[serde(default)]
+    pub managed_policies: Vec<String>,
+    #[serde(default)]
+    pub inline_policies: Vec<RawInlinePolicy>,
+    pub permissions_boundary: Option<String>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBucket {
+    pub name: String,
+    pub policy: Option<String>,
+    #[serde(default)]
+    pub sample_objects: Vec<RawSampleObject>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSampleObject {
+    pub key: String,
+    pub content_type: Option<String>,
+    pub content: String,
+}

@@ -1,0 +1,155 @@
+//! The IAM policy language: the compiled model of a policy document.
+//!
+//! A document is parsed and validated once ([`Policy::parse`]); evaluation
+//! works on this model and never looks at the JSON again.
+
+#![allow(dead_code)] // evaluation of these elements lands with the evaluator
+
+mod limits;
+mod parse;
+
+pub use limits::Limits;
+pub(crate) use limits::policy_size;
+pub use parse::PolicyError;
+pub(crate) use parse::{is_account_id, short};
+
+use crate::conditions::Condition;
+use crate::variables::Template;
+
+/// Where a policy is used; decides which elements it must and must not have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PolicyKind {
+    /// Identity-based (user, group, role permissions; managed policies).
+    Identity,
+    /// Permissions boundary (an identity-based policy used as a limit).
+    Boundary,
+    /// Session policy passed to AssumeRole.
+    Session,
+    /// Resource-based policy such as a bucket policy.
+    Resource,
+    /// A role's trust policy (the resource policy of `sts:AssumeRole`).
+    Trust,
+}
+
+impl PolicyKind {
+    /// Whether the policy names its principals (`Principal`/`NotPrincipal`).
+    pub fn has_principals(self) -> bool {
+        matches!(self, PolicyKind::Resource | PolicyKind::Trust)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyVersion {
+    V2008_10_17,
+    V2012_10_17,
+}
+
+impl PolicyVersion {
+    /// Policy variables exist only in version 2012-10-17.
+    pub fn has_variables(self) -> bool {
+        self == PolicyVersion::V2012_10_17
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum Effect {
+    Allow,
+    Deny,
+}
+
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub(crate) version: PolicyVersion,
+    pub(crate) id: Option<String>,
+    pub(crate) statements: Vec<Statement>,
+    pub(crate) kind: PolicyKind,
+}
+
+impl Policy {
+    pub fn version(&self) -> PolicyVersion {
+        self.version
+    }
+    pub fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+    pub fn statements(&self) -> &[Statement] {
+        &self.statements
+    }
+    pub fn kind(&self) -> PolicyKind {
+        self.kind
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Statement {
+    /// Position in the `Statement` array (0 when it was a single object).
+    pub(crate) index: usize,
+    pub(crate) sid: Option<String>,
+    pub(crate) effect: Effect,
+    pub(crate) actions: ActionBlock,
+    pub(crate) resources: Option<ResourceBlock>,
+    pub(crate) principals: Option<PrincipalBlock>,
+    pub(crate) conditions: Vec<Condition>,
+}
+
+impl Statement {
+    pub fn index(&self) -> usize {
+        self.index
+    }
+    pub fn sid(&self) -> Option<&str> {
+        self.sid.as_deref()
+    }
+    pub fn effect(&self) -> Effect {
+        self.effect
+    }
+    pub fn conditions(&self) -> &[Condition] {
+        &self.conditions
+    }
+    /// `Sid` if it has one, else `Statement[i]`.
+    pub fn label(&self) -> String {
+        match &self.sid {
+            Some(sid) => format!("Statement[{}] (Sid \"{sid}\")", self.index),
+            None => format!("Statement[{}]", self.index),
+        }
+    }
+}
+
+/// `Action` or `NotAction`: lowercased glob patterns (`*` is "every action").
+#[derive(Debug, Clone)]
+pub struct ActionBlock {
+    pub(crate) negated: bool,
+    pub(crate) patterns: Vec<String>,
+}
+
+/// `Resource` or `NotResource`.
+#[derive(Debug, Clone)]
+pub struct ResourceBlock {
+    pub(crate) negated: bool,
+    pub(crate) patterns: Vec<ResourcePattern>,
+}
+
+#[derive(Debug, Clone)]
+pub enum ResourcePattern {
+    Any,
+    Arn(Template),
+}
+
+/// `Principal` or `NotPrincipal`.
+#[derive(Debug, Clone)]
+pub struct PrincipalBlock {
+    pub(crate) negated: bool,
+    pub(crate) principals: Vec<PrincipalPattern>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrincipalPattern {
+    /// `"*"` or `{"AWS": "*"}`: everyone.
+    Any,
+    /// An account ID or `arn:aws:iam::ID:root`.
+    Account(String),
+    /// A user, role or assumed-role session ARN.
+    Arn(String),
+    Service(String),
+    Federated(String),
+    CanonicalUser(String),
+}
