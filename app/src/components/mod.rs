@@ -1,0 +1,5 @@
+//! Pieces of the console chrome shared by every page.
+
+pub mod account_menu;
+pub mod copy_button;
+pub mod navbar;

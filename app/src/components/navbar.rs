@@ -1,0 +1,42 @@
+//! The top bar: product name, the demo badge, and the account menu of the signed-in user.
+
+use leptos::prelude::*;
+
+use crate::components::account_menu::AccountMenu;
+use crate::identity::ConsoleContextResource;
+
+#[component]
+pub fn Navbar() -> impl IntoView {
+    let context = expect_context::<ConsoleContextResource>();
+    view! {
+        <header class="navbar">
+            <nav class="navbar-inner" aria-label="Console">
+                <a class="brand" href="/">
+                    <span class="brand-mark" aria-hidden="true">
+                        <svg viewBox="0 0 24 24" width="22" height="22">
+                            <path d="M3 7h13l-3-3M21 17H8l3 3" fill="none" stroke="currentColor"
+                                stroke-width="2.2" stroke-linecap="round" stroke-linejoin="round" />
+                        </svg>
+                    </span>
+                    <span class="brand-name">"Switchyard"</span>
+                </a>
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let context = context.await.ok();
+                        let demo = context.as_ref().is_some_and(|c| c.demo);
+                        let identity = context.and_then(|c| c.identity);
+                        view! {
+                            <Show when=move || demo>
+                                <span class="demo-badge" title="This console runs on the embedded demo organisation. Its passwords are public.">
+                                    "demo organisation"
+                                </span>
+                            </Show>
+                            <span class="navbar-spacer"></span>
+                            {identity.map(|identity| view! { <AccountMenu identity /> })}
+                        }
+                    })}
+                </Suspense>
+            </nav>
+        </header>
+    }
+}

@@ -1,0 +1,87 @@
+//! Who is using the console: the summary the browser may see (never a secret), and the server
+//! function that produces it.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// The signed-in user as the pages show it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentitySummary {
+    pub user_name: String,
+    pub account_id: String,
+    pub account_alias: Option<String>,
+    pub groups: Vec<String>,
+    pub is_admin: bool,
+}
+
+impl IdentitySummary {
+    /// `alice @ development`, or `alice @ 111122223333` for an account without alias.
+    pub fn label(&self) -> String {
+        format!("{} @ {}", self.user_name, self.account_label())
+    }
+
+    pub fn account_label(&self) -> &str {
+        self.account_alias.as_deref().unwrap_or(&self.account_id)
+    }
+}
+
+/// Everything the console chrome needs for one request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsoleContext {
+    /// True when the console runs on the embedded demo organisation.
+    pub demo: bool,
+    pub identity: Option<IdentitySummary>,
+}
+
+/// The resource every component reads the console context from.
+pub type ConsoleContextResource = Resource<Result<ConsoleContext, ServerFnError>>;
+
+/// Formats a 12-digit account ID the way the AWS console shows it: `1111-2222-3333`.
+pub fn grouped_account_id(id: &str) -> String {
+    if id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()) {
+        format!("{}-{}-{}", &id[0..4], &id[4..8], &id[8..12])
+    } else {
+        id.to_string()
+    }
+}
+
+#[server(prefix = "/api", endpoint = "console_context")]
+pub async fn load_console_context() -> Result<ConsoleContext, ServerFnError> {
+    use crate::services::{session, state::AppState};
+    let state = expect_context::<AppState>();
+    let session: tower_sessions::Session = leptos_axum::extract().await?;
+    let identity = session::current_user(&state, &session)
+        .await
+        .map_err(|_| ServerFnError::new("the session store is unavailable"))?
+        .map(|user| state.identity_summary(&user));
+    Ok(ConsoleContext {
+        demo: state.directory.is_demo(),
+        identity,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn account_ids_are_grouped_in_fours() {
+        assert_eq!(grouped_account_id("111122223333"), "1111-2222-3333");
+        assert_eq!(grouped_account_id("development"), "development");
+        assert_eq!(grouped_account_id("12345"), "12345");
+    }
+
+    #[test]
+    fn label_prefers_the_alias() {
+        let mut who = IdentitySummary {
+            user_name: "alice".into(),
+            account_id: "111122223333".into(),
+            account_alias: Some("development".into()),
+            groups: vec![],
+            is_admin: false,
+        };
+        assert_eq!(who.label(), "alice @ development");
+        who.account_alias = None;
+        assert_eq!(who.label(), "alice @ 111122223333");
+    }
+}

@@ -1,0 +1,75 @@
+//! The Switchyard console: routes, pages, components and server functions.
+//!
+//! Server-only code (sessions, storage, audit trail, authentication) lives in [`services`],
+//! compiled with the `ssr` feature only; everything else is shared with the browser.
+
+pub mod components;
+pub mod identity;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod services;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    StaticSegment,
+    components::{Route, Router, Routes},
+};
+
+use crate::components::navbar::Navbar;
+use crate::identity::load_console_context;
+use crate::pages::{home::HomePage, not_found::NotFound, sign_in::SignInPage};
+
+/// The HTML document around the application, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // One resource for "who is signed in, and on which organisation": the navbar, the banner
+    // and every page read it. It is serialised into the page, so hydration does not refetch it.
+    let context = Resource::new(|| (), |_| load_console_context());
+    provide_context(context);
+    // Marks the document once the WASM has taken over: CSS fallbacks for script-less use key
+    // off it, and so do the end-to-end tests.
+    Effect::new(|_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/switchyard.css" />
+        <Title formatter=|page: String| {
+            if page.is_empty() { "Switchyard".to_string() } else { format!("{page} · Switchyard") }
+        } />
+        <Router>
+            <a class="skip-link" href="#main">"Skip to content"</a>
+            <Navbar />
+            <main id="main" class="page">
+                <Routes fallback=NotFound>
+                    <Route path=StaticSegment("") view=HomePage />
+                    <Route path=StaticSegment("signin") view=SignInPage />
+                </Routes>
+            </main>
+        </Router>
+    }
+}

@@ -1,0 +1,169 @@
+//! The password step of signing in, as an IAM user signs in to the AWS console: account (ID or
+//! alias), user name, password.
+//!
+//! Every failure looks the same to the person signing in ("your authentication information is
+//! incorrect"); the audit trail records which check failed.
+
+use std::time::Duration;
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier as _, SaltString};
+use serde_json::json;
+
+use crate::services::audit::{AuditEvent, Decision};
+use crate::services::client::ClientAddr;
+use crate::services::session::SignedInUser;
+use crate::services::state::AppState;
+
+/// Longer input is refused before hashing, so nobody can make the server hash megabytes.
+pub const MAX_PASSWORD_BYTES: usize = 1024;
+const MAX_NAME_BYTES: usize = 128;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    #[error("too many failed attempts; retry in {retry_after:?}")]
+    TooManyAttempts { retry_after: Duration },
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// Checks passwords against argon2id hashes, taking the same time whether or not the user
+/// exists (a user without a hash is checked against a hash of nothing anyone knows).
+pub struct PasswordVerifier {
+    decoy_hash: String,
+}
+
+impl PasswordVerifier {
+    pub fn new() -> Result<Self, String> {
+        let salt = SaltString::encode_b64(b"switchyard-decoy").map_err(|e| e.to_string())?;
+        let decoy_hash = Argon2::default()
+            .hash_password(b"no password matches this decoy", &salt)
+            .map_err(|e| e.to_string())?
+            .to_string();
+        Ok(PasswordVerifier { decoy_hash })
+    }
+
+    /// Runs argon2 on a blocking thread: it takes tens of milliseconds of CPU by design.
+    pub async fn verify(&self, stored_hash: Option<&str>, password: &str) -> Result<bool, String> {
+        let hash = stored_hash.unwrap_or(&self.decoy_hash).to_string();
+        let password = password.to_string();
+        let matched = tokio::task::spawn_blocking(move || match PasswordHash::new(&hash) {
+            Ok(parsed) => Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok(),
+            Err(_) => false,
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+        Ok(matched && stored_hash.is_some())
+    }
+}
+
+/// Hashes a password for a directory file (`switchyard hash-password`).
+pub fn hash_password(password: &str) -> Result<String, String> {
+    let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| e.to_string())
+}
+
+/// The password step. On success the caller starts the session.
+pub async fn authenticate(
+    state: &AppState,
+    account: &str,
+    user_name: &str,
+    password: &str,
+    client: ClientAddr,
+) -> Result<SignedInUser, SignInError> {
+    let account = account.trim();
+    let user_name = user_name.trim();
+    // The lock-out key does not depend on whether the account exists: it must not tell.
+    let resolved_account = state.directory.account(account);
+    let account_key = resolved_account
+        .map(|a| a.id().to_string())
+        .unwrap_or_else(|| account.to_lowercase());
+    let user_key = format!("{account_key}/{user_name}");
+    let client_key = client.to_string();
+
+    let limits = &state.sign_in_limits;
+    if let Err(retry_after) = limits
+        .per_client
+        .check(&client_key)
+        .and_then(|()| limits.per_user.check(&user_key))
+    {
+        record(
+            state,
+            AuditEvent::new("SignIn", Decision::Denied)
+                .actor(&user_key)
+                .client(client)
+                .detail(json!({ "reason": "rate limited", "retry_after_seconds": retry_after.as_secs() })),
+        )
+        .await?;
+        return Err(SignInError::TooManyAttempts { retry_after });
+    }
+
+    let user = resolved_account.and_then(|a| a.user(user_name));
+    let well_formed = !account.is_empty()
+        && account.len() <= MAX_NAME_BYTES
+        && !user_name.is_empty()
+        && user_name.len() <= MAX_NAME_BYTES
+        && password.len() <= MAX_PASSWORD_BYTES;
+    let hash = if well_formed {
+        user.and_then(|u| u.password_hash())
+    } else {
+        None
+    };
+    let matched = state
+        .passwords
+        .verify(hash, password)
+        .await
+        .map_err(SignInError::Internal)?;
+
+    match (resolved_account, user) {
+        (Some(account), Some(user)) if matched => {
+            limits.per_user.reset(&user_key);
+            let signed_in = SignedInUser::new(account.id(), user.name());
+            record(
+                state,
+                AuditEvent::new("SignIn", Decision::Allowed)
+                    .actor(signed_in.arn())
+                    .account(account.id())
+                    .client(client)
+                    .detail(json!({ "step": "password" })),
+            )
+            .await?;
+            Ok(signed_in)
+        }
+        _ => {
+            limits.per_user.record_failure(&user_key);
+            limits.per_client.record_failure(&client_key);
+            let reason = match (resolved_account, user) {
+                _ if !well_formed => "malformed input",
+                (None, _) => "unknown account",
+                (Some(_), None) => "unknown user",
+                (Some(_), Some(u)) if u.password_hash().is_none() => "user has no console password",
+                _ => "wrong password",
+            };
+            let mut event = AuditEvent::new("SignIn", Decision::Denied)
+                .actor(&user_key)
+                .client(client)
+                .detail(json!({ "reason": reason }));
+            if let Some(account) = resolved_account {
+                event = event.account(account.id());
+            }
+            record(state, event).await?;
+            Err(SignInError::InvalidCredentials)
+        }
+    }
+}
+
+async fn record(state: &AppState, event: AuditEvent) -> Result<(), SignInError> {
+    state
+        .audit
+        .append(event)
+        .await
+        .map_err(|e| SignInError::Internal(e.to_string()))
+}

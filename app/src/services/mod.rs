@@ -1,0 +1,11 @@
+//! Server-only services behind the pages: state, sessions, storage, audit trail, sign-in.
+//!
+//! Nothing here is compiled into the browser bundle.
+
+pub mod audit;
+pub mod auth;
+pub mod client;
+pub mod db;
+pub mod rate_limit;
+pub mod session;
+pub mod state;

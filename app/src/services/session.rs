@@ -1,0 +1,81 @@
+//! What a console session holds, server-side, and the rules for reading it.
+//!
+//! The browser only has the session id (an HttpOnly cookie); everything below lives in the
+//! session store. The absolute lifetime is enforced here because tower-sessions only knows
+//! about inactivity.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use tower_sessions::Session;
+
+use crate::services::state::AppState;
+
+const USER_KEY: &str = "user";
+
+/// The signed-in user, as stored in the session.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedInUser {
+    pub account_id: String,
+    pub user_name: String,
+    /// Unix time of the password step; the absolute lifetime counts from here.
+    pub signed_in_at: i64,
+}
+
+impl SignedInUser {
+    pub fn new(account_id: &str, user_name: &str) -> Self {
+        SignedInUser {
+            account_id: account_id.to_string(),
+            user_name: user_name.to_string(),
+            signed_in_at: OffsetDateTime::now_utc().unix_timestamp(),
+        }
+    }
+
+    /// `arn:aws:iam::111122223333:user/alice`, the form the audit trail records.
+    pub fn arn(&self) -> String {
+        format!("arn:aws:iam::{}:user/{}", self.account_id, self.user_name)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("session store: {0}")]
+pub struct SessionError(#[from] tower_sessions::session::Error);
+
+/// The signed-in user of this session, if the session is still valid.
+///
+/// A session past its absolute lifetime, or whose user has left the directory, is ended here
+/// (deleted server-side) and reads as signed out.
+pub async fn current_user(
+    state: &AppState,
+    session: &Session,
+) -> Result<Option<SignedInUser>, SessionError> {
+    let Some(user) = session.get::<SignedInUser>(USER_KEY).await? else {
+        return Ok(None);
+    };
+    let age = OffsetDateTime::now_utc().unix_timestamp() - user.signed_in_at;
+    let lifetime =
+        i64::try_from(state.policy.session_absolute_lifetime.as_secs()).unwrap_or(i64::MAX);
+    let still_in_directory = state
+        .directory
+        .account(&user.account_id)
+        .and_then(|account| account.user(&user.user_name))
+        .is_some();
+    if age >= lifetime || age < 0 || !still_in_directory {
+        session.flush().await?;
+        return Ok(None);
+    }
+    Ok(Some(user))
+}
+
+/// Starts a signed-in session. The session id is cycled so that an id planted before sign-in
+/// (session fixation) is worthless afterwards.
+pub async fn begin(session: &Session, user: &SignedInUser) -> Result<(), SessionError> {
+    session.cycle_id().await?;
+    session.insert(USER_KEY, user).await?;
+    Ok(())
+}
+
+/// Ends the session: its record is deleted from the store and the cookie cleared.
+pub async fn end(session: &Session) -> Result<(), SessionError> {
+    session.flush().await?;
+    Ok(())
+}

@@ -1,0 +1,60 @@
+//! The one state struct the server hands to every page, server function and handler.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use iam::Directory;
+use sqlx::SqlitePool;
+
+use crate::identity::IdentitySummary;
+use crate::services::audit::AuditLog;
+use crate::services::auth::PasswordVerifier;
+use crate::services::rate_limit::FailureLimiter;
+use crate::services::session::SignedInUser;
+
+/// Console rules that come from configuration.
+#[derive(Clone, Debug)]
+pub struct ConsolePolicy {
+    /// A session ends this long after sign-in, however active it is.
+    pub session_absolute_lifetime: Duration,
+    /// Members of these groups (in any account) administer the console.
+    pub admin_groups: Vec<String>,
+}
+
+/// Sign-in throttles: failures per user name and per client address.
+pub struct SignInLimits {
+    pub per_user: FailureLimiter,
+    pub per_client: FailureLimiter,
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub directory: Arc<Directory>,
+    pub db: SqlitePool,
+    pub audit: Arc<dyn AuditLog>,
+    pub passwords: Arc<PasswordVerifier>,
+    pub sign_in_limits: Arc<SignInLimits>,
+    pub policy: Arc<ConsolePolicy>,
+}
+
+impl AppState {
+    /// What the browser may know about a signed-in user. The caller has checked that the user
+    /// exists in the directory; a user missing from it still gets a summary without groups.
+    pub fn identity_summary(&self, user: &SignedInUser) -> IdentitySummary {
+        let account = self.directory.account(&user.account_id);
+        let groups: Vec<String> = account
+            .and_then(|account| account.user(&user.user_name))
+            .map(|u| u.groups().to_vec())
+            .unwrap_or_default();
+        let is_admin = groups
+            .iter()
+            .any(|g| self.policy.admin_groups.iter().any(|admin| admin == g));
+        IdentitySummary {
+            user_name: user.user_name.clone(),
+            account_id: user.account_id.clone(),
+            account_alias: account.and_then(|a| a.alias()).map(str::to_string),
+            groups,
+            is_admin,
+        }
+    }
+}

@@ -1,0 +1,65 @@
+// Shared fixtures: one server per worker, the page's base URL pointing at it, and a record
+// of browser console errors that fails a test which produced any.
+import { test as base, expect, Page } from "@playwright/test";
+import { SwitchyardServer } from "./server";
+
+type WorkerFixtures = { server: SwitchyardServer };
+type TestFixtures = { consoleErrors: string[] };
+
+export const test = base.extend<TestFixtures, WorkerFixtures>({
+  server: [
+    async ({}, use) => {
+      const server = await SwitchyardServer.start();
+      await use(server);
+      await server.dispose();
+    },
+    { scope: "worker" },
+  ],
+  baseURL: async ({ server }, use) => {
+    await use(server.url);
+  },
+  consoleErrors: [
+    async ({ page }, use) => {
+      const errors: string[] = [];
+      page.on("console", (message) => {
+        if (message.type() === "error") errors.push(message.text());
+      });
+      page.on("pageerror", (error) => errors.push(error.message));
+      await use(errors);
+      expect(errors, "browser console errors").toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+
+export { expect };
+
+export const DEMO = {
+  account: "development",
+  accountId: "111122223333",
+  alice: { user: "alice", password: "alice-demo-pass" },
+  bob: { user: "bob", password: "bob-demo-pass" },
+  admin: { user: "admin", password: "admin-demo-pass" },
+};
+
+/** Waits until the WASM has hydrated the page (the app marks <html data-hydrated>). */
+export async function hydrated(page: Page): Promise<void> {
+  await expect(page.locator("html[data-hydrated]")).toHaveCount(1);
+}
+
+/** Signs in through the sign-in form, as a person would. */
+export async function signIn(
+  page: Page,
+  who: { user: string; password: string },
+  account = DEMO.account,
+): Promise<void> {
+  await page.goto("/signin");
+  await page.getByLabel("Account ID or alias").fill(account);
+  await page.getByLabel("User name").fill(who.user);
+  await page.getByLabel("Password").fill(who.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+export function accountMenuButton(page: Page) {
+  return page.getByRole("button", { name: /^alice @ development|^bob @ development|^admin @ development/ });
+}

@@ -1,0 +1,377 @@
+//! One typed configuration: defaults, then a TOML file, then environment variables, then
+//! command-line flags (each later source wins). Unknown keys are refused everywhere.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::Args;
+use serde::Deserialize;
+
+/// Environment variables the console reads. Any other `SWITCHYARD_*` variable is a mistake
+/// (a typo would otherwise be ignored silently), so start-up refuses it.
+const KNOWN_ENV: &[&str] = &[
+    "SWITCHYARD_CONFIG",
+    "SWITCHYARD_DATA_DIR",
+    "SWITCHYARD_DIRECTORY",
+    "SWITCHYARD_SECURE_COOKIES",
+    "SWITCHYARD_SESSION_IDLE_TIMEOUT",
+    "SWITCHYARD_SESSION_ABSOLUTE_LIFETIME",
+    "SWITCHYARD_SIGN_IN_MAX_FAILURES_PER_USER",
+    "SWITCHYARD_SIGN_IN_MAX_FAILURES_PER_CLIENT",
+    "SWITCHYARD_SIGN_IN_FAILURE_WINDOW",
+    "SWITCHYARD_ADMIN_GROUPS",
+    "SWITCHYARD_CLIENT_IP_HEADER",
+    "SWITCHYARD_LOG",
+];
+
+/// Flags of `switchyard serve`. Every one also reads an environment variable.
+#[derive(Args, Debug, Default, Clone)]
+pub struct ServeArgs {
+    /// Configuration file (TOML). Its keys are the flags' names with underscores.
+    #[arg(long, env = "SWITCHYARD_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Where all state lives (database, keys, objects). Two instances never share one.
+    #[arg(long, env = "SWITCHYARD_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Account directory file (TOML). Without it the embedded demo organisation is served.
+    #[arg(long, env = "SWITCHYARD_DIRECTORY", value_name = "FILE")]
+    pub directory: Option<PathBuf>,
+    /// Listen address (Leptos's variable).
+    #[arg(long, env = "LEPTOS_SITE_ADDR", value_name = "ADDR")]
+    pub site_addr: Option<SocketAddr>,
+    /// Folder with the compiled WASM, JS, CSS and static files (Leptos's variable).
+    #[arg(long, env = "LEPTOS_SITE_ROOT", value_name = "DIR")]
+    pub site_root: Option<PathBuf>,
+    /// Mark cookies Secure and name the session cookie with the `__Host-` prefix. Turn on
+    /// whenever the console is reached over HTTPS (directly or through a proxy).
+    #[arg(long, env = "SWITCHYARD_SECURE_COOKIES", value_name = "BOOL")]
+    pub secure_cookies: Option<bool>,
+    /// A session ends after this long without requests (e.g. `1h`, `30m`).
+    #[arg(long, env = "SWITCHYARD_SESSION_IDLE_TIMEOUT", value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub session_idle_timeout: Option<Duration>,
+    /// A session ends this long after sign-in, however active.
+    #[arg(long, env = "SWITCHYARD_SESSION_ABSOLUTE_LIFETIME", value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub session_absolute_lifetime: Option<Duration>,
+    /// Failed sign-ins per user name inside the window before sign-in pauses for that name.
+    #[arg(
+        long,
+        env = "SWITCHYARD_SIGN_IN_MAX_FAILURES_PER_USER",
+        value_name = "N"
+    )]
+    pub sign_in_max_failures_per_user: Option<u32>,
+    /// Failed sign-ins per client address inside the window before that address is paused.
+    #[arg(
+        long,
+        env = "SWITCHYARD_SIGN_IN_MAX_FAILURES_PER_CLIENT",
+        value_name = "N"
+    )]
+    pub sign_in_max_failures_per_client: Option<u32>,
+    /// The window the sign-in failure limits count in.
+    #[arg(long, env = "SWITCHYARD_SIGN_IN_FAILURE_WINDOW", value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub sign_in_failure_window: Option<Duration>,
+    /// Groups whose members administer the console (comma-separated).
+    #[arg(
+        long,
+        env = "SWITCHYARD_ADMIN_GROUPS",
+        value_name = "GROUPS",
+        value_delimiter = ','
+    )]
+    pub admin_groups: Option<Vec<String>>,
+    /// Header holding the client address when behind a reverse proxy (its last entry is used),
+    /// e.g. `x-forwarded-for`. Unset: the TCP peer address.
+    #[arg(long, env = "SWITCHYARD_CLIENT_IP_HEADER", value_name = "HEADER")]
+    pub client_ip_header: Option<String>,
+}
+
+/// The configuration file: the same keys as the flags.
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    data_dir: Option<PathBuf>,
+    directory: Option<PathBuf>,
+    site_addr: Option<SocketAddr>,
+    site_root: Option<PathBuf>,
+    secure_cookies: Option<bool>,
+    #[serde(default, with = "humantime_serde")]
+    session_idle_timeout: Option<Duration>,
+    #[serde(default, with = "humantime_serde")]
+    session_absolute_lifetime: Option<Duration>,
+    sign_in_max_failures_per_user: Option<u32>,
+    sign_in_max_failures_per_client: Option<u32>,
+    #[serde(default, with = "humantime_serde")]
+    sign_in_failure_window: Option<Duration>,
+    admin_groups: Option<Vec<String>>,
+    client_ip_header: Option<String>,
+}
+
+/// The resolved configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub config_file: Option<PathBuf>,
+    pub data_dir: PathBuf,
+    pub directory: Option<PathBuf>,
+    pub site_addr: SocketAddr,
+    pub site_root: PathBuf,
+    pub secure_cookies: bool,
+    pub session_idle_timeout: Duration,
+    pub session_absolute_lifetime: Duration,
+    pub sign_in_max_failures_per_user: u32,
+    pub sign_in_max_failures_per_client: u32,
+    pub sign_in_failure_window: Duration,
+    pub admin_groups: Vec<String>,
+    pub client_ip_header: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the configuration file {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("configuration file {path}: {message}")]
+    Parse { path: String, message: String },
+    #[error("unknown environment variable {0} (known: {known})", known = KNOWN_ENV.join(", "))]
+    UnknownEnv(String),
+    #[error("{field}: {message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+}
+
+impl Settings {
+    pub fn resolve(args: ServeArgs) -> Result<Settings, ConfigError> {
+        reject_unknown_env(std::env::vars().map(|(k, _)| k))?;
+        let file = match &args.config {
+            Some(path) => read_file(path)?,
+            None => FileSettings::default(),
+        };
+        let settings = Settings {
+            config_file: args.config,
+            data_dir: args
+                .data_dir
+                .or(file.data_dir)
+                .unwrap_or_else(|| PathBuf::from("data")),
+            directory: args.directory.or(file.directory),
+            site_addr: args
+                .site_addr
+                .or(file.site_addr)
+                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000))),
+            site_root: args
+                .site_root
+                .or(file.site_root)
+                .unwrap_or_else(|| PathBuf::from("target/site")),
+            secure_cookies: args.secure_cookies.or(file.secure_cookies).unwrap_or(false),
+            session_idle_timeout: args
+                .session_idle_timeout
+                .or(file.session_idle_timeout)
+                .unwrap_or(Duration::from_secs(3600)),
+            session_absolute_lifetime: args
+                .session_absolute_lifetime
+                .or(file.session_absolute_lifetime)
+                .unwrap_or(Duration::from_secs(12 * 3600)),
+            sign_in_max_failures_per_user: args
+                .sign_in_max_failures_per_user
+                .or(file.sign_in_max_failures_per_user)
+                .unwrap_or(5),
+            sign_in_max_failures_per_client: args
+                .sign_in_max_failures_per_client
+                .or(file.sign_in_max_failures_per_client)
+                .unwrap_or(20),
+            sign_in_failure_window: args
+                .sign_in_failure_window
+                .or(file.sign_in_failure_window)
+                .unwrap_or(Duration::from_secs(15 * 60)),
+            admin_groups: args
+                .admin_groups
+                .or(file.admin_groups)
+                .unwrap_or_else(|| vec!["Admins".to_string()]),
+            client_ip_header: args
+                .client_ip_header
+                .or(file.client_ip_header)
+                .map(|h| h.trim().to_ascii_lowercase()),
+        };
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |field, message: &str| ConfigError::Invalid {
+            field,
+            message: message.to_string(),
+        };
+        if self.session_idle_timeout < Duration::from_secs(60) {
+            return Err(invalid("session_idle_timeout", "must be at least 1 minute"));
+        }
+        if self.session_absolute_lifetime < self.session_idle_timeout {
+            return Err(invalid(
+                "session_absolute_lifetime",
+                "must not be shorter than session_idle_timeout",
+            ));
+        }
+        if self.sign_in_max_failures_per_user == 0 || self.sign_in_max_failures_per_client == 0 {
+            return Err(invalid("sign_in_max_failures_per_*", "must be at least 1"));
+        }
+        if self.sign_in_failure_window.is_zero() {
+            return Err(invalid(
+                "sign_in_failure_window",
+                "must be longer than zero",
+            ));
+        }
+        if let Some(header) = &self.client_ip_header
+            && http::HeaderName::from_bytes(header.as_bytes()).is_err()
+        {
+            return Err(invalid(
+                "client_ip_header",
+                "is not a valid HTTP header name",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The session cookie's name: `__Host-` makes browsers refuse it unless Secure, host-only
+    /// and with path `/`, which is exactly how it is set over TLS.
+    pub fn session_cookie_name(&self) -> &'static str {
+        if self.secure_cookies {
+            "__Host-switchyard-session"
+        } else {
+            "switchyard-session"
+        }
+    }
+}
+
+/// The configuration as printed at start-up. Nothing in it is secret today; values that will
+/// be (keys, credentials) must be printed as `<redacted>`.
+impl fmt::Display for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let opt = |p: &Option<PathBuf>, none: &str| {
+            p.as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| none.to_string())
+        };
+        writeln!(f, "configuration:")?;
+        writeln!(f, "  config_file = {}", opt(&self.config_file, "(none)"))?;
+        writeln!(f, "  data_dir = {}", self.data_dir.display())?;
+        writeln!(
+            f,
+            "  directory = {}",
+            opt(&self.directory, "(embedded demo organisation)")
+        )?;
+        writeln!(f, "  site_addr = {}", self.site_addr)?;
+        writeln!(f, "  site_root = {}", self.site_root.display())?;
+        writeln!(f, "  secure_cookies = {}", self.secure_cookies)?;
+        writeln!(
+            f,
+            "  session_idle_timeout = {}",
+            humantime::format_duration(self.session_idle_timeout)
+        )?;
+        writeln!(
+            f,
+            "  session_absolute_lifetime = {}",
+            humantime::format_duration(self.session_absolute_lifetime)
+        )?;
+        writeln!(
+            f,
+            "  sign_in_max_failures_per_user = {}",
+            self.sign_in_max_failures_per_user
+        )?;
+        writeln!(
+            f,
+            "  sign_in_max_failures_per_client = {}",
+            self.sign_in_max_failures_per_client
+        )?;
+        writeln!(
+            f,
+            "  sign_in_failure_window = {}",
+            humantime::format_duration(self.sign_in_failure_window)
+        )?;
+        writeln!(f, "  admin_groups = {}", self.admin_groups.join(","))?;
+        write!(
+            f,
+            "  client_ip_header = {}",
+            self.client_ip_header
+                .as_deref()
+                .unwrap_or("(TCP peer address)")
+        )
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileSettings, ConfigError> {
+    let display = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: display.clone(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        path: display,
+        message: e.to_string(),
+    })
+}
+
+fn reject_unknown_env(names: impl Iterator<Item = String>) -> Result<(), ConfigError> {
+    for name in names {
+        if name.starts_with("SWITCHYARD_") && !KNOWN_ENV.contains(&name.as_str()) {
+            return Err(ConfigError::UnknownEnv(name));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_keys_are_checked() {
+        let err = toml::from_str::<FileSettings>("data_dir = 'x'\nsesion_idle_timeout = '1h'")
+            .unwrap_err();
+        assert!(err.to_string().contains("sesion_idle_timeout"), "{err}");
+        let ok: FileSettings =
+            toml::from_str("session_idle_timeout = '30m'\nadmin_groups = ['Ops']").unwrap();
+        assert_eq!(ok.session_idle_timeout, Some(Duration::from_secs(1800)));
+    }
+
+    #[test]
+    fn unknown_switchyard_variables_are_refused() {
+        let names = ["PATH", "SWITCHYARD_DATA_DIR", "SWITCHYARD_DATADIR"].map(String::from);
+        let err = reject_unknown_env(names.into_iter()).unwrap_err();
+        assert!(err.to_string().contains("SWITCHYARD_DATADIR"));
+    }
+
+    #[test]
+    fn flags_win_over_the_file_and_defaults_fill_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("switchyard.toml");
+        std::fs::write(
+            &file,
+            "data_dir = 'from-file'\nsession_idle_timeout = '20m'\n",
+        )
+        .unwrap();
+        let args = ServeArgs {
+            config: Some(file),
+            data_dir: Some(PathBuf::from("from-flag")),
+            ..Default::default()
+        };
+        let settings = Settings::resolve(args).unwrap();
+        assert_eq!(settings.data_dir, PathBuf::from("from-flag"));
+        assert_eq!(settings.session_idle_timeout, Duration::from_secs(1200));
+        assert_eq!(
+            settings.session_absolute_lifetime,
+            Duration::from_secs(12 * 3600)
+        );
+        assert_eq!(settings.session_cookie_name(), "switchyard-session");
+    }
+
+    #[test]
+    fn nonsense_values_are_refused() {
+        let args = ServeArgs {
+            session_idle_timeout: Some(Duration::from_secs(2)),
+            ..Default::default()
+        };
+        let err = Settings::resolve(args).unwrap_err();
+        assert!(err.to_string().starts_with("session_idle_timeout"), "{err}");
+    }
+}

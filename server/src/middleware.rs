@@ -1,0 +1,217 @@
+//! Layers every request passes: where it came from, whether it is a cross-site write, whether
+//! the page needs a signed-in user, and the security headers of every response.
+
+use std::net::{IpAddr, SocketAddr};
+
+use app::services::client::ClientAddr;
+use app::services::session;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use tower_sessions::Session;
+
+use crate::router::ServerState;
+
+/// Records the client address in the request's extensions for the rate limiter and the audit
+/// trail. Behind a proxy (configured header) the last address the proxy appended is used: the
+/// ones before it are whatever the client claimed.
+pub async fn client_addr(
+    State(state): State<ServerState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip())
+        .unwrap_or(IpAddr::from([127, 0, 0, 1]));
+    let forwarded = state
+        .client_ip_header
+        .as_deref()
+        .and_then(|name| request.headers().get(name))
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.rsplit(',').next())
+        .and_then(|last| last.trim().parse::<IpAddr>().ok());
+    request
+        .extensions_mut()
+        .insert(ClientAddr(forwarded.unwrap_or(peer)));
+    next.run(request).await
+}
+
+/// Refuses state-changing requests that a browser marks as coming from another site.
+///
+/// The session cookie is SameSite=Strict already; this is the second lock. Browsers send
+/// `Sec-Fetch-Site` and/or `Origin` on every POST, so a write with neither is refused too.
+pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
+    if is_safe_method(request.method()) || is_same_origin(request.headers()) {
+        return next.run(request).await;
+    }
+    tracing::warn!(
+        method = %request.method(),
+        path = %request.uri().path(),
+        origin = ?request.headers().get(header::ORIGIN),
+        sec_fetch_site = ?request.headers().get("sec-fetch-site"),
+        "refused a cross-site request"
+    );
+    (StatusCode::FORBIDDEN, "Cross-site request refused.").into_response()
+}
+
+fn is_safe_method(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+fn is_same_origin(headers: &HeaderMap) -> bool {
+    let fetch_site = headers.get("sec-fetch-site").map(HeaderValue::as_bytes);
+    if fetch_site.is_some_and(|site| site != b"same-origin") {
+        return false;
+    }
+    match headers.get(header::ORIGIN) {
+        Some(origin) => {
+            let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+            let origin_host = origin
+                .to_str()
+                .ok()
+                .and_then(|o| o.split_once("://"))
+                .map(|(_, authority)| authority);
+            matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
+        }
+        None => fetch_site.is_some(),
+    }
+}
+
+/// Paths anyone may request: the sign-in page and its form, static files, health.
+fn is_public(path: &str) -> bool {
+    path == "/signin"
+        || path == "/healthz"
+        || path == "/favicon.svg"
+        || path.starts_with("/pkg/")
+        || path.starts_with("/auth/")
+        // Server functions check the session themselves and answer with errors, not pages.
+        || path.starts_with("/api/")
+}
+
+/// Sends signed-out visitors of a page to the sign-in page (remembering where they were
+/// going), and signed-in visitors of the sign-in page home.
+pub async fn require_sign_in(
+    State(state): State<ServerState>,
+    session: Session,
+    request: Request,
+    next: Next,
+) -> Response {
+    if !is_safe_method(request.method()) {
+        return next.run(request).await;
+    }
+    let path = request.uri().path();
+    let public = is_public(path);
+    if public && path != "/signin" {
+        return next.run(request).await;
+    }
+    let signed_in = match session::current_user(&state.app, &session).await {
+        Ok(user) => user.is_some(),
+        Err(e) => {
+            tracing::error!("session store: {e}");
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The session store is unavailable.",
+            )
+                .into_response();
+        }
+    };
+    match (signed_in, public) {
+        (true, true) => Redirect::to("/").into_response(),
+        (false, false) => {
+            let target = request
+                .uri()
+                .path_and_query()
+                .map(|pq| pq.as_str())
+                .unwrap_or("/");
+            let query = serde_urlencoded::to_string([("next", target)]).unwrap_or_default();
+            let location = if target == "/" {
+                "/signin".to_string()
+            } else {
+                format!("/signin?{query}")
+            };
+            Redirect::to(&location).into_response()
+        }
+        _ => next.run(request).await,
+    }
+}
+
+/// Headers on every response. Pages are never cached (a signed-out browser's back button must
+/// not show them); the compiled bundle under /pkg may be.
+pub async fn security_headers(request: Request, next: Next) -> Response {
+    let cacheable = request.uri().path().starts_with("/pkg/");
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "frame-ancestors 'none'; object-src 'none'; base-uri 'self'; form-action 'self'",
+        ),
+    );
+    if !cacheable {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (k, v) in pairs {
+            map.insert(*k, HeaderValue::from_static(v));
+        }
+        map
+    }
+
+    #[test]
+    fn same_origin_writes_pass() {
+        assert!(is_same_origin(&headers(&[
+            ("host", "127.0.0.1:3000"),
+            ("origin", "http://127.0.0.1:3000")
+        ])));
+        assert!(is_same_origin(&headers(&[
+            ("host", "127.0.0.1:3000"),
+            ("sec-fetch-site", "same-origin")
+        ])));
+    }
+
+    #[test]
+    fn cross_site_writes_are_refused() {
+        assert!(!is_same_origin(&headers(&[
+            ("host", "127.0.0.1:3000"),
+            ("origin", "https://evil.example")
+        ])));
+        assert!(!is_same_origin(&headers(&[
+            ("host", "127.0.0.1:3000"),
+            ("sec-fetch-site", "cross-site")
+        ])));
+        assert!(!is_same_origin(&headers(&[
+            ("host", "127.0.0.1:3000"),
+            ("sec-fetch-site", "same-site")
+        ])));
+        assert!(!is_same_origin(&headers(&[
+            ("host", "127.0.0.1:3000"),
+            ("origin", "http://127.0.0.1:3000"),
+            ("sec-fetch-site", "cross-site")
+        ])));
+        assert!(!is_same_origin(&headers(&[
+            ("host", "127.0.0.1:3000"),
+            ("origin", "null")
+        ])));
+        assert!(!is_same_origin(&headers(&[("host", "127.0.0.1:3000")])));
+    }
+}

@@ -1,0 +1,132 @@
+//! The HTTP surface: Leptos pages and server functions, the plain form handlers, health, static
+//! files, and the layers every request passes (sessions, cross-site checks, headers).
+
+use std::sync::Arc;
+
+use app::services::state::AppState;
+use app::{App, shell};
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{FromRef, Request, State};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
+use tokio::task::JoinHandle;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::session_store::ExpiredDeletion;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::SqliteStore;
+
+use crate::config::Settings;
+use crate::middleware;
+use crate::routes;
+use crate::serve::StartError;
+
+/// The server's state: what Leptos needs, and the console's own state.
+#[derive(Clone)]
+pub struct ServerState {
+    pub leptos: LeptosOptions,
+    pub app: AppState,
+    pub client_ip_header: Option<Arc<str>>,
+}
+
+impl FromRef<ServerState> for LeptosOptions {
+    fn from_ref(state: &ServerState) -> Self {
+        state.leptos.clone()
+    }
+}
+
+impl FromRef<ServerState> for AppState {
+    fn from_ref(state: &ServerState) -> Self {
+        state.app.clone()
+    }
+}
+
+/// Builds the router, and starts the task that deletes expired sessions from the store.
+pub async fn build(
+    settings: &Settings,
+    app: AppState,
+) -> Result<(Router, JoinHandle<()>), StartError> {
+    let leptos = LeptosOptions::builder()
+        .output_name("switchyard")
+        .site_root(settings.site_root.display().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(settings.site_addr)
+        .build();
+
+    let store = SqliteStore::new(app.db.clone());
+    store
+        .migrate()
+        .await
+        .map_err(|e| StartError::Sessions(e.to_string()))?;
+    let cleanup = tokio::spawn(async move {
+        if let Err(e) = store
+            .clone()
+            .continuously_delete_expired(tokio::time::Duration::from_secs(60))
+            .await
+        {
+            tracing::error!("deleting expired sessions stopped: {e}");
+        }
+    });
+    let store = SqliteStore::new(app.db.clone());
+    let idle = time::Duration::try_from(settings.session_idle_timeout)
+        .map_err(|e| StartError::Sessions(e.to_string()))?;
+    let sessions = SessionManagerLayer::new(store)
+        .with_name(settings.session_cookie_name())
+        .with_secure(settings.secure_cookies)
+        .with_http_only(true)
+        .with_same_site(SameSite::Strict)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(idle));
+
+    let state = ServerState {
+        leptos,
+        app,
+        client_ip_header: settings.client_ip_header.as_deref().map(Arc::from),
+    };
+    Ok((router(state, sessions), cleanup))
+}
+
+fn router(state: ServerState, sessions: SessionManagerLayer<SqliteStore>) -> Router {
+    let routes = generate_route_list(App);
+    let page_context = {
+        let app = state.app.clone();
+        move || provide_context(app.clone())
+    };
+    Router::new()
+        .route("/healthz", get(routes::health::healthz))
+        .route("/auth/sign-in", post(routes::auth::sign_in))
+        .route("/auth/sign-out", post(routes::auth::sign_out))
+        .route("/api/{*fn_name}", post(server_fn_handler))
+        .leptos_routes_with_context(&state, routes, page_context.clone(), {
+            let options = state.leptos.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            ServerState,
+            _,
+        >(page_context, shell))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::require_sign_in,
+        ))
+        .layer(axum::middleware::from_fn(middleware::refuse_cross_site))
+        .layer(sessions)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::client_addr,
+        ))
+        .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn server_fn_handler(
+    State(state): State<ServerState>,
+    request: Request<Body>,
+) -> impl IntoResponse {
+    let app = state.app.clone();
+    handle_server_fns_with_context(move || provide_context(app.clone()), request).await
+}

@@ -1,0 +1,4 @@
+//! Plain axum handlers: the ones that must work without the WASM, and health.
+
+pub mod auth;
+pub mod health;

@@ -1,0 +1,158 @@
+//! Start-up of `switchyard serve`: configuration, directory, database, then the HTTP server
+//! until SIGTERM or Ctrl-C.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use app::services::audit::SqliteAuditLog;
+use app::services::auth::PasswordVerifier;
+use app::services::rate_limit::FailureLimiter;
+use app::services::state::{AppState, ConsolePolicy, SignInLimits};
+use iam::Directory;
+use tokio::task::JoinHandle;
+use tracing_subscriber::EnvFilter;
+
+use crate::config::{ServeArgs, Settings};
+use crate::router;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error("{0}")]
+    Directory(#[from] iam::DirectoryError),
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Database(#[from] app::services::db::DbError),
+    #[error("session store: {0}")]
+    Sessions(String),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("server: {0}")]
+    Serve(std::io::Error),
+    #[error("password verifier: {0}")]
+    Passwords(String),
+    #[error("runtime: {0}")]
+    Runtime(std::io::Error),
+}
+
+pub fn run(args: ServeArgs) -> ExitCode {
+    init_tracing();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => return fail(StartError::Runtime(e)),
+    };
+    match runtime.block_on(serve(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(e),
+    }
+}
+
+fn fail(error: StartError) -> ExitCode {
+    tracing::error!("{error}");
+    eprintln!("switchyard: {error}");
+    ExitCode::FAILURE
+}
+
+fn init_tracing() {
+    let filter = EnvFilter::try_from_env("SWITCHYARD_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_sessions=warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+}
+
+async fn serve(args: ServeArgs) -> Result<(), StartError> {
+    let settings = Settings::resolve(args)?;
+    tracing::info!("{settings}");
+    let (router, session_cleanup) = prepare(&settings).await?;
+    let listener = tokio::net::TcpListener::bind(settings.site_addr)
+        .await
+        .map_err(|source| StartError::Listen {
+            addr: settings.site_addr,
+            source,
+        })?;
+    tracing::info!("Switchyard listening on http://{}", settings.site_addr);
+    let result = axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(StartError::Serve);
+    session_cleanup.abort();
+    tracing::info!("Switchyard stopped");
+    result
+}
+
+/// Everything before listening: the directory, the data directory and database, the state,
+/// and the router. The integration tests start the console through here too.
+pub async fn prepare(settings: &Settings) -> Result<(axum::Router, JoinHandle<()>), StartError> {
+    let directory = match &settings.directory {
+        Some(path) => Directory::load(path)?,
+        None => Directory::demo(),
+    };
+    if directory.is_demo() {
+        tracing::warn!("serving the embedded demo organisation: its passwords are public");
+    }
+
+    std::fs::create_dir_all(&settings.data_dir).map_err(|source| StartError::DataDir {
+        path: settings.data_dir.display().to_string(),
+        source,
+    })?;
+    let db = app::services::db::open(&settings.data_dir).await?;
+
+    let state = AppState {
+        directory: Arc::new(directory),
+        audit: Arc::new(SqliteAuditLog::new(db.clone())),
+        db,
+        passwords: Arc::new(PasswordVerifier::new().map_err(StartError::Passwords)?),
+        sign_in_limits: Arc::new(SignInLimits {
+            per_user: FailureLimiter::new(
+                settings.sign_in_max_failures_per_user,
+                settings.sign_in_failure_window,
+            ),
+            per_client: FailureLimiter::new(
+                settings.sign_in_max_failures_per_client,
+                settings.sign_in_failure_window,
+            ),
+        }),
+        policy: Arc::new(ConsolePolicy {
+            session_absolute_lifetime: settings.session_absolute_lifetime,
+            admin_groups: settings.admin_groups.clone(),
+        }),
+    };
+    router::build(settings, state).await
+}
+
+/// Resolves on SIGTERM or Ctrl-C; in-flight requests then finish before the server exits.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
