@@ -3,15 +3,17 @@
 //! A document is parsed and validated once ([`Policy::parse`]); evaluation
 //! works on this model and never looks at the JSON again.
 
-#![allow(dead_code)] // evaluation of these elements lands with the evaluator
-
+mod applies;
 mod limits;
 mod parse;
 
+pub use applies::{PrincipalMatch, StatementMatch};
 pub use limits::Limits;
 pub(crate) use limits::policy_size;
 pub use parse::PolicyError;
 pub(crate) use parse::{is_account_id, short};
+
+use std::sync::Arc;
 
 use crate::conditions::Condition;
 use crate::variables::Template;
@@ -152,4 +154,27 @@ pub enum PrincipalPattern {
     Service(String),
     Federated(String),
     CanonicalUser(String),
+}
+
+/// A compiled policy with the name it is known by in explanations,
+/// e.g. `group Developers / inline policy AssumeUpdateAPP`.
+#[derive(Debug, Clone)]
+pub struct NamedPolicy {
+    pub(crate) label: Arc<str>,
+    pub(crate) policy: Arc<Policy>,
+}
+
+impl NamedPolicy {
+    pub fn new(label: impl Into<Arc<str>>, policy: impl Into<Arc<Policy>>) -> Self {
+        NamedPolicy {
+            label: label.into(),
+            policy: policy.into(),
+        }
+    }
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
 }
