@@ -26,3 +26,4 @@ pub use sts::{
     AssumeRoleError, AssumeRoleRequest, AssumedRole, Caller, CredentialError, CredentialStore,
     Credentials, MemoryCredentialStore, StoredSession, Sts,
 };
+pub mod simulate;
