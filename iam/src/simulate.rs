@@ -128,9 +128,11 @@ fn stateless(line: &Line, principal: &Principal) -> Result<Evaluation, String> {
     let resource = match &line.resource_policy {
         Some(Value::Null) | None => None,
         // For AssumeRole the resource policy is the role's trust policy.
-        Some(v) if is_assume_role(&line.request.action) => {
-            Some(policy(v, PolicyKind::Trust, "resourcePolicy")?)
-        }
+        // (A document with Resource elements is accepted as a resource policy.)
+        Some(v) if is_assume_role(&line.request.action) => Some(
+            policy(v, PolicyKind::Trust, "resourcePolicy")
+                .or_else(|e| policy(v, PolicyKind::Resource, "resourcePolicy").map_err(|_| e))?,
+        ),
         Some(v) => Some(policy(v, PolicyKind::Resource, "resourcePolicy")?),
     };
     let boundaries = line
