@@ -5,7 +5,6 @@
 use std::net::IpAddr;
 
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use crate::context::{RequestContext, keys};
 use crate::directory::{Account, Directory, Role, User};
@@ -96,15 +95,13 @@ impl<'d> Identity<'d> {
     pub fn context(&self, caller: &CallerContext) -> RequestContext {
         let mut c = RequestContext::new();
         let now = caller.now;
-        if let Ok(t) = now.replace_nanosecond(0).unwrap_or(now).format(&Rfc3339) {
-            c.insert(keys::CURRENT_TIME, t);
-        }
-        c.insert(keys::EPOCH_TIME, now.unix_timestamp().to_string());
+        c.insert_known(keys::CURRENT_TIME, iso8601(now));
+        c.insert_known(keys::EPOCH_TIME, now.unix_timestamp().to_string());
         if let Some(ip) = caller.source_ip {
-            c.insert(keys::SOURCE_IP, ip.to_string());
+            c.insert_known(keys::SOURCE_IP, ip.to_string());
         }
         if let Some(tls) = caller.secure_transport {
-            c.insert(keys::SECURE_TRANSPORT, tls.to_string());
+            c.insert_known(keys::SECURE_TRANSPORT, tls.to_string());
         }
         let mfa_at = match self {
             Identity::User { .. } => caller.mfa_authenticated_at,
@@ -112,17 +109,17 @@ impl<'d> Identity<'d> {
         };
         // Console sessions are temporary credentials: the key is present,
         // true or false.
-        c.insert(keys::MFA_PRESENT, mfa_at.is_some().to_string());
+        c.insert_known(keys::MFA_PRESENT, mfa_at.is_some().to_string());
         if let Some(at) = mfa_at {
-            c.insert(keys::MFA_AGE, (now - at).whole_seconds().max(0).to_string());
+            c.insert_known(keys::MFA_AGE, (now - at).whole_seconds().max(0).to_string());
         }
         match self {
             Identity::User { account, user } => {
-                c.insert(keys::PRINCIPAL_ARN, user.arn());
-                c.insert(keys::PRINCIPAL_ACCOUNT, account.id());
-                c.insert(keys::PRINCIPAL_TYPE, "User");
-                c.insert(keys::USERNAME, user.name());
-                c.insert(keys::USERID, user.user_id());
+                c.insert_known(keys::PRINCIPAL_ARN, user.arn());
+                c.insert_known(keys::PRINCIPAL_ACCOUNT, account.id());
+                c.insert_known(keys::PRINCIPAL_TYPE, "User");
+                c.insert_known(keys::USERNAME, user.name());
+                c.insert_known(keys::USERID, user.user_id());
                 for (k, v) in user.tags() {
                     c.insert(&format!("aws:PrincipalTag/{k}"), v.as_str());
                 }
@@ -132,9 +129,9 @@ impl<'d> Identity<'d> {
                 role,
                 session,
             } => {
-                c.insert(keys::PRINCIPAL_ARN, role.arn());
-                c.insert(keys::PRINCIPAL_ACCOUNT, account.id());
-                c.insert(keys::PRINCIPAL_TYPE, "AssumedRole");
+                c.insert_known(keys::PRINCIPAL_ARN, role.arn());
+                c.insert_known(keys::PRINCIPAL_ACCOUNT, account.id());
+                c.insert_known(keys::PRINCIPAL_TYPE, "AssumedRole");
                 c.insert(
                     keys::USERID,
                     format!("{}:{}", role.role_id(), session.session_name),
@@ -143,11 +140,9 @@ impl<'d> Identity<'d> {
                     c.insert(&format!("aws:PrincipalTag/{k}"), v.as_str());
                 }
                 if let Some(si) = &session.source_identity {
-                    c.insert(keys::SOURCE_IDENTITY, si.as_str());
+                    c.insert_known(keys::SOURCE_IDENTITY, si.as_str());
                 }
-                if let Ok(t) = session.issued_at.format(&Rfc3339) {
-                    c.insert(keys::TOKEN_ISSUE_TIME, t);
-                }
+                c.insert_known(keys::TOKEN_ISSUE_TIME, iso8601(session.issued_at));
             }
         }
         c
@@ -173,6 +168,34 @@ impl<'d> Identity<'d> {
             Identity::RoleSession { session, .. } => session.session_policy.as_ref(),
         }
     }
+}
+
+/// `2025-01-31T12:00:00Z` (UTC, whole seconds), as AWS writes
+/// `aws:CurrentTime`.
+fn iso8601(t: OffsetDateTime) -> String {
+    // Hand-rolled: this runs for every request, and `format!` costs more
+    // than the rest of a decision.
+    fn push2(out: &mut String, value: u8) {
+        out.push(char::from(b'0' + value / 10 % 10));
+        out.push(char::from(b'0' + value % 10));
+    }
+    let t = t.to_offset(time::UtcOffset::UTC);
+    let mut out = String::with_capacity(20);
+    let year = u16::try_from(t.year()).unwrap_or(0);
+    push2(&mut out, u8::try_from(year / 100 % 100).unwrap_or(0));
+    push2(&mut out, u8::try_from(year % 100).unwrap_or(0));
+    out.push('-');
+    push2(&mut out, u8::from(t.month()));
+    out.push('-');
+    push2(&mut out, t.day());
+    out.push('T');
+    push2(&mut out, t.hour());
+    out.push(':');
+    push2(&mut out, t.minute());
+    out.push(':');
+    push2(&mut out, t.second());
+    out.push('Z');
+    out
 }
 
 pub fn assumed_role_arn(account: &str, role_name: &str, session_name: &str) -> String {
@@ -203,13 +226,14 @@ pub fn resource_policy<'d>(
     (None, owner)
 }
 
-/// Decide a request by `identity` with a prepared context.
+/// Decide a request by `identity` with a prepared context (the
+/// `aws:ResourceAccount` key is added here).
 pub fn authorize_with_context(
     directory: &Directory,
     identity: &Identity<'_>,
     action: &str,
     resource: &str,
-    context: &RequestContext,
+    mut context: RequestContext,
 ) -> Evaluation {
     let principal = identity.principal();
     let (resource_policy, resource_account) = resource_policy(directory, action, resource);
@@ -220,19 +244,15 @@ pub fn authorize_with_context(
         boundaries: boundary.map(std::slice::from_ref).unwrap_or(&[]),
         session: identity.session_policy(),
     };
-    let mut context_with_resource;
-    let mut ctx = context;
     if let Some(acct) = resource_account {
-        context_with_resource = context.clone();
-        context_with_resource.insert(keys::RESOURCE_ACCOUNT, acct);
-        ctx = &context_with_resource;
+        context.insert_known(keys::RESOURCE_ACCOUNT, acct);
     }
     let request = Request {
         principal: &principal,
         action,
         resource,
         resource_account,
-        context: ctx,
+        context: &context,
     };
     evaluate(&request, &policies)
 }
@@ -245,6 +265,22 @@ pub fn authorize(
     resource: &str,
     caller: &CallerContext,
 ) -> Evaluation {
-    let context = identity.context(caller);
-    authorize_with_context(directory, identity, action, resource, &context)
+    authorize_with_context(
+        directory,
+        identity,
+        action,
+        resource,
+        identity.context(caller),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn current_time_is_iso8601_utc() {
+        let t = time::macros::datetime!(2025-01-31 09:05:07.123 +01:00);
+        assert_eq!(iso8601(t), "2025-01-31T08:05:07Z");
+    }
 }

@@ -17,6 +17,7 @@
 use serde::Serialize;
 
 use crate::context::RequestContext;
+use crate::matching::ArnParts;
 use crate::policy::{Effect, NamedPolicy, PrincipalMatch, StatementMatch};
 use crate::principal::Principal;
 
@@ -130,14 +131,10 @@ struct Tally<'p> {
 }
 
 impl<'p> Tally<'p> {
-    fn add(&mut self, named: &'p NamedPolicy, request: &Request<'_>) {
+    fn add(&mut self, named: &'p NamedPolicy, request: &Request<'_>, resource: &ArnParts<'_>) {
         for (i, statement) in named.policy.statements.iter().enumerate() {
-            match statement.applies(
-                request.principal,
-                request.action,
-                request.resource,
-                request.context,
-            ) {
+            match statement.applies_to(request.principal, request.action, resource, request.context)
+            {
                 StatementMatch::NotApplicable => {}
                 StatementMatch::ConditionFailed(c) => {
                     self.failed_conditions.push((named, i, statement.effect, c))
@@ -177,23 +174,24 @@ fn finding(
 
 /// Decide a request against a set of policies.
 pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
+    let arn = ArnParts::new(request.resource);
     let mut identity = Tally::default();
     for p in policies.identity {
-        identity.add(p, request);
+        identity.add(p, request, &arn);
     }
     let mut resource = Tally::default();
     if let Some(p) = policies.resource {
-        resource.add(p, request);
+        resource.add(p, request, &arn);
     }
     let mut boundaries: Vec<Tally<'_>> = Vec::with_capacity(policies.boundaries.len());
     for p in policies.boundaries {
         let mut t = Tally::default();
-        t.add(p, request);
+        t.add(p, request, &arn);
         boundaries.push(t);
     }
     let mut session = Tally::default();
     if let Some(p) = policies.session {
-        session.add(p, request);
+        session.add(p, request, &arn);
     }
 
     let groups: [(&Tally<'_>, PolicyRole); 3] = [

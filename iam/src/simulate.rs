@@ -270,6 +270,6 @@ fn with_directory(
         &identity,
         &line.request.action,
         &line.request.resource,
-        &context,
+        context,
     ))
 }

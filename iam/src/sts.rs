@@ -335,19 +335,19 @@ impl<S: CredentialStore> Sts<S> {
 
         // The decision: caller's identity policies and the role's trust policy.
         let mut context = identity.context(&request.context);
-        context.insert(keys::ROLE_SESSION_NAME, request.session_name);
+        context.insert_known(keys::ROLE_SESSION_NAME, request.session_name);
         if let Some(si) = &source_identity {
-            context.insert(keys::STS_SOURCE_IDENTITY, si.as_str());
+            context.insert_known(keys::STS_SOURCE_IDENTITY, si.as_str());
         }
         if let Some(ext) = request.external_id {
-            context.insert(keys::EXTERNAL_ID, ext);
+            context.insert_known(keys::EXTERNAL_ID, ext);
         }
         let evaluation = access::authorize_with_context(
             dir,
             &identity,
             "sts:AssumeRole",
             role.arn_str(),
-            &context,
+            context,
         );
         if !evaluation.is_allowed() {
             return Err(AssumeRoleError::Denied {

@@ -2,10 +2,11 @@
 //! conditions.
 
 use super::{
-    ActionBlock, PrincipalBlock, PrincipalPattern, ResourceBlock, ResourcePattern, Statement,
+    ActionBlock, ActionPattern, PrincipalBlock, PrincipalPattern, ResourceBlock, ResourcePattern,
+    Statement,
 };
 use crate::context::RequestContext;
-use crate::matching::{arn_match, glob_match};
+use crate::matching::{ArnParts, ArnPattern, glob_match};
 use crate::principal::Principal;
 
 /// How a resource-based policy named the principal. The order matters:
@@ -34,10 +35,18 @@ pub enum StatementMatch {
 
 impl ActionBlock {
     pub fn matches(&self, action: &str) -> bool {
-        let any = self
-            .patterns
-            .iter()
-            .any(|p| p == "*" || glob_match(p, action, true));
+        let (service, name) = action.split_once(':').unwrap_or(("", action));
+        let any = self.patterns.iter().any(|p| match p {
+            ActionPattern::Any => true,
+            ActionPattern::Pattern {
+                service: s,
+                name: n,
+            } if s.is_empty() => glob_match(n, action, true),
+            ActionPattern::Pattern {
+                service: s,
+                name: n,
+            } => s.eq_ignore_ascii_case(service) && glob_match(n, name, true),
+        });
         any != self.negated
     }
 }
@@ -45,13 +54,14 @@ impl ActionBlock {
 impl ResourceBlock {
     /// A pattern whose variable has no value matches nothing; in `NotResource`
     /// it makes the whole element not match (the statement never applies).
-    pub fn matches(&self, resource: &str, context: &RequestContext) -> bool {
+    pub fn matches(&self, resource: &ArnParts<'_>, context: &RequestContext) -> bool {
         let mut any = false;
         for pattern in &self.patterns {
             match pattern {
                 ResourcePattern::Any => any = true,
+                ResourcePattern::Fixed(p) => any = p.matches(resource),
                 ResourcePattern::Arn(t) => match t.resolve(context) {
-                    Some(p) => any = arn_match(&p, resource),
+                    Some(p) => any = ArnPattern::new(p.into_owned()).matches(resource),
                     None if self.negated => return false,
                     None => {}
                 },
@@ -142,6 +152,17 @@ impl Statement {
         principal: &Principal,
         action: &str,
         resource: &str,
+        context: &RequestContext,
+    ) -> StatementMatch {
+        self.applies_to(principal, action, &ArnParts::new(resource), context)
+    }
+
+    /// [`Statement::applies`] with the resource ARN split beforehand.
+    pub fn applies_to(
+        &self,
+        principal: &Principal,
+        action: &str,
+        resource: &ArnParts<'_>,
         context: &RequestContext,
     ) -> StatementMatch {
         if !self.actions.matches(action) {

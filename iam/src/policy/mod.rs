@@ -16,6 +16,7 @@ pub(crate) use parse::{is_account_id, short};
 use std::sync::Arc;
 
 use crate::conditions::Condition;
+use crate::matching::ArnPattern;
 use crate::variables::Template;
 
 /// Where a policy is used; decides which elements it must and must not have.
@@ -120,7 +121,32 @@ impl Statement {
 #[derive(Debug, Clone)]
 pub struct ActionBlock {
     pub(crate) negated: bool,
-    pub(crate) patterns: Vec<String>,
+    pub(crate) patterns: Vec<ActionPattern>,
+}
+
+/// One action pattern, lowercased and split at the colon so that most
+/// patterns are rejected by comparing the service prefix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActionPattern {
+    Any,
+    Pattern { service: String, name: String },
+}
+
+impl ActionPattern {
+    pub(crate) fn new(lowercase: &str) -> Self {
+        match lowercase.split_once(':') {
+            Some((service, name)) if !service.contains(['*', '?']) => ActionPattern::Pattern {
+                service: service.to_owned(),
+                name: name.to_owned(),
+            },
+            _ if lowercase == "*" => ActionPattern::Any,
+            // A wildcard in the service part: match the whole name.
+            _ => ActionPattern::Pattern {
+                service: String::new(),
+                name: lowercase.to_owned(),
+            },
+        }
+    }
 }
 
 /// `Resource` or `NotResource`.
@@ -133,6 +159,9 @@ pub struct ResourceBlock {
 #[derive(Debug, Clone)]
 pub enum ResourcePattern {
     Any,
+    /// Without variables: split once at compile time.
+    Fixed(ArnPattern),
+    /// With variables: resolved per request.
     Arn(Template),
 }
 
