@@ -4,6 +4,8 @@
 //! `aws:sourceip` alike), so they are stored lowercased. A request carries a
 //! handful of keys, so a vector with linear search beats a hash map here.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 /// A context value: one string or a set of strings (multivalued keys such as
@@ -44,7 +46,7 @@ impl From<Vec<String>> for ContextValue {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RequestContext {
-    entries: Vec<(String, ContextValue)>,
+    entries: Vec<(Cow<'static, str>, ContextValue)>,
 }
 
 impl RequestContext {
@@ -54,8 +56,22 @@ impl RequestContext {
 
     /// Set a key (replacing an earlier value of the same key).
     pub fn insert(&mut self, key: &str, value: impl Into<ContextValue>) {
-        let key = key.to_ascii_lowercase();
-        let value = value.into();
+        let key = if key.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(key.to_ascii_lowercase())
+        } else {
+            Cow::Owned(key.to_owned())
+        };
+        self.insert_key(key, value.into());
+    }
+
+    /// Set a well-known key (already lowercase, see [`keys`]) without
+    /// allocating for the key.
+    pub fn insert_known(&mut self, key: &'static str, value: impl Into<ContextValue>) {
+        debug_assert!(!key.bytes().any(|b| b.is_ascii_uppercase()));
+        self.insert_key(Cow::Borrowed(key), value.into());
+    }
+
+    fn insert_key(&mut self, key: Cow<'static, str>, value: ContextValue) {
         match self.entries.iter_mut().find(|(k, _)| *k == key) {
             Some(entry) => entry.1 = value,
             None => self.entries.push((key, value)),
@@ -84,7 +100,7 @@ impl RequestContext {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &ContextValue)> {
-        self.entries.iter().map(|(k, v)| (k.as_str(), v))
+        self.entries.iter().map(|(k, v)| (k.as_ref(), v))
     }
 
     pub fn len(&self) -> usize {

@@ -10,3 +10,20 @@ pub use policy::{Effect, Limits, Policy, PolicyError, PolicyKind};
 pub mod directory;
 
 pub use directory::{Account, Bucket, Directory, DirectoryError, Group, Role, SampleObject, User};
+pub mod evaluate;
+pub mod principal;
+
+pub use context::{ContextValue, RequestContext};
+pub use evaluate::{Decision, Evaluation, Finding, PolicySet, Request, evaluate};
+pub use policy::NamedPolicy;
+pub use principal::Principal;
+pub mod access;
+
+pub use access::{CallerContext, Identity, RoleSessionInfo};
+pub mod sts;
+
+pub use sts::{
+    AssumeRoleError, AssumeRoleRequest, AssumedRole, Caller, CredentialError, CredentialStore,
+    Credentials, MemoryCredentialStore, StoredSession, Sts,
+};
+pub mod simulate;

@@ -125,6 +125,78 @@ pub fn arn_match(pattern: &str, arn: &str) -> bool {
     })
 }
 
+/// An ARN split once into its six parts, for matching against many patterns.
+#[derive(Debug, Clone, Copy)]
+pub struct ArnParts<'a> {
+    whole: &'a str,
+    parts: Option<[&'a str; 6]>,
+}
+
+impl<'a> ArnParts<'a> {
+    pub fn new(arn: &'a str) -> Self {
+        let mut it = arn.splitn(6, ':');
+        let parts: [Option<&str>; 6] = std::array::from_fn(|_| it.next());
+        let parts = match parts {
+            [Some(a), Some(b), Some(c), Some(d), Some(e), Some(f)] => Some([a, b, c, d, e, f]),
+            _ => None,
+        };
+        ArnParts { whole: arn, parts }
+    }
+
+    pub fn as_str(&self) -> &'a str {
+        self.whole
+    }
+}
+
+/// An ARN pattern from a policy, split once at compile time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArnPattern {
+    whole: String,
+    /// Byte ranges of the six parts, when the pattern has them.
+    parts: Option<[(usize, usize); 6]>,
+}
+
+impl ArnPattern {
+    /// `pattern` is in glob form (see [`escape_literal`]).
+    pub fn new(pattern: String) -> Self {
+        let mut ranges = [(0usize, 0usize); 6];
+        let mut start = 0;
+        let mut n = 0;
+        for (i, b) in pattern.bytes().enumerate() {
+            if b == b':' && n < 5 {
+                ranges[n] = (start, i);
+                n += 1;
+                start = i + 1;
+            }
+        }
+        let parts = (n == 5).then(|| {
+            ranges[5] = (start, pattern.len());
+            ranges
+        });
+        ArnPattern {
+            whole: pattern,
+            parts,
+        }
+    }
+
+    /// Same result as [`arn_match`] on the whole strings.
+    pub fn matches(&self, arn: &ArnParts<'_>) -> bool {
+        let Some(ranges) = &self.parts else {
+            return !self.whole.starts_with("arn:") && glob_match(&self.whole, arn.whole, false);
+        };
+        let Some(parts) = &arn.parts else {
+            return false;
+        };
+        // The resource part first: it differs most often.
+        let order = [5, 2, 4, 3, 1, 0];
+        order.iter().all(|&i| {
+            let (s, e) = ranges[i];
+            let p = &self.whole[s..e];
+            p == parts[i] || glob_match(p, parts[i], false)
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,6 +215,35 @@ mod tests {
         assert!(glob_match("iam:*MFA*", "iam:ListMFADevices", true));
         assert!(glob_match("a\\*b", "a*b", false));
         assert!(!glob_match("a\\*b", "axb", false));
+    }
+
+    #[test]
+    fn arn_patterns_agree_with_arn_match() {
+        let arns = [
+            "arn:aws:s3:::b/k",
+            "arn:aws:iam::1:role/x",
+            "x",
+            "arn:aws:s3:::b/a:b",
+            "arn:a",
+        ];
+        let pats = [
+            "*",
+            "arn:aws:s3:::b/*",
+            "arn:aws:*:role/x",
+            "arn:aws:iam::*:role/*",
+            "arn:*",
+            "x",
+            "arn:aws:s3:::b/a:*",
+        ];
+        for p in pats {
+            for a in arns {
+                assert_eq!(
+                    ArnPattern::new(p.into()).matches(&ArnParts::new(a)),
+                    arn_match(p, a),
+                    "{p} {a}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -58,6 +58,11 @@ impl Template {
         template
     }
 
+    /// The text when it holds no variable.
+    pub fn fixed(&self) -> Option<&str> {
+        self.fixed.as_deref()
+    }
+
     pub fn has_variables(&self) -> bool {
         self.fixed.is_none()
     }

@@ -13,27 +13,11 @@ use std::time::Duration;
 
 pub use load::DirectoryError;
 
+pub use crate::policy::NamedPolicy;
 use crate::policy::{Limits, Policy};
 
 /// The embedded demo organisation (DESIGN.md's story).
 pub const DEMO_TOML: &str = include_str!("../../demo/directory.toml");
-
-/// A compiled policy with the name it is known by in explanations,
-/// e.g. `group Developers / inline policy AssumeUpdateAPP`.
-#[derive(Debug, Clone)]
-pub struct NamedPolicy {
-    pub(crate) label: Arc<str>,
-    pub(crate) policy: Arc<Policy>,
-}
-
-impl NamedPolicy {
-    pub fn label(&self) -> &str {
-        &self.label
-    }
-    pub fn policy(&self) -> &Policy {
-        &self.policy
-    }
-}
 
 #[derive(Debug, Clone)]
 pub struct Directory {
@@ -65,6 +49,11 @@ impl Directory {
     /// Parse and validate directory TOML; `origin` names the file in errors.
     pub fn from_toml(text: &str, origin: &str) -> Result<Directory, DirectoryError> {
         load::from_toml(text, origin)
+    }
+
+    /// The TOML text of the embedded demo (a starting point for own files).
+    pub fn demo_toml() -> &'static str {
+        DEMO_TOML
     }
 
     pub fn is_demo(&self) -> bool {

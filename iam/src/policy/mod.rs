@@ -3,17 +3,20 @@
 //! A document is parsed and validated once ([`Policy::parse`]); evaluation
 //! works on this model and never looks at the JSON again.
 
-#![allow(dead_code)] // evaluation of these elements lands with the evaluator
-
+mod applies;
 mod limits;
 mod parse;
 
+pub use applies::{PrincipalMatch, StatementMatch};
 pub use limits::Limits;
 pub(crate) use limits::policy_size;
 pub use parse::PolicyError;
 pub(crate) use parse::{is_account_id, short};
 
+use std::sync::Arc;
+
 use crate::conditions::Condition;
+use crate::matching::ArnPattern;
 use crate::variables::Template;
 
 /// Where a policy is used; decides which elements it must and must not have.
@@ -118,7 +121,32 @@ impl Statement {
 #[derive(Debug, Clone)]
 pub struct ActionBlock {
     pub(crate) negated: bool,
-    pub(crate) patterns: Vec<String>,
+    pub(crate) patterns: Vec<ActionPattern>,
+}
+
+/// One action pattern, lowercased and split at the colon so that most
+/// patterns are rejected by comparing the service prefix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActionPattern {
+    Any,
+    Pattern { service: String, name: String },
+}
+
+impl ActionPattern {
+    pub(crate) fn new(lowercase: &str) -> Self {
+        match lowercase.split_once(':') {
+            Some((service, name)) if !service.contains(['*', '?']) => ActionPattern::Pattern {
+                service: service.to_owned(),
+                name: name.to_owned(),
+            },
+            _ if lowercase == "*" => ActionPattern::Any,
+            // A wildcard in the service part: match the whole name.
+            _ => ActionPattern::Pattern {
+                service: String::new(),
+                name: lowercase.to_owned(),
+            },
+        }
+    }
 }
 
 /// `Resource` or `NotResource`.
@@ -131,6 +159,9 @@ pub struct ResourceBlock {
 #[derive(Debug, Clone)]
 pub enum ResourcePattern {
     Any,
+    /// Without variables: split once at compile time.
+    Fixed(ArnPattern),
+    /// With variables: resolved per request.
     Arn(Template),
 }
 
@@ -152,4 +183,27 @@ pub enum PrincipalPattern {
     Service(String),
     Federated(String),
     CanonicalUser(String),
+}
+
+/// A compiled policy with the name it is known by in explanations,
+/// e.g. `group Developers / inline policy AssumeUpdateAPP`.
+#[derive(Debug, Clone)]
+pub struct NamedPolicy {
+    pub(crate) label: Arc<str>,
+    pub(crate) policy: Arc<Policy>,
+}
+
+impl NamedPolicy {
+    pub fn new(label: impl Into<Arc<str>>, policy: impl Into<Arc<Policy>>) -> Self {
+        NamedPolicy {
+            label: label.into(),
+            policy: policy.into(),
+        }
+    }
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
 }

@@ -7,8 +7,8 @@ use serde_json::{Map, Value};
 
 use super::limits::policy_size;
 use super::{
-    ActionBlock, Effect, Policy, PolicyKind, PolicyVersion, PrincipalBlock, PrincipalPattern,
-    ResourceBlock, ResourcePattern, Statement,
+    ActionBlock, ActionPattern, Effect, Policy, PolicyKind, PolicyVersion, PrincipalBlock,
+    PrincipalPattern, ResourceBlock, ResourcePattern, Statement,
 };
 use crate::conditions::Condition;
 use crate::variables::Template;
@@ -199,7 +199,7 @@ fn parse_statement(
             let p = format!("{path}.{name}");
             let mut patterns = Vec::new();
             for (i, item) in string_list(value, &p)? {
-                patterns.push(parse_action(item, &item_path(&p, i))?);
+                patterns.push(ActionPattern::new(&parse_action(item, &item_path(&p, i))?));
             }
             ActionBlock { negated, patterns }
         }

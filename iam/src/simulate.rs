@@ -1,0 +1,275 @@
+//! The policy simulator behind `switchyard simulate`: JSON Lines in, one
+//! JSON line out per request. See `iam/README.md` for the format.
+//!
+//! - [`run`] (stateless): every policy comes with the line, and the engine
+//!   adds no context keys of its own, so a result depends only on the line.
+//! - [`run_with_directory`]: the principal is looked up by ARN in a
+//!   directory, its policies and the resource's policy come from there, and
+//!   the context keys are derived as for real requests.
+//!
+//! A malformed line gives `{"error": "..."}` and the run goes on. Blank
+//! lines are skipped.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, Write};
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+use crate::access::{self, CallerContext, Identity, RoleSessionInfo};
+use crate::context::{ContextValue, RequestContext, keys};
+use crate::directory::Directory;
+use crate::evaluate::{Evaluation, PolicySet, Request, evaluate};
+use crate::policy::{NamedPolicy, Policy, PolicyKind};
+use crate::principal::Principal;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct Line {
+    #[serde(default)]
+    identity_policies: Option<Vec<Value>>,
+    #[serde(default)]
+    resource_policy: Option<Value>,
+    #[serde(default)]
+    permission_boundaries: Option<Vec<Value>>,
+    #[serde(default)]
+    session_policy: Option<Value>,
+    request: LineRequest,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct LineRequest {
+    principal: String,
+    action: String,
+    resource: String,
+    #[serde(default)]
+    resource_account: Option<String>,
+    #[serde(default)]
+    context: BTreeMap<String, ContextValue>,
+}
+
+/// Stateless mode.
+pub fn run<R: BufRead, W: Write>(input: R, output: W) -> std::io::Result<()> {
+    run_lines(input, output, |line| simulate_line(line, None))
+}
+
+/// `--directory` mode.
+pub fn run_with_directory<R: BufRead, W: Write>(
+    directory: &Directory,
+    input: R,
+    output: W,
+) -> std::io::Result<()> {
+    run_lines(input, output, |line| simulate_line(line, Some(directory)))
+}
+
+fn run_lines<R: BufRead, W: Write>(
+    input: R,
+    mut output: W,
+    simulate: impl Fn(&str) -> Result<Evaluation, String>,
+) -> std::io::Result<()> {
+    for line in input.lines() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let reply = match simulate(&line) {
+            Ok(evaluation) => {
+                json!({ "decision": evaluation.decision, "explanation": evaluation.explanation })
+            }
+            Err(error) => json!({ "error": error }),
+        };
+        serde_json::to_writer(&mut output, &reply)?;
+        output.write_all(b"\n")?;
+        output.flush()?;
+    }
+    Ok(())
+}
+
+/// Decide one input line.
+pub fn simulate_line(line: &str, directory: Option<&Directory>) -> Result<Evaluation, String> {
+    let line: Line = serde_json::from_str(line).map_err(|e| format!("malformed line: {e}"))?;
+    let principal = Principal::from_arn(&line.request.principal)
+        .map_err(|e| format!("request.principal: {e}"))?;
+    match directory {
+        None => stateless(&line, &principal),
+        Some(dir) => with_directory(dir, &line, &principal),
+    }
+}
+
+fn policy(value: &Value, kind: PolicyKind, label: &str) -> Result<NamedPolicy, String> {
+    // A policy may also come as a JSON string holding the document.
+    let parsed = match value {
+        Value::String(text) => Policy::parse(text, kind, usize::MAX),
+        other => Policy::from_value(other, kind),
+    };
+    parsed
+        .map(|p| NamedPolicy::new(label, p))
+        .map_err(|e| format!("{label}: {e}"))
+}
+
+fn context_of(request: &LineRequest) -> RequestContext {
+    let mut c = RequestContext::new();
+    for (k, v) in &request.context {
+        c.insert(k, v.clone());
+    }
+    c
+}
+
+fn stateless(line: &Line, principal: &Principal) -> Result<Evaluation, String> {
+    let identity = line
+        .identity_policies
+        .iter()
+        .flatten()
+        .enumerate()
+        .map(|(i, v)| policy(v, PolicyKind::Identity, &format!("identityPolicies[{i}]")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let resource = match &line.resource_policy {
+        Some(Value::Null) | None => None,
+        // For AssumeRole the resource policy is the role's trust policy.
+        // (A document with Resource elements is accepted as a resource policy.)
+        Some(v) if is_assume_role(&line.request.action) => Some(
+            policy(v, PolicyKind::Trust, "resourcePolicy")
+                .or_else(|e| policy(v, PolicyKind::Resource, "resourcePolicy").map_err(|_| e))?,
+        ),
+        Some(v) => Some(policy(v, PolicyKind::Resource, "resourcePolicy")?),
+    };
+    let boundaries = line
+        .permission_boundaries
+        .iter()
+        .flatten()
+        .enumerate()
+        .map(|(i, v)| {
+            policy(
+                v,
+                PolicyKind::Boundary,
+                &format!("permissionBoundaries[{i}]"),
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let session = match &line.session_policy {
+        Some(Value::Null) | None => None,
+        Some(v) => Some(policy(v, PolicyKind::Session, "sessionPolicy")?),
+    };
+    let context = context_of(&line.request);
+    let request = Request {
+        principal,
+        action: &line.request.action,
+        resource: &line.request.resource,
+        resource_account: line.request.resource_account.as_deref(),
+        context: &context,
+    };
+    let policies = PolicySet {
+        identity: &identity,
+        resource: resource.as_ref(),
+        boundaries: &boundaries,
+        session: session.as_ref(),
+    };
+    Ok(evaluate(&request, &policies))
+}
+
+fn is_assume_role(action: &str) -> bool {
+    action
+        .get(..14)
+        .is_some_and(|a| a.eq_ignore_ascii_case("sts:AssumeRole"))
+}
+
+/// Keys the directory derives from the principal; a line cannot override them.
+fn is_principal_key(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    matches!(
+        k.as_str(),
+        keys::PRINCIPAL_ARN
+            | keys::PRINCIPAL_ACCOUNT
+            | keys::PRINCIPAL_TYPE
+            | keys::USERNAME
+            | keys::USERID
+    ) || k.starts_with(keys::PRINCIPAL_TAG_PREFIX)
+}
+
+fn with_directory(
+    dir: &Directory,
+    line: &Line,
+    principal: &Principal,
+) -> Result<Evaluation, String> {
+    if line.identity_policies.is_some()
+        || line.permission_boundaries.is_some()
+        || line.resource_policy.is_some()
+    {
+        return Err("with --directory, policies come from the directory: only \"request\" and \"sessionPolicy\" are accepted".into());
+    }
+    let given = context_of(&line.request);
+    let now = given
+        .single(keys::CURRENT_TIME)
+        .and_then(crate::conditions::parse_date)
+        .unwrap_or_else(OffsetDateTime::now_utc);
+    let mut caller = CallerContext::at(now);
+    if given
+        .single(keys::MFA_PRESENT)
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    {
+        let age = given
+            .single(keys::MFA_AGE)
+            .and_then(|a| a.parse::<i64>().ok())
+            .unwrap_or(0);
+        caller.mfa_authenticated_at = Some(now - time::Duration::seconds(age));
+    }
+    let session_info;
+    let identity = match principal {
+        Principal::User { arn, .. } => {
+            let (account, user) = dir
+                .user_by_arn(arn)
+                .ok_or_else(|| format!("request.principal: no user {arn} in the directory"))?;
+            Identity::User { account, user }
+        }
+        Principal::RoleSession {
+            account,
+            role_name,
+            session_name,
+            ..
+        } => {
+            let acct = dir.account(account).ok_or_else(|| {
+                format!("request.principal: no account {account} in the directory")
+            })?;
+            let role = acct.role(role_name).ok_or_else(|| {
+                format!("request.principal: no role {role_name} in account {account}")
+            })?;
+            let session_policy = match &line.session_policy {
+                Some(Value::Null) | None => None,
+                Some(v) => Some(policy(v, PolicyKind::Session, "sessionPolicy")?),
+            };
+            session_info = RoleSessionInfo {
+                session_name: session_name.clone(),
+                source_identity: given.single(keys::SOURCE_IDENTITY).map(str::to_owned),
+                mfa_authenticated_at: caller.mfa_authenticated_at,
+                issued_at: now,
+                session_policy,
+            };
+            Identity::RoleSession {
+                account: acct,
+                role,
+                session: &session_info,
+            }
+        }
+        other => {
+            return Err(format!(
+                "request.principal: with --directory the principal must be a user or assumed-role ARN, not {}",
+                other.describe()
+            ));
+        }
+    };
+    let mut context = identity.context(&caller);
+    for (k, v) in given.iter() {
+        if !is_principal_key(k) {
+            context.insert(k, v.clone());
+        }
+    }
+    Ok(access::authorize_with_context(
+        dir,
+        &identity,
+        &line.request.action,
+        &line.request.resource,
+        context,
+    ))
+}
