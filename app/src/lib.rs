@@ -45,7 +45,9 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     // One resource for "who is signed in, and on which organisation": the navbar, the banner
     // and every page read it. It is serialised into the page, so hydration does not refetch it.
-    let context = Resource::new(|| (), |_| load_console_context());
+    // Blocking: the HTML waits for it, so the chrome is complete even where scripts never run
+    // (out-of-order streaming would need script to swap the resolved parts in).
+    let context = Resource::new_blocking(|| (), |_| load_console_context());
     provide_context(context);
     // Marks the document once the WASM has taken over: CSS fallbacks for script-less use key
     // off it, and so do the end-to-end tests.

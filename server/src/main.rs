@@ -9,6 +9,7 @@ mod serve;
 mod tests;
 
 use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -36,6 +37,19 @@ enum Command {
     Serve(ServeArgs),
     /// Hash a password (read from standard input) for a directory file's `password_hash`.
     HashPassword,
+    /// Evaluate IAM requests: JSON Lines on standard input, one decision per line on standard
+    /// output (see iam/README.md).
+    Simulate {
+        /// Evaluate against this directory file's principals and policies instead of the
+        /// policies given on each line.
+        #[arg(long, value_name = "FILE")]
+        directory: Option<PathBuf>,
+    },
+    /// Load and validate a directory file, then print a summary.
+    CheckDirectory {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -44,6 +58,52 @@ fn main() -> ExitCode {
         None => serve::run(cli.serve),
         Some(Command::Serve(args)) => serve::run(args),
         Some(Command::HashPassword) => hash_password(),
+        Some(Command::Simulate { directory }) => simulate(directory),
+        Some(Command::CheckDirectory { file }) => check_directory(&file),
+    }
+}
+
+fn simulate(directory: Option<PathBuf>) -> ExitCode {
+    let stdin = std::io::stdin().lock();
+    let stdout = std::io::stdout().lock();
+    let result = match directory {
+        None => iam::simulate::run(stdin, stdout),
+        Some(path) => match iam::Directory::load(&path) {
+            Ok(directory) => iam::simulate::run_with_directory(&directory, stdin, stdout),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn check_directory(file: &Path) -> ExitCode {
+    match iam::Directory::load(file) {
+        Ok(directory) => {
+            for account in directory.accounts() {
+                println!(
+                    "account {} ({}): {} users, {} roles, {} buckets",
+                    account.id(),
+                    account.alias().unwrap_or("no alias"),
+                    account.users().count(),
+                    account.roles().count(),
+                    account.buckets().count()
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 
