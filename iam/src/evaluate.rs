@@ -302,7 +302,7 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
     if !same_account && !resource.allows() {
         explanation.push(Finding::note(match policies.resource {
             Some(p) => format!(
-                "cross-account request: {} does not allow this principal {what}",
+                "cross-account request: {} does not allow {what} for this principal",
                 p.label
             ),
             None => format!("cross-account request: the resource has no policy that allows {what}"),
