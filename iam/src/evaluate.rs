@@ -226,7 +226,10 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
     };
     let resource_match = resource.best_principal_match();
 
-    let allowed_by_resource_alone = same_account
+    // A principal outside every account (anonymous, a service) has no
+    // identity policies: the resource policy alone decides for it.
+    let accountless = request.principal.account().is_none();
+    let allowed_by_resource_alone = (same_account || accountless)
         && match resource_match {
             Some(PrincipalMatch::Direct) => true,
             Some(PrincipalMatch::Role) => boundaries_allow && session_allows,
