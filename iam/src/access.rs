@@ -97,6 +97,12 @@ pub enum Identity<'d> {
 }
 
 impl<'d> Identity<'d> {
+    /// A user of the directory, by ARN.
+    pub fn user(directory: &'d Directory, user_arn: &str) -> Option<Identity<'d>> {
+        let (account, user) = directory.user_by_arn(user_arn)?;
+        Some(Identity::User { account, user })
+    }
+
     pub fn principal(&self) -> &'d Principal {
         &self.cached().0
     }
