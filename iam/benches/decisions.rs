@@ -22,13 +22,7 @@ fn demo(c: &mut Criterion) {
         account: dev,
         user: dev.user("alice").unwrap(),
     };
-    let session = RoleSessionInfo {
-        session_name: "alice".into(),
-        source_identity: None,
-        mfa_authenticated_at: caller.mfa_authenticated_at,
-        issued_at: now,
-        session_policy: None,
-    };
+    let session = RoleSessionInfo::new("alice", None, caller.mfa_authenticated_at, now, None);
     let role = Identity::RoleSession {
         account: prod,
         role: prod.role("UpdateAPP").unwrap(),

@@ -3,6 +3,7 @@
 //! and which policies apply to the resource.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use time::OffsetDateTime;
 
@@ -45,6 +46,10 @@ impl CallerContext {
     }
 }
 
+/// What a request by one principal always carries: computed once per user
+/// or role session and shared by its requests.
+pub type PrincipalCache = std::sync::OnceLock<(Principal, Arc<RequestContext>)>;
+
 /// A role session as the engine needs it to decide requests.
 #[derive(Debug, Clone)]
 pub struct RoleSessionInfo {
@@ -53,6 +58,26 @@ pub struct RoleSessionInfo {
     pub mfa_authenticated_at: Option<OffsetDateTime>,
     pub issued_at: OffsetDateTime,
     pub session_policy: Option<NamedPolicy>,
+    cache: PrincipalCache,
+}
+
+impl RoleSessionInfo {
+    pub fn new(
+        session_name: impl Into<String>,
+        source_identity: Option<String>,
+        mfa_authenticated_at: Option<OffsetDateTime>,
+        issued_at: OffsetDateTime,
+        session_policy: Option<NamedPolicy>,
+    ) -> Self {
+        RoleSessionInfo {
+            session_name: session_name.into(),
+            source_identity,
+            mfa_authenticated_at,
+            issued_at,
+            session_policy,
+            cache: PrincipalCache::new(),
+        }
+    }
 }
 
 /// The caller of a request, resolved against the directory.
@@ -62,6 +87,8 @@ pub enum Identity<'d> {
         account: &'d Account,
         user: &'d User,
     },
+    /// `session` must stay with one role: the principal and its keys are
+    /// cached in it.
     RoleSession {
         account: &'d Account,
         role: &'d Role,
@@ -70,30 +97,70 @@ pub enum Identity<'d> {
 }
 
 impl<'d> Identity<'d> {
-    pub fn principal(&self) -> Principal {
-        match self {
-            Identity::User { account, user } => Principal::User {
-                arn: user.arn(),
-                account: account.id().to_owned(),
-                name: user.name().to_owned(),
-            },
+    /// A user of the directory, by ARN.
+    pub fn user(directory: &'d Directory, user_arn: &str) -> Option<Identity<'d>> {
+        let (account, user) = directory.user_by_arn(user_arn)?;
+        Some(Identity::User { account, user })
+    }
+
+    pub fn principal(&self) -> &'d Principal {
+        &self.cached().0
+    }
+
+    fn cached(&self) -> &'d (Principal, Arc<RequestContext>) {
+        match *self {
+            Identity::User { account, user } => user.cache.get_or_init(|| {
+                let principal = Principal::User {
+                    arn: user.arn(),
+                    account: account.id().to_owned(),
+                    name: user.name().to_owned(),
+                };
+                let mut c = RequestContext::new();
+                c.insert_known(keys::PRINCIPAL_ARN, user.arn());
+                c.insert_known(keys::PRINCIPAL_ACCOUNT, account.id());
+                c.insert_known(keys::PRINCIPAL_TYPE, "User");
+                c.insert_known(keys::USERNAME, user.name());
+                c.insert_known(keys::USERID, user.user_id());
+                for (k, v) in user.tags() {
+                    c.insert(&format!("aws:PrincipalTag/{k}"), v.as_str());
+                }
+                (principal, Arc::new(c))
+            }),
             Identity::RoleSession {
                 account,
                 role,
                 session,
-            } => Principal::RoleSession {
-                arn: assumed_role_arn(account.id(), role.name(), &session.session_name),
-                role_arn: role.arn(),
-                account: account.id().to_owned(),
-                role_name: role.name().to_owned(),
-                session_name: session.session_name.clone(),
-            },
+            } => session.cache.get_or_init(|| {
+                let principal = Principal::RoleSession {
+                    arn: assumed_role_arn(account.id(), role.name(), &session.session_name),
+                    role_arn: role.arn(),
+                    account: account.id().to_owned(),
+                    role_name: role.name().to_owned(),
+                    session_name: session.session_name.clone(),
+                };
+                let mut c = RequestContext::new();
+                c.insert_known(keys::PRINCIPAL_ARN, role.arn());
+                c.insert_known(keys::PRINCIPAL_ACCOUNT, account.id());
+                c.insert_known(keys::PRINCIPAL_TYPE, "AssumedRole");
+                c.insert_known(
+                    keys::USERID,
+                    format!("{}:{}", role.role_id(), session.session_name),
+                );
+                for (k, v) in role.tags() {
+                    c.insert(&format!("aws:PrincipalTag/{k}"), v.as_str());
+                }
+                if let Some(si) = &session.source_identity {
+                    c.insert_known(keys::SOURCE_IDENTITY, si.as_str());
+                }
+                c.insert_known(keys::TOKEN_ISSUE_TIME, iso8601(session.issued_at));
+                (principal, Arc::new(c))
+            }),
         }
     }
 
     /// The global context keys a request by this identity carries.
     pub fn context(&self, caller: &CallerContext) -> RequestContext {
-        let mut c = RequestContext::new();
+        let mut c = RequestContext::with_parent(self.cached().1.clone());
         let now = caller.now;
         c.insert_known(keys::CURRENT_TIME, iso8601(now));
         c.insert_known(keys::EPOCH_TIME, now.unix_timestamp().to_string());
@@ -109,41 +176,12 @@ impl<'d> Identity<'d> {
         };
         // Console sessions are temporary credentials: the key is present,
         // true or false.
-        c.insert_known(keys::MFA_PRESENT, mfa_at.is_some().to_string());
+        c.insert_known(
+            keys::MFA_PRESENT,
+            if mfa_at.is_some() { "true" } else { "false" },
+        );
         if let Some(at) = mfa_at {
             c.insert_known(keys::MFA_AGE, (now - at).whole_seconds().max(0).to_string());
-        }
-        match self {
-            Identity::User { account, user } => {
-                c.insert_known(keys::PRINCIPAL_ARN, user.arn());
-                c.insert_known(keys::PRINCIPAL_ACCOUNT, account.id());
-                c.insert_known(keys::PRINCIPAL_TYPE, "User");
-                c.insert_known(keys::USERNAME, user.name());
-                c.insert_known(keys::USERID, user.user_id());
-                for (k, v) in user.tags() {
-                    c.insert(&format!("aws:PrincipalTag/{k}"), v.as_str());
-                }
-            }
-            Identity::RoleSession {
-                account,
-                role,
-                session,
-            } => {
-                c.insert_known(keys::PRINCIPAL_ARN, role.arn());
-                c.insert_known(keys::PRINCIPAL_ACCOUNT, account.id());
-                c.insert_known(keys::PRINCIPAL_TYPE, "AssumedRole");
-                c.insert(
-                    keys::USERID,
-                    format!("{}:{}", role.role_id(), session.session_name),
-                );
-                for (k, v) in role.tags() {
-                    c.insert(&format!("aws:PrincipalTag/{k}"), v.as_str());
-                }
-                if let Some(si) = &session.source_identity {
-                    c.insert_known(keys::SOURCE_IDENTITY, si.as_str());
-                }
-                c.insert_known(keys::TOKEN_ISSUE_TIME, iso8601(session.issued_at));
-            }
         }
         c
     }
@@ -248,7 +286,7 @@ pub fn authorize_with_context(
         context.insert_known(keys::RESOURCE_ACCOUNT, acct);
     }
     let request = Request {
-        principal: &principal,
+        principal,
         action,
         resource,
         resource_account,

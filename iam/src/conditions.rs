@@ -279,7 +279,7 @@ impl Condition {
     pub fn matches(&self, context: &RequestContext) -> bool {
         let present = context.get(&self.key_lower);
         if self.operator.kind == K::Null {
-            let want_absent = matches!(self.values.first(), Some(PolicyValue::Null(true)));
+            // `"Null": {"key": "true"}` holds when the key is absent.
             let absent = match present {
                 None => true,
                 Some(ContextValue::Multi(v)) => v.is_empty(),
@@ -288,8 +288,7 @@ impl Condition {
             return self
                 .values
                 .iter()
-                .any(|v| matches!(v, PolicyValue::Null(b) if *b == absent))
-                || (want_absent && absent);
+                .any(|v| matches!(v, PolicyValue::Null(b) if *b == absent));
         }
         let Some(present) = present else {
             if self.operator.if_exists {

@@ -5,6 +5,7 @@
 //! handful of keys, so a vector with linear search beats a hash map here.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -47,6 +48,9 @@ impl From<Vec<String>> for ContextValue {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RequestContext {
     entries: Vec<(Cow<'static, str>, ContextValue)>,
+    /// Keys shared by many requests (those that describe the principal),
+    /// computed once; entries here shadow them.
+    parent: Option<Arc<RequestContext>>,
 }
 
 impl RequestContext {
@@ -78,8 +82,12 @@ impl RequestContext {
         }
     }
 
-    pub fn remove(&mut self, key: &str) {
-        self.entries.retain(|(k, _)| !k.eq_ignore_ascii_case(key));
+    /// A context on top of shared keys.
+    pub fn with_parent(parent: Arc<RequestContext>) -> Self {
+        RequestContext {
+            entries: Vec::with_capacity(8),
+            parent: Some(parent),
+        }
     }
 
     /// Look a key up, case-insensitively.
@@ -88,6 +96,7 @@ impl RequestContext {
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(key))
             .map(|(_, v)| v)
+            .or_else(|| self.parent.as_deref().and_then(|p| p.get(key)))
     }
 
     /// The value of a single-valued key; a multivalued key has none (it cannot
@@ -99,16 +108,25 @@ impl RequestContext {
         }
     }
 
+    /// All keys (lowercased) and values, own ones first.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &ContextValue)> {
-        self.entries.iter().map(|(k, v)| (k.as_ref(), v))
+        let own = self.entries.iter().map(|(k, v)| (k.as_ref(), v));
+        let inherited = self
+            .parent
+            .as_deref()
+            .map(|p| p.iter().collect::<Vec<_>>())
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(k, _)| !self.entries.iter().any(|(own, _)| own == k));
+        own.chain(inherited)
     }
 
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.iter().count()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.len() == 0
     }
 }
 

@@ -14,6 +14,9 @@
 //! 4. Across accounts both the caller's side (step 3) and the resource
 //!    policy must allow.
 
+use std::borrow::Cow;
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use crate::context::RequestContext;
@@ -48,18 +51,18 @@ pub enum PolicyRole {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub policy: Option<String>,
+    pub policy: Option<Arc<str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<PolicyRole>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub statement: Option<String>,
+    pub statement: Option<Arc<str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub effect: Option<Effect>,
-    pub message: String,
+    pub message: Cow<'static, str>,
 }
 
 impl Finding {
-    pub fn note(message: impl Into<String>) -> Self {
+    pub fn note(message: impl Into<Cow<'static, str>>) -> Self {
         Finding {
             policy: None,
             role: None,
@@ -161,12 +164,16 @@ fn finding(
     index: usize,
     role: PolicyRole,
     effect: Effect,
-    message: impl Into<String>,
+    message: impl Into<Cow<'static, str>>,
 ) -> Finding {
     Finding {
-        policy: Some(named.label.to_string()),
+        policy: Some(named.label.clone()),
         role: Some(role),
-        statement: named.policy.statements.get(index).map(|s| s.label()),
+        statement: named
+            .policy
+            .statements
+            .get(index)
+            .map(|s| s.label().clone()),
         effect: Some(effect),
         message: message.into(),
     }
@@ -226,7 +233,10 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
     };
     let resource_match = resource.best_principal_match();
 
-    let allowed_by_resource_alone = same_account
+    // A principal outside every account (anonymous, a service) has no
+    // identity policies: the resource policy alone decides for it.
+    let accountless = request.principal.account().is_none();
+    let allowed_by_resource_alone = (same_account || accountless)
         && match resource_match {
             Some(PrincipalMatch::Direct) => true,
             Some(PrincipalMatch::Role) => boundaries_allow && session_allows,
@@ -234,12 +244,14 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
         };
     let allowed = allowed_by_resource_alone || (caller_side && (same_account || resource.allows()));
 
-    let push_allows =
-        |explanation: &mut Vec<Finding>, tally: &Tally<'_>, role: PolicyRole, what: &str| {
-            for (named, i, _) in &tally.allows {
-                explanation.push(finding(named, *i, role, Effect::Allow, what));
-            }
-        };
+    let push_allows = |explanation: &mut Vec<Finding>,
+                       tally: &Tally<'_>,
+                       role: PolicyRole,
+                       what: &'static str| {
+        for (named, i, _) in &tally.allows {
+            explanation.push(finding(named, *i, role, Effect::Allow, what));
+        }
+    };
     if allowed {
         if allowed_by_resource_alone {
             push_allows(
@@ -302,7 +314,7 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
     if !same_account && !resource.allows() {
         explanation.push(Finding::note(match policies.resource {
             Some(p) => format!(
-                "cross-account request: {} does not allow this principal {what}",
+                "cross-account request: {} does not allow {what} for this principal",
                 p.label
             ),
             None => format!("cross-account request: the resource has no policy that allows {what}"),

@@ -239,13 +239,13 @@ fn with_directory(
                 Some(Value::Null) | None => None,
                 Some(v) => Some(policy(v, PolicyKind::Session, "sessionPolicy")?),
             };
-            session_info = RoleSessionInfo {
-                session_name: session_name.clone(),
-                source_identity: given.single(keys::SOURCE_IDENTITY).map(str::to_owned),
-                mfa_authenticated_at: caller.mfa_authenticated_at,
-                issued_at: now,
+            session_info = RoleSessionInfo::new(
+                session_name.clone(),
+                given.single(keys::SOURCE_IDENTITY).map(str::to_owned),
+                caller.mfa_authenticated_at,
+                now,
                 session_policy,
-            };
+            );
             Identity::RoleSession {
                 account: acct,
                 role,

@@ -379,13 +379,13 @@ impl<S: CredentialStore> Sts<S> {
             mfa_authenticated_at,
         };
         self.store.put(&stored)?;
-        let info = RoleSessionInfo {
-            session_name: stored.session_name.clone(),
-            source_identity: source_identity.clone(),
+        let info = RoleSessionInfo::new(
+            stored.session_name.clone(),
+            source_identity.clone(),
             mfa_authenticated_at,
-            issued_at: now,
-            session_policy: session_policy.map(|p| NamedPolicy::new("session policy", p)),
-        };
+            now,
+            session_policy.map(|p| NamedPolicy::new("session policy", p)),
+        );
         self.lock_cache().insert(
             access_key_id.clone(),
             Arc::new(ActiveSession { stored, info }),
@@ -488,13 +488,13 @@ impl<S: CredentialStore> Sts<S> {
                     )),
                     None => None,
                 };
-                let info = RoleSessionInfo {
-                    session_name: stored.session_name.clone(),
-                    source_identity: stored.source_identity.clone(),
-                    mfa_authenticated_at: stored.mfa_authenticated_at,
-                    issued_at: stored.issued_at,
+                let info = RoleSessionInfo::new(
+                    stored.session_name.clone(),
+                    stored.source_identity.clone(),
+                    stored.mfa_authenticated_at,
+                    stored.issued_at,
                     session_policy,
-                };
+                );
                 let s = Arc::new(ActiveSession { stored, info });
                 self.lock_cache()
                     .insert(access_key_id.to_owned(), s.clone());

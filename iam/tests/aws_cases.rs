@@ -217,6 +217,24 @@ fn resource_policies_same_and_cross_account() {
             )),
         ImplicitlyDenied,
     );
+    check(
+        "anonymous read of a public bucket",
+        Case::new("anonymous", "s3:GetObject", OBJECT)
+            .account("444455556666")
+            .resource_policy(bucket_policy(json!("*"), "Allow", "s3:GetObject")),
+        Allowed,
+    );
+    check(
+        "anonymous without a public bucket policy",
+        Case::new("anonymous", "s3:GetObject", OBJECT)
+            .account("444455556666")
+            .resource_policy(bucket_policy(
+                json!({"AWS": "111122223333"}),
+                "Allow",
+                "s3:GetObject",
+            )),
+        ImplicitlyDenied,
+    );
     let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "111122223333"}, "Action": "sts:AssumeRole",
         "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}]});
     let assume = |mfa: &str| {

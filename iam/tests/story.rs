@@ -305,10 +305,7 @@ fn role_chaining_is_capped_at_one_hour() {
 fn users_keep_their_own_permissions() {
     let dir = Directory::demo();
     let dev = dir.account("development").unwrap();
-    let alice = Identity::User {
-        account: dev,
-        user: dev.user("alice").unwrap(),
-    };
+    let alice = Identity::user(&dir, "arn:aws:iam::111122223333:user/alice").unwrap();
     let ctx = CallerContext::at(NOW);
     let decide = |id: &Identity<'_>, action: &str, resource: &str| {
         access::authorize(&dir, id, action, resource, &ctx).decision

@@ -397,6 +397,7 @@ impl Builder<'_> {
                 tags: u.tags.clone(),
                 identity_policies: identity,
                 permissions_boundary,
+                cache: Default::default(),
             });
         }
 

@@ -208,6 +208,8 @@ pub struct User {
     /// Own inline and managed policies, then those of each group.
     identity_policies: Vec<NamedPolicy>,
     permissions_boundary: Option<NamedPolicy>,
+    /// The principal and its context keys, filled on first use.
+    pub(crate) cache: crate::access::PrincipalCache,
 }
 
 impl User {

@@ -213,3 +213,19 @@ fn missing_file_names_it() {
         "{e}"
     );
 }
+
+#[test]
+fn size_limits_are_configurable() {
+    let text = format!(
+        "[limits]\ntrust_policy = 40\n{}",
+        Directory::demo_toml().replace("demo = true", "")
+    );
+    let e = load_err(&text);
+    assert!(
+        e.contains("accounts[1].roles[0].trust_policy: policy is"),
+        "{e}"
+    );
+    assert!(e.contains("the limit is 40"), "{e}");
+    let e = load_err("[limits]\ntrust_polcy = 40\n");
+    assert!(e.contains("limits.trust_polcy: unknown field"), "{e}");
+}

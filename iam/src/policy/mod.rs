@@ -88,6 +88,8 @@ pub struct Statement {
     /// Position in the `Statement` array (0 when it was a single object).
     pub(crate) index: usize,
     pub(crate) sid: Option<String>,
+    /// For explanations, built once.
+    pub(crate) label: Arc<str>,
     pub(crate) effect: Effect,
     pub(crate) actions: ActionBlock,
     pub(crate) resources: Option<ResourceBlock>,
@@ -108,12 +110,9 @@ impl Statement {
     pub fn conditions(&self) -> &[Condition] {
         &self.conditions
     }
-    /// `Sid` if it has one, else `Statement[i]`.
-    pub fn label(&self) -> String {
-        match &self.sid {
-            Some(sid) => format!("Statement[{}] (Sid \"{sid}\")", self.index),
-            None => format!("Statement[{}]", self.index),
-        }
+    /// `Statement[i]`, with the `Sid` if it has one: `Statement[0] (Sid "X")`.
+    pub fn label(&self) -> &Arc<str> {
+        &self.label
     }
 }
 

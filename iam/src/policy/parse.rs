@@ -252,8 +252,13 @@ fn parse_statement(
             Condition::parse_block(value, &format!("{path}.Condition"), version.has_variables())?
         }
     };
+    let label = match &sid {
+        Some(sid) => format!("Statement[{index}] (Sid \"{sid}\")"),
+        None => format!("Statement[{index}]"),
+    };
     Ok(Statement {
         index,
+        label: label.into(),
         sid,
         effect,
         actions,
