@@ -12,7 +12,7 @@ pub mod services;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    StaticSegment,
+    SsrMode, StaticSegment,
     components::{Route, Router, Routes},
 };
 
@@ -45,8 +45,8 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     // One resource for "who is signed in, and on which organisation": the navbar, the banner
     // and every page read it. It is serialised into the page, so hydration does not refetch it.
-    // Blocking: the HTML waits for it, so the chrome is complete even where scripts never run
-    // (out-of-order streaming would need script to swap the resolved parts in).
+    // Pages render in order (SsrMode::InOrder) and this resource blocks: the HTML is complete
+    // where scripts never run (out-of-order streaming needs script to swap resolved parts in).
     let context = Resource::new_blocking(|| (), |_| load_console_context());
     provide_context(context);
     // Marks the document once the WASM has taken over: CSS fallbacks for script-less use key
@@ -68,8 +68,8 @@ pub fn App() -> impl IntoView {
             <Navbar />
             <main id="main" class="page">
                 <Routes fallback=NotFound>
-                    <Route path=StaticSegment("") view=HomePage />
-                    <Route path=StaticSegment("signin") view=SignInPage />
+                    <Route path=StaticSegment("") view=HomePage ssr=SsrMode::InOrder />
+                    <Route path=StaticSegment("signin") view=SignInPage ssr=SsrMode::InOrder />
                 </Routes>
             </main>
         </Router>

@@ -34,7 +34,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Serve the console (the default).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Hash a password (read from standard input) for a directory file's `password_hash`.
     HashPassword,
     /// Evaluate IAM requests: JSON Lines on standard input, one decision per line on standard
@@ -56,7 +56,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         None => serve::run(cli.serve),
-        Some(Command::Serve(args)) => serve::run(args),
+        Some(Command::Serve(args)) => serve::run(*args),
         Some(Command::HashPassword) => hash_password(),
         Some(Command::Simulate { directory }) => simulate(directory),
         Some(Command::CheckDirectory { file }) => check_directory(&file),
