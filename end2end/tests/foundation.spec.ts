@@ -177,3 +177,30 @@ test.describe("sessions", () => {
     await server.dispose();
   });
 });
+
+test.describe("the home page", () => {
+  test("alice is told which roles her permissions let her request; bob is told he has none", async ({ page }) => {
+    await signIn(page, DEMO.alice);
+    const roles = page.getByRole("region", { name: "Roles you can switch to" });
+    await expect(roles.getByText("UpdateAPP")).toBeVisible();
+    await expect(roles.getByRole("link", { name: "Switch role" })).toHaveAttribute(
+      "href",
+      "/switchrole?account=123456789012&roleName=UpdateAPP",
+    );
+    await page.goto("/signin?signed_out=1");
+    await page.context().clearCookies();
+    await signIn(page, DEMO.bob);
+    await expect(page.getByRole("region", { name: "Roles you can switch to" })).toContainText(
+      "Your permissions do not allow switching to any role",
+    );
+  });
+
+  test("the WASM bundle is served compressed", async ({ request, server }) => {
+    const page = await request.get(`${server.url}/signin`);
+    const html = await page.text();
+    const wasm = html.match(/\/pkg\/switchyard[^"']*\.wasm/)?.[0] ?? "/pkg/switchyard.wasm";
+    const response = await request.get(`${server.url}${wasm}`, { headers: { "Accept-Encoding": "br" } });
+    expect(response.status()).toBe(200);
+    expect(response.headers()["content-encoding"]).toBe("br");
+  });
+});

@@ -3,7 +3,86 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use serde::{Deserialize, Serialize};
+
 use crate::identity::{ConsoleContextResource, IdentitySummary, grouped_account_id};
+
+/// A role the signed-in user's own permissions let them request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleChoice {
+    pub account_id: String,
+    pub account_alias: Option<String>,
+    pub role_name: String,
+    pub role_arn: String,
+}
+
+impl RoleChoice {
+    /// The Switch Role page with this role's fields filled in.
+    pub fn switch_link(&self) -> String {
+        let query = [
+            ("account", self.account_id.as_str()),
+            ("roleName", self.role_name.as_str()),
+        ]
+        .iter()
+        .map(|(k, v)| format!("{k}={}", urlencode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+        format!("/switchrole?{query}")
+    }
+}
+
+fn urlencode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The roles of the directory that the user's identity policies allow them to assume, and
+/// whose trust policy would accept them once they have signed in with MFA. Switching still
+/// checks everything again; this only tells people where they can go.
+#[server(prefix = "/api", endpoint = "switchable_roles")]
+pub async fn load_switchable_roles() -> Result<Vec<RoleChoice>, ServerFnError> {
+    use crate::services::{client::ClientAddr, session, state::AppState};
+    use iam::access::{CallerContext, Identity, authorize};
+    let state = expect_context::<AppState>();
+    let session: tower_sessions::Session = leptos_axum::extract().await?;
+    let axum::Extension(client): axum::Extension<ClientAddr> = leptos_axum::extract().await?;
+    let Some(user) = session::current_user(&state, &session)
+        .await
+        .map_err(|_| ServerFnError::new("the session store is unavailable"))?
+    else {
+        return Err(ServerFnError::new("signed out"));
+    };
+    let directory = &state.directory;
+    let Some(identity) = Identity::user(directory, &user.arn()) else {
+        return Ok(Vec::new());
+    };
+    let now = time::OffsetDateTime::now_utc();
+    let caller = CallerContext::at(now)
+        .with_mfa(now)
+        .with_source_ip(client.0);
+    let mut choices = Vec::new();
+    for account in directory.accounts() {
+        for role in account.roles() {
+            let role_arn = role.arn();
+            if authorize(directory, &identity, "sts:AssumeRole", &role_arn, &caller).is_allowed() {
+                choices.push(RoleChoice {
+                    account_id: account.id().to_string(),
+                    account_alias: account.alias().map(str::to_string),
+                    role_name: role.name().to_string(),
+                    role_arn,
+                });
+            }
+        }
+    }
+    Ok(choices)
+}
 
 #[component]
 pub fn HomePage() -> impl IntoView {
@@ -60,6 +139,7 @@ fn Overview(identity: IdentitySummary) -> impl IntoView {
                     <dd class="mono break">{format!("arn:aws:iam::{}:user/{}", identity.account_id, identity.user_name)}</dd>
                 </dl>
             </section>
+            <RolesYouCanSwitchTo />
             <section class="card" aria-labelledby="actions-heading">
                 <h2 id="actions-heading">"What you can do"</h2>
                 <ul class="action-list">
@@ -74,5 +154,47 @@ fn Overview(identity: IdentitySummary) -> impl IntoView {
                 </ul>
             </section>
         </div>
+    }
+}
+
+#[component]
+fn RolesYouCanSwitchTo() -> impl IntoView {
+    let roles = Resource::new(|| (), |_| load_switchable_roles());
+    view! {
+        <section class="card" aria-labelledby="roles-heading">
+            <h2 id="roles-heading">"Roles you can switch to"</h2>
+            <Suspense fallback=|| view! { <p class="muted">"Checking your permissions…"</p> }>
+                {move || Suspend::new(async move {
+                    match roles.await {
+                        Ok(roles) if roles.is_empty() => view! {
+                            <p class="muted">
+                                "Your permissions do not allow switching to any role of this organisation. "
+                                "Ask an administrator if you need one."
+                            </p>
+                        }.into_any(),
+                        Ok(roles) => view! {
+                            <ul class="role-list">
+                                {roles.into_iter().map(|role| {
+                                    let account = role.account_alias.clone().unwrap_or_else(|| role.account_id.clone());
+                                    view! {
+                                        <li>
+                                            <div>
+                                                <div class="role-name">{role.role_name.clone()}</div>
+                                                <div class="muted small">
+                                                    {account} " · " <span class="mono">{grouped_account_id(&role.account_id)}</span>
+                                                </div>
+                                            </div>
+                                            <a class="button" href=role.switch_link()>"Switch role"</a>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                            <p class="muted small">"Roles may require that you signed in with MFA."</p>
+                        }.into_any(),
+                        Err(_) => view! { <p class="muted">"Your roles cannot be listed right now."</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
     }
 }
