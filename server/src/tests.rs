@@ -280,3 +280,30 @@ async fn an_open_redirect_in_next_is_ignored() {
         .await;
     assert_eq!(reply.location.as_deref(), Some("/"));
 }
+
+#[tokio::test]
+async fn many_failures_from_one_address_pause_it_for_every_user() {
+    let console = console(|args| {
+        args.sign_in_max_failures_per_client = Some(3);
+        args.sign_in_failure_window = Some(Duration::from_secs(600));
+    })
+    .await;
+    for user in ["u1", "u2", "u3"] {
+        let reply = console.sign_in(user, "guess").await;
+        assert!(
+            reply
+                .location
+                .unwrap_or_default()
+                .starts_with("/signin?error=invalid")
+        );
+    }
+    // A user with no failures of their own is refused too: the address is paused.
+    let bob = console.sign_in("bob", "bob-demo-pass").await;
+    assert!(
+        bob.location
+            .unwrap_or_default()
+            .starts_with("/signin?error=throttled")
+    );
+    let denied = console.audit().await;
+    assert_eq!(denied[0].event.detail["reason"], "rate limited");
+}

@@ -79,3 +79,79 @@ pub async fn end(session: &Session) -> Result<(), SessionError> {
     session.flush().await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use tower_sessions::{MemoryStore, Session};
+
+    use super::*;
+    use crate::services::audit::SqliteAuditLog;
+    use crate::services::auth::PasswordVerifier;
+    use crate::services::rate_limit::FailureLimiter;
+    use crate::services::state::{ConsolePolicy, SignInLimits};
+
+    async fn state(absolute: Duration) -> (AppState, tempfile::TempDir) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = crate::services::db::open(dir.path()).await.expect("db");
+        let limiter = || FailureLimiter::new(5, Duration::from_secs(60));
+        let state = AppState {
+            directory: Arc::new(iam::Directory::demo()),
+            audit: Arc::new(SqliteAuditLog::new(db.clone())),
+            db,
+            passwords: Arc::new(PasswordVerifier::new().expect("verifier")),
+            sign_in_limits: Arc::new(SignInLimits {
+                per_user: limiter(),
+                per_client: limiter(),
+            }),
+            policy: Arc::new(ConsolePolicy {
+                session_absolute_lifetime: absolute,
+                admin_groups: vec!["Admins".into()],
+            }),
+        };
+        (state, dir)
+    }
+
+    fn session() -> Session {
+        Session::new(None, Arc::new(MemoryStore::default()), None)
+    }
+
+    #[tokio::test]
+    async fn a_fresh_session_reads_as_its_user() {
+        let (state, _dir) = state(Duration::from_secs(3600)).await;
+        let session = session();
+        let alice = SignedInUser::new("111122223333", "alice");
+        begin(&session, &alice).await.expect("begin");
+        assert_eq!(
+            current_user(&state, &session).await.expect("read"),
+            Some(alice)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_session_past_its_absolute_lifetime_is_ended() {
+        let (state, _dir) = state(Duration::from_secs(3600)).await;
+        let session = session();
+        let mut alice = SignedInUser::new("111122223333", "alice");
+        alice.signed_in_at -= 3600;
+        begin(&session, &alice).await.expect("begin");
+        assert_eq!(current_user(&state, &session).await.expect("read"), None);
+        // Ended, not just hidden: the record is gone.
+        assert_eq!(
+            session.get::<SignedInUser>(USER_KEY).await.expect("get"),
+            None
+        );
+    }
+
+    #[tokio::test]
+    async fn a_user_removed_from_the_directory_is_signed_out() {
+        let (state, _dir) = state(Duration::from_secs(3600)).await;
+        let session = session();
+        begin(&session, &SignedInUser::new("111122223333", "carol"))
+            .await
+            .expect("begin");
+        assert_eq!(current_user(&state, &session).await.expect("read"), None);
+    }
+}
