@@ -5,7 +5,10 @@
 pub mod audit;
 pub mod auth;
 pub mod client;
+pub mod cloud;
+pub mod credential_store;
 pub mod db;
+pub mod local_cloud;
 pub mod rate_limit;
 pub mod session;
 pub mod state;
