@@ -12,6 +12,28 @@ pub struct IdentitySummary {
     pub account_alias: Option<String>,
     pub groups: Vec<String>,
     pub is_admin: bool,
+    /// The role held right now, if any: while it is held, only its permissions apply.
+    pub role: Option<RoleSummary>,
+}
+
+/// A held role as the browser may see it: never the credentials.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleSummary {
+    pub display_name: String,
+    /// `#rrggbb`.
+    pub color: String,
+    pub role_name: String,
+    pub role_arn: String,
+    pub account_id: String,
+    pub account_alias: Option<String>,
+    /// Unix time the temporary credentials expire.
+    pub expires_at: i64,
+}
+
+impl RoleSummary {
+    pub fn account_label(&self) -> &str {
+        self.account_alias.as_deref().unwrap_or(&self.account_id)
+    }
 }
 
 impl IdentitySummary {
@@ -54,6 +76,16 @@ pub async fn load_console_context() -> Result<ConsoleContext, ServerFnError> {
         .await
         .map_err(|_| ServerFnError::new("the session store is unavailable"))?
         .map(|user| state.identity_summary(&user));
+    let identity = match identity {
+        Some(mut identity) => {
+            identity.role = session::held_role(&session)
+                .await
+                .map_err(|_| ServerFnError::new("the session store is unavailable"))?
+                .map(|role| role.summary());
+            Some(identity)
+        }
+        None => None,
+    };
     Ok(ConsoleContext {
         demo: state.directory.is_demo(),
         identity,
@@ -79,6 +111,7 @@ mod tests {
             account_alias: Some("development".into()),
             groups: vec![],
             is_admin: false,
+            role: None,
         };
         assert_eq!(who.label(), "alice @ development");
         who.account_alias = None;

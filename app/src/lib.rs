@@ -5,6 +5,8 @@
 
 pub mod components;
 pub mod identity;
+pub mod links;
+pub mod palette;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod services;
@@ -18,7 +20,7 @@ use leptos_router::{
 
 use crate::components::navbar::Navbar;
 use crate::identity::load_console_context;
-use crate::pages::{home::HomePage, not_found::NotFound, sign_in::SignInPage};
+use crate::pages::{home::HomePage, not_found::NotFound, sign_in::SignInPage, switch_role::SwitchRolePage};
 
 /// The HTML document around the application, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -70,6 +72,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=StaticSegment("") view=HomePage ssr=SsrMode::InOrder />
                     <Route path=StaticSegment("signin") view=SignInPage ssr=SsrMode::InOrder />
+                    <Route path=StaticSegment("switchrole") view=SwitchRolePage ssr=SsrMode::InOrder />
                 </Routes>
             </main>
         </Router>

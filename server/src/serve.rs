@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use app::services::audit::SqliteAuditLog;
 use app::services::auth::PasswordVerifier;
+use app::services::local_cloud::LocalCloud;
 use app::services::rate_limit::FailureLimiter;
 use app::services::state::{AppState, ConsolePolicy, SignInLimits};
 use iam::Directory;
@@ -40,6 +41,8 @@ pub enum StartError {
     Serve(std::io::Error),
     #[error("password verifier: {0}")]
     Passwords(String),
+    #[error("cloud backend: {0}")]
+    Cloud(String),
     #[error("runtime: {0}")]
     Runtime(std::io::Error),
 }
@@ -111,8 +114,12 @@ pub async fn prepare(settings: &Settings) -> Result<(axum::Router, JoinHandle<()
     })?;
     let db = app::services::db::open(&settings.data_dir).await?;
 
+    let directory = Arc::new(directory);
+    let cloud = LocalCloud::open(Arc::clone(&directory), &settings.data_dir)
+        .map_err(|e| StartError::Cloud(e.to_string()))?;
     let state = AppState {
-        directory: Arc::new(directory),
+        cloud: Arc::new(cloud),
+        directory,
         audit: Arc::new(SqliteAuditLog::new(db.clone())),
         db,
         passwords: Arc::new(PasswordVerifier::new().map_err(StartError::Passwords)?),

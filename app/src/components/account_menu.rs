@@ -84,6 +84,7 @@ pub fn AccountMenu(identity: IdentitySummary) -> impl IntoView {
     };
 
     let label = identity.label();
+    let role = identity.role.clone();
     let account_id = identity.account_id.clone();
     let grouped_id = grouped_account_id(&identity.account_id);
     view! {
@@ -104,17 +105,35 @@ pub fn AccountMenu(identity: IdentitySummary) -> impl IntoView {
                 on:click=move |_| open.update(|o| *o = !*o)
                 on:keydown=on_button_keydown
             >
-                <span class="account-avatar" aria-hidden="true">
-                    {identity.user_name.chars().next().map(|c| c.to_uppercase().to_string()).unwrap_or_default()}
-                </span>
-                <span class="account-label">{label}</span>
+                {match role.clone() {
+                    Some(role) => view! {
+                        <span class="role-pill" style:background-color=role.color.clone()>{role.display_name.clone()}</span>
+                        <span class="visually-hidden">{format!(", signed in as {label}")}</span>
+                    }.into_any(),
+                    None => view! {
+                        <span class="account-avatar" aria-hidden="true">
+                            {identity.user_name.chars().next().map(|c| c.to_uppercase().to_string()).unwrap_or_default()}
+                        </span>
+                        <span class="account-label">{label.clone()}</span>
+                    }.into_any(),
+                }}
                 <svg class="caret" viewBox="0 0 12 12" width="12" height="12" aria-hidden="true">
                     <path d="M2 4l4 4 4-4" fill="none" stroke="currentColor" stroke-width="1.8" />
                 </svg>
             </button>
             <div class="menu-panel" id="account-menu" on:keydown=on_menu_keydown>
+                {role.clone().map(|role| view! {
+                    <div class="menu-header role-header" style:border-left-color=role.color.clone()>
+                        <div class="menu-caption">"Currently active as"</div>
+                        <div class="menu-user">{role.display_name.clone()}</div>
+                        <div class="menu-caption">
+                            "Role " <span class="mono">{role.role_name.clone()}</span> " · account "
+                            <span class="mono">{grouped_account_id(&role.account_id)}</span>
+                        </div>
+                    </div>
+                })}
                 <div class="menu-header">
-                    <div class="menu-caption">"Signed in as"</div>
+                    <div class="menu-caption">{if role.is_some() { format!("Signed in as {label}") } else { "Signed in as".to_string() }}</div>
                     <div class="menu-user">{identity.user_name.clone()}</div>
                     <div class="menu-account">
                         <span class="menu-caption">"Account ID"</span>
@@ -135,6 +154,13 @@ pub fn AccountMenu(identity: IdentitySummary) -> impl IntoView {
                     <li role="none">
                         <a role="menuitem" tabindex="-1" href="/security-credentials">"Security credentials"</a>
                     </li>
+                    {role.is_some().then(|| view! {
+                        <li role="none">
+                            <form method="post" action="/role/switch-back">
+                                <button role="menuitem" tabindex="-1" type="submit">"Switch back"</button>
+                            </form>
+                        </li>
+                    })}
                     <li role="none" class="menu-separator">
                         <form method="post" action="/auth/sign-out">
                             <button role="menuitem" tabindex="-1" type="submit">"Sign out"</button>

@@ -3,3 +3,4 @@
 pub mod account_menu;
 pub mod copy_button;
 pub mod navbar;
+pub mod session_banner;

@@ -1,42 +1,46 @@
-//! The top bar: product name, the demo badge, and the account menu of the signed-in user.
+//! The top bar: product name, the demo badge, the account menu of the signed-in user, and,
+//! while a role is held, the session banner under it.
 
 use leptos::prelude::*;
 
 use crate::components::account_menu::AccountMenu;
+use crate::components::session_banner::SessionBanner;
 use crate::identity::ConsoleContextResource;
 
 #[component]
 pub fn Navbar() -> impl IntoView {
     let context = expect_context::<ConsoleContextResource>();
     view! {
-        <header class="navbar">
-            <nav class="navbar-inner" aria-label="Console">
-                <a class="brand" href="/">
-                    <span class="brand-mark" aria-hidden="true">
-                        <svg viewBox="0 0 24 24" width="22" height="22">
-                            <path d="M3 7h13l-3-3M21 17H8l3 3" fill="none" stroke="currentColor"
-                                stroke-width="2.2" stroke-linecap="round" stroke-linejoin="round" />
-                        </svg>
-                    </span>
-                    <span class="brand-name">"Switchyard"</span>
-                </a>
-                <Suspense fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        let context = context.await.ok();
-                        let demo = context.as_ref().is_some_and(|c| c.demo);
-                        let identity = context.and_then(|c| c.identity);
-                        view! {
-                            <Show when=move || demo>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let context = context.await.ok();
+                let demo = context.as_ref().is_some_and(|c| c.demo);
+                let identity = context.and_then(|c| c.identity);
+                let role = identity.as_ref().and_then(|i| i.role.clone());
+                view! {
+                    <header class="navbar">
+                        <nav class="navbar-inner" aria-label="Console">
+                            <a class="brand" href="/">
+                                <span class="brand-mark" aria-hidden="true">
+                                    <svg viewBox="0 0 24 24" width="22" height="22">
+                                        <path d="M3 7h13l-3-3M21 17H8l3 3" fill="none" stroke="currentColor"
+                                            stroke-width="2.2" stroke-linecap="round" stroke-linejoin="round" />
+                                    </svg>
+                                </span>
+                                <span class="brand-name">"Switchyard"</span>
+                            </a>
+                            {demo.then(|| view! {
                                 <span class="demo-badge" title="This console runs on the embedded demo organisation. Its passwords are public.">
                                     "demo organisation"
                                 </span>
-                            </Show>
+                            })}
                             <span class="navbar-spacer"></span>
                             {identity.map(|identity| view! { <AccountMenu identity /> })}
-                        }
-                    })}
-                </Suspense>
-            </nav>
-        </header>
+                        </nav>
+                    </header>
+                    {role.map(|role| view! { <SessionBanner role /> })}
+                }
+            })}
+        </Suspense>
     }
 }

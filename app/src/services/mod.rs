@@ -12,3 +12,4 @@ pub mod local_cloud;
 pub mod rate_limit;
 pub mod session;
 pub mod state;
+pub mod switching;

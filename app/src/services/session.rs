@@ -8,9 +8,12 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use tower_sessions::Session;
 
+use crate::identity::RoleSummary;
+use crate::services::cloud::HeldCredentials;
 use crate::services::state::AppState;
 
 const USER_KEY: &str = "user";
+const ROLE_KEY: &str = "role";
 
 /// The signed-in user, as stored in the session.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,6 +77,62 @@ pub async fn begin(session: &Session, user: &SignedInUser) -> Result<(), Session
     Ok(())
 }
 
+/// A role the user holds: the credentials stay in the server-side session record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldRole {
+    pub account_id: String,
+    pub account_alias: Option<String>,
+    pub role_name: String,
+    pub role_arn: String,
+    pub display_name: String,
+    pub color: String,
+    pub assumed_at: i64,
+    pub credentials: HeldCredentials,
+}
+
+impl HeldRole {
+    /// What the browser may see of it.
+    pub fn summary(&self) -> RoleSummary {
+        RoleSummary {
+            display_name: self.display_name.clone(),
+            color: self.color.clone(),
+            role_name: self.role_name.clone(),
+            role_arn: self.role_arn.clone(),
+            account_id: self.account_id.clone(),
+            account_alias: self.account_alias.clone(),
+            expires_at: self.credentials.expiration,
+        }
+    }
+
+    pub fn is_expired(&self) -> bool {
+        OffsetDateTime::now_utc().unix_timestamp() >= self.credentials.expiration
+    }
+}
+
+/// When the user last proved MFA in this session. Multi-factor sign-in (issue 4) records it;
+/// until then no session has one, and roles whose trust policy requires MFA refuse.
+pub async fn mfa_authenticated_at(session: &Session) -> Result<Option<OffsetDateTime>, SessionError> {
+    let _ = session;
+    Ok(None)
+}
+
+pub async fn held_role(session: &Session) -> Result<Option<HeldRole>, SessionError> {
+    Ok(session.get::<HeldRole>(ROLE_KEY).await?)
+}
+
+/// Starts holding a role (replacing any held one). The session id is cycled: the session now
+/// carries more power than before.
+pub async fn hold_role(session: &Session, role: &HeldRole) -> Result<(), SessionError> {
+    session.cycle_id().await?;
+    session.insert(ROLE_KEY, role).await?;
+    Ok(())
+}
+
+/// Stops holding the role; returns it so that its credentials can be released.
+pub async fn drop_role(session: &Session) -> Result<Option<HeldRole>, SessionError> {
+    Ok(session.remove::<HeldRole>(ROLE_KEY).await?)
+}
+
 /// Ends the session: its record is deleted from the store and the cookie cleared.
 pub async fn end(session: &Session) -> Result<(), SessionError> {
     session.flush().await?;
@@ -110,6 +169,10 @@ mod tests {
                 session_absolute_lifetime: absolute,
                 admin_groups: vec!["Admins".into()],
             }),
+            cloud: Arc::new(
+                crate::services::local_cloud::LocalCloud::open(Arc::new(iam::Directory::demo()), dir.path())
+                    .expect("cloud"),
+            ),
         };
         (state, dir)
     }

@@ -9,6 +9,7 @@ use sqlx::SqlitePool;
 use crate::identity::IdentitySummary;
 use crate::services::audit::AuditLog;
 use crate::services::auth::PasswordVerifier;
+use crate::services::cloud::CloudBackend;
 use crate::services::rate_limit::FailureLimiter;
 use crate::services::session::SignedInUser;
 
@@ -35,6 +36,8 @@ pub struct AppState {
     pub passwords: Arc<PasswordVerifier>,
     pub sign_in_limits: Arc<SignInLimits>,
     pub policy: Arc<ConsolePolicy>,
+    /// The cloud boundary: the local IAM engine, or AWS.
+    pub cloud: Arc<dyn CloudBackend>,
 }
 
 impl AppState {
@@ -55,6 +58,7 @@ impl AppState {
             account_alias: account.and_then(|a| a.alias()).map(str::to_string),
             groups,
             is_admin,
+            role: None,
         }
     }
 }

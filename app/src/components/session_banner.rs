@@ -1,0 +1,79 @@
+//! The banner shown on every page while a role is held: which role, which account, its colour,
+//! and a live countdown to the credentials' expiry, with "Switch back" and "Renew".
+
+use leptos::prelude::*;
+
+use crate::identity::{RoleSummary, grouped_account_id};
+
+/// Seconds since the Unix epoch, by the clock of wherever this runs.
+fn now_seconds() -> i64 {
+    #[cfg(feature = "hydrate")]
+    {
+        (js_sys::Date::now() / 1000.0) as i64
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or_default()
+    }
+}
+
+/// `1:02:03`, `59:59`, `0:05`.
+pub fn format_remaining(seconds: i64) -> String {
+    let s = seconds.max(0);
+    let (h, m, s) = (s / 3600, (s % 3600) / 60, s % 60);
+    if h > 0 { format!("{h}:{m:02}:{s:02}") } else { format!("{m}:{s:02}") }
+}
+
+#[component]
+pub fn SessionBanner(role: RoleSummary) -> impl IntoView {
+    let now = RwSignal::new(now_seconds());
+    // Tick every second in the browser; the server renders the value at request time.
+    Effect::new(move |_| {
+        if let Ok(handle) = set_interval_with_handle(move || now.set(now_seconds()), std::time::Duration::from_secs(1)) {
+            on_cleanup(move || handle.clear());
+        }
+    });
+    let expires_at = role.expires_at;
+    let remaining = move || expires_at - now.get();
+    let ended = move || remaining() <= 0;
+    let account = format!("{} ({})", role.account_label(), grouped_account_id(&role.account_id));
+    view! {
+        <section class="session-banner" class:ended=ended role="region" aria-label="Session"
+            style:border-left-color=role.color.clone()>
+            <span class="banner-chip" style:background-color=role.color.clone() aria-hidden="true"></span>
+            <div class="banner-text">
+                <span class="banner-role">{role.display_name.clone()}</span>
+                <span class="muted">" · role " <span class="mono">{role.role_name.clone()}</span> " in " {account}</span>
+            </div>
+            <div class="banner-timer" role="timer" aria-live="off">
+                {move || if ended() {
+                    "The role session has ended. Role actions are refused; switch back or renew.".to_string()
+                } else {
+                    format!("{} left", format_remaining(remaining()))
+                }}
+            </div>
+            <form method="post" action="/role/renew" class="inline-form">
+                <button type="submit" class="button small">"Renew"</button>
+            </form>
+            <form method="post" action="/role/switch-back" class="inline-form">
+                <button type="submit" class="button small">"Switch back"</button>
+            </form>
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_remaining;
+
+    #[test]
+    fn remaining_time_reads_like_a_clock() {
+        assert_eq!(format_remaining(3723), "1:02:03");
+        assert_eq!(format_remaining(3599), "59:59");
+        assert_eq!(format_remaining(5), "0:05");
+        assert_eq!(format_remaining(-3), "0:00");
+    }
+}

@@ -1,0 +1,197 @@
+//! The Switch Role page. Query parameters (`account`, `roleName`, `displayName`, `color`,
+//! `redirect_uri`) only fill the form: nothing switches until the user selects "Switch Role".
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
+
+use crate::links::safe_local_path;
+use crate::palette::{PALETTE, color_name, resolve_color};
+
+/// What a switch attempt came to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SwitchOutcome {
+    /// Switched; go here next.
+    Switched { to: String },
+    /// One field is wrong.
+    Field { field: String, message: String },
+    /// Refused; the generic message.
+    NotAllowed,
+}
+
+pub const NOT_ALLOWED_MESSAGE: &str =
+    "Invalid information in one or more fields, or you are not allowed to switch to this role. Check with your administrator.";
+
+#[server(prefix = "/api", endpoint = "switch_role")]
+pub async fn switch_role(
+    account: String,
+    role: String,
+    display_name: String,
+    color: String,
+    redirect_uri: String,
+) -> Result<SwitchOutcome, ServerFnError> {
+    use crate::services::switching::{SwitchError, SwitchForm};
+    use crate::services::{client::ClientAddr, session, state::AppState, switching};
+    let state = expect_context::<AppState>();
+    let session: tower_sessions::Session = leptos_axum::extract().await?;
+    let axum::Extension(client): axum::Extension<ClientAddr> = leptos_axum::extract().await?;
+    let user = session::current_user(&state, &session)
+        .await
+        .map_err(|_| ServerFnError::new("the session store is unavailable"))?
+        .ok_or_else(|| ServerFnError::new("You are signed out. Sign in again."))?;
+    let form = SwitchForm { account, role, display_name, color };
+    let mfa_authenticated_at = session::mfa_authenticated_at(&session).await.ok().flatten();
+    match switching::switch_role(&state, &session, client, &user, mfa_authenticated_at, &form).await {
+        Ok(_) => Ok(SwitchOutcome::Switched {
+            to: safe_local_path(&redirect_uri).unwrap_or("/").to_string(),
+        }),
+        Err(SwitchError::Field { field, message }) => Ok(SwitchOutcome::Field { field: field.to_string(), message }),
+        Err(SwitchError::NotAllowed) => Ok(SwitchOutcome::NotAllowed),
+        Err(SwitchError::Unavailable(e)) => {
+            tracing::error!("switch role: {e}");
+            Err(ServerFnError::new("Switching is unavailable right now. Try again later."))
+        }
+    }
+}
+
+#[component]
+pub fn SwitchRolePage() -> impl IntoView {
+    let query = use_query_map();
+    let param = move |name: &str| query.with_untracked(|q| q.get(name).unwrap_or_default());
+    let from_link = ["account", "roleName", "displayName", "color", "redirect_uri"]
+        .iter()
+        .any(|name| !param(name).is_empty());
+    let redirect_param = param("redirect_uri");
+    let redirect_uri = safe_local_path(&redirect_param).unwrap_or_default().to_string();
+    let redirect_dropped = !redirect_param.is_empty() && redirect_uri.is_empty();
+    let renew_refused = param("renew") == "refused";
+    let color_param = param("color");
+    let link_color = resolve_color(&color_param);
+    let color_invalid = !color_param.is_empty() && link_color.is_none();
+    let chosen = RwSignal::new(link_color.unwrap_or_default());
+
+    let action = ServerAction::<SwitchRole>::new();
+    let outcome = action.value();
+    // A switch changes the whole console (navbar, banner, permissions): load the next page anew.
+    Effect::new(move |_| {
+        if let Some(Ok(SwitchOutcome::Switched { to })) = outcome.get() {
+            #[cfg(feature = "hydrate")]
+            let _ = window().location().set_href(&to);
+            #[cfg(not(feature = "hydrate"))]
+            let _ = to;
+        }
+    });
+    let field_error = move |name: &'static str| {
+        move || match outcome.get() {
+            Some(Ok(SwitchOutcome::Field { field, message })) if field == name => Some(message),
+            _ if name == "color" && color_invalid && outcome.get().is_none() => {
+                Some("The colour in the link is not one of the palette's colours or a hex colour.".to_string())
+            }
+            _ => None,
+        }
+    };
+    let general_error = move || match outcome.get() {
+        Some(Ok(SwitchOutcome::NotAllowed)) => Some(NOT_ALLOWED_MESSAGE.to_string()),
+        Some(Err(e)) => Some(e.to_string().trim_start_matches("error running server function: ").to_string()),
+        _ => None,
+    };
+
+    view! {
+        <Title text="Switch role" />
+        <div class="page-header">
+            <p class="eyebrow">"Roles"</p>
+            <h1>"Switch Role"</h1>
+            <p class="muted">
+                "Work in another account with a role's temporary permissions. While you hold the role, "
+                "your own permissions are suspended; switch back at any time."
+            </p>
+        </div>
+        <section class="card switch-card" aria-labelledby="switch-heading">
+            <h2 id="switch-heading" class="visually-hidden">"Role details"</h2>
+            {renew_refused.then(|| view! {
+                <div class="alert error" role="alert">{NOT_ALLOWED_MESSAGE}</div>
+            })}
+            {from_link.then(|| view! {
+                <div class="alert info" role="status">
+                    "These values came from a link. Check them, then select Switch Role. Nothing changes until you do."
+                </div>
+            })}
+            {redirect_dropped.then(|| view! {
+                <div class="alert warning" role="status">
+                    "The link asked to continue at another site afterwards. That part was ignored: you will land on the console home."
+                </div>
+            })}
+            {move || general_error().map(|message| view! { <div class="alert error" role="alert">{message}</div> })}
+            <ActionForm action=action attr:class="form">
+                <input type="hidden" name="redirect_uri" value=redirect_uri />
+                <FormField id="switch-account" label="Account" name="account" value=param("account")
+                    hint="Account ID (12 digits) or alias" error=field_error("account") />
+                <FormField id="switch-role" label="Role" name="role" value=param("roleName")
+                    hint="Role name, optionally with its path" error=field_error("role") />
+                <FormField id="switch-display-name" label="Display Name" name="display_name" value=param("displayName")
+                    hint="Optional. Shown in the navbar while you hold the role (at most 64 characters)."
+                    error=field_error("display_name") />
+                <fieldset class="swatches" aria-describedby="switch-color-error">
+                    <legend>"Color"</legend>
+                    <div class="swatch-row" role="radiogroup" aria-label="Color">
+                        {PALETTE.iter().map(|(name, hex)| {
+                            let input_id = format!("switch-color-{name}");
+                            let label_for = input_id.clone();
+                            view! {
+                                <label class="swatch" for=label_for title=*name>
+                                    <input type="radio" id=input_id name="color" value=*name
+                                        prop:checked=move || color_name(&chosen.get()) == Some(*name)
+                                        on:change=move |_| chosen.set(hex.to_string()) />
+                                    <span class="swatch-chip" style:background-color=*hex aria-hidden="true"></span>
+                                    <span class="swatch-name">{*name}</span>
+                                </label>
+                            }
+                        }).collect_view()}
+                    </div>
+                    {move || {
+                        let hex = chosen.get();
+                        (!hex.is_empty() && color_name(&hex).is_none()).then(|| view! {
+                            <label class="swatch custom">
+                                <input type="radio" name="color" value=hex.clone() checked=true />
+                                <span class="swatch-chip" style:background-color=hex.clone() aria-hidden="true"></span>
+                                <span class="swatch-name">{format!("from link ({hex})")}</span>
+                            </label>
+                        })
+                    }}
+                    <p id="switch-color-error" class="field-error" role="alert">{field_error("color")}</p>
+                </fieldset>
+                <div class="form-actions">
+                    <button type="submit" class="button primary" disabled=move || action.pending().get()>
+                        {move || if action.pending().get() { "Switching…" } else { "Switch Role" }}
+                    </button>
+                    <a class="button" href="/">"Cancel"</a>
+                </div>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn FormField<E>(
+    id: &'static str,
+    label: &'static str,
+    name: &'static str,
+    value: String,
+    hint: &'static str,
+    error: E,
+) -> impl IntoView
+where
+    E: Fn() -> Option<String> + Copy + Send + Sync + 'static,
+{
+    let hint_id = format!("{id}-hint");
+    let error_id = format!("{id}-error");
+    view! {
+        <label for=id>{label}</label>
+        <input id=id name=name type="text" value=value spellcheck="false" autocapitalize="none"
+            aria-invalid=move || if error().is_some() { "true" } else { "false" }
+            aria-describedby=format!("{hint_id} {error_id}") />
+        <p id=hint_id class="hint">{hint}</p>
+        <p id=error_id class="field-error" role="alert">{error}</p>
+    }
+}

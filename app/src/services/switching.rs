@@ -1,0 +1,241 @@
+//! Switching into a role and back, for a signed-in user.
+//!
+//! The user sees one generic message when a switch is refused; the deciding policies and
+//! statements go to the audit trail.
+
+use serde_json::json;
+use time::OffsetDateTime;
+use tower_sessions::Session;
+
+use crate::identity::RoleSummary;
+use crate::palette::{DEFAULT_COLOR, resolve_color};
+use crate::services::audit::{AuditEvent, Decision};
+use crate::services::client::ClientAddr;
+use crate::services::cloud::{CloudError, SwitchRequest};
+use crate::services::session::{self, HeldRole, SignedInUser};
+use crate::services::state::AppState;
+
+pub const MAX_DISPLAY_NAME_CHARS: usize = 64;
+
+/// The Switch Role form as submitted.
+#[derive(Clone, Debug, Default)]
+pub struct SwitchForm {
+    pub account: String,
+    pub role: String,
+    pub display_name: String,
+    pub color: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SwitchError {
+    /// One field is wrong; the message is safe to show next to it.
+    #[error("{field}: {message}")]
+    Field { field: &'static str, message: String },
+    /// Refused, for whatever reason: the user sees the generic message.
+    #[error("not allowed")]
+    NotAllowed,
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// A validated form: which role, and how the console shows it.
+struct Target {
+    account_id: String,
+    account_alias: Option<String>,
+    role_name: String,
+    role_arn: String,
+    display_name: String,
+    color: String,
+}
+
+fn field(field: &'static str, message: &str) -> SwitchError {
+    SwitchError::Field { field, message: message.to_string() }
+}
+
+fn validate(state: &AppState, form: &SwitchForm) -> Result<Target, SwitchError> {
+    let account = form.account.trim();
+    let (account_id, account_alias) = if account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) {
+        let alias = state.directory.account(account).and_then(|a| a.alias()).map(str::to_string);
+        (account.to_string(), alias)
+    } else if let Some(known) = state.directory.account(account) {
+        (known.id().to_string(), known.alias().map(str::to_string))
+    } else if account.is_empty() {
+        return Err(field("account", "Enter the account ID (12 digits) or alias."));
+    } else {
+        return Err(field("account", "Enter a 12-digit account ID, or the alias of a known account."));
+    };
+
+    // "Name" or "path/segments/Name", as IAM writes role paths.
+    let role = form.role.trim().trim_matches('/');
+    let valid_segment = |s: &str| {
+        !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
+    };
+    if role.is_empty() || role.len() > 512 || !role.split('/').all(valid_segment) {
+        return Err(field(
+            "role",
+            "Enter the role name (letters, digits and + = , . @ _ -), optionally with its path.",
+        ));
+    }
+    let (path, role_name) = match role.rsplit_once('/') {
+        Some((path, name)) => (format!("/{path}/"), name.to_string()),
+        None => ("/".to_string(), role.to_string()),
+    };
+    let role_arn = format!("arn:aws:iam::{account_id}:role{path}{role_name}");
+
+    let display_name = form.display_name.trim();
+    if display_name.chars().count() > MAX_DISPLAY_NAME_CHARS {
+        return Err(field("display_name", "Use at most 64 characters."));
+    }
+    if display_name.chars().any(char::is_control) {
+        return Err(field("display_name", "Control characters are not allowed."));
+    }
+    let display_name = if display_name.is_empty() {
+        format!("{role_name} @ {}", account_alias.as_deref().unwrap_or(&account_id))
+    } else {
+        display_name.to_string()
+    };
+    let color = if form.color.trim().is_empty() {
+        DEFAULT_COLOR.to_string()
+    } else {
+        resolve_color(&form.color).ok_or_else(|| field("color", "Choose one of the colours."))?
+    };
+    Ok(Target { account_id, account_alias, role_name, role_arn, display_name, color })
+}
+
+/// Switches the session into the role. On success the credentials are held server-side and
+/// the session id has been cycled.
+pub async fn switch_role(
+    state: &AppState,
+    session: &Session,
+    client: ClientAddr,
+    user: &SignedInUser,
+    mfa_authenticated_at: Option<OffsetDateTime>,
+    form: &SwitchForm,
+) -> Result<RoleSummary, SwitchError> {
+    let target = validate(state, form)?;
+    let request = SwitchRequest {
+        caller_arn: user.arn(),
+        role_arn: target.role_arn.clone(),
+        session_name: user.user_name.clone(),
+        source_identity: user.user_name.clone(),
+        mfa_authenticated_at,
+        source_ip: client.0,
+        duration: None,
+    };
+    let audit = |decision| {
+        AuditEvent::new("SwitchRole", decision)
+            .actor(user.arn())
+            .account(&user.account_id)
+            .client(client)
+    };
+    let credentials = match state.cloud.assume_role(&request).await {
+        Ok(credentials) => credentials,
+        Err(error) => {
+            let detail = match &error {
+                CloudError::Denied { detail } => detail.clone(),
+                CloudError::Invalid(message) => json!({ "role_arn": target.role_arn, "invalid": message }),
+                CloudError::Unavailable(message) => json!({ "role_arn": target.role_arn, "unavailable": message }),
+            };
+            record(state, audit(Decision::Denied).detail(detail)).await?;
+            return Err(match error {
+                CloudError::Unavailable(message) => SwitchError::Unavailable(message),
+                _ => SwitchError::NotAllowed,
+            });
+        }
+    };
+    let held = HeldRole {
+        account_id: target.account_id,
+        account_alias: target.account_alias,
+        role_name: target.role_name,
+        role_arn: target.role_arn,
+        display_name: target.display_name,
+        color: target.color,
+        assumed_at: OffsetDateTime::now_utc().unix_timestamp(),
+        credentials,
+    };
+    record(
+        state,
+        audit(Decision::Allowed).detail(json!({
+            "role_arn": held.role_arn,
+            "assumed_role_arn": held.credentials.assumed_role_arn,
+            "access_key_id": held.credentials.access_key_id,
+            "expires_at": held.credentials.expiration,
+            "backend": state.cloud.name(),
+        })),
+    )
+    .await?;
+    session::hold_role(session, &held)
+        .await
+        .map_err(|e| SwitchError::Unavailable(e.to_string()))?;
+    Ok(held.summary())
+}
+
+/// Drops the held role: the credentials are released and the user's own permissions apply
+/// again. Does nothing when no role is held.
+pub async fn switch_back(
+    state: &AppState,
+    session: &Session,
+    client: ClientAddr,
+    user: &SignedInUser,
+) -> Result<(), SwitchError> {
+    let Some(held) = session::drop_role(session)
+        .await
+        .map_err(|e| SwitchError::Unavailable(e.to_string()))?
+    else {
+        return Ok(());
+    };
+    if let Err(e) = state.cloud.release(&held.credentials).await {
+        // The session no longer holds them either way; expiry ends them at the latest.
+        tracing::warn!("switch back: releasing credentials: {e}");
+    }
+    record(
+        state,
+        AuditEvent::new("SwitchBack", Decision::Info)
+            .actor(user.arn())
+            .account(&user.account_id)
+            .client(client)
+            .detail(json!({ "role_arn": held.role_arn, "access_key_id": held.credentials.access_key_id })),
+    )
+    .await
+}
+
+/// Assumes the held role again for a fresh expiry, if it is still allowed. The old credentials
+/// are released either way once new ones are held.
+pub async fn renew(
+    state: &AppState,
+    session: &Session,
+    client: ClientAddr,
+    user: &SignedInUser,
+    mfa_authenticated_at: Option<OffsetDateTime>,
+) -> Result<RoleSummary, SwitchError> {
+    let Some(held) = session::held_role(session)
+        .await
+        .map_err(|e| SwitchError::Unavailable(e.to_string()))?
+    else {
+        return Err(SwitchError::NotAllowed);
+    };
+    let role_path = held
+        .role_arn
+        .split_once(":role/")
+        .map(|(_, path)| path.to_string())
+        .unwrap_or_else(|| held.role_name.clone());
+    let form = SwitchForm {
+        account: held.account_id.clone(),
+        role: role_path,
+        display_name: held.display_name.clone(),
+        color: held.color.clone(),
+    };
+    let renewed = switch_role(state, session, client, user, mfa_authenticated_at, &form).await?;
+    if let Err(e) = state.cloud.release(&held.credentials).await {
+        tracing::warn!("renew: releasing the old credentials: {e}");
+    }
+    Ok(renewed)
+}
+
+async fn record(state: &AppState, event: AuditEvent) -> Result<(), SwitchError> {
+    state
+        .audit
+        .append(event)
+        .await
+        .map_err(|e| SwitchError::Unavailable(e.to_string()))
+}
