@@ -6,8 +6,8 @@
 pub mod components;
 pub mod identity;
 pub mod links;
-pub mod palette;
 pub mod pages;
+pub mod palette;
 #[cfg(feature = "ssr")]
 pub mod services;
 
@@ -20,7 +20,9 @@ use leptos_router::{
 
 use crate::components::navbar::Navbar;
 use crate::identity::load_console_context;
-use crate::pages::{home::HomePage, not_found::NotFound, sign_in::SignInPage, switch_role::SwitchRolePage};
+use crate::pages::{
+    home::HomePage, not_found::NotFound, sign_in::SignInPage, switch_role::SwitchRolePage,
+};
 
 /// The HTML document around the application, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {

@@ -19,7 +19,10 @@ mod tests {
 
     #[test]
     fn only_paths_on_this_site_pass() {
-        assert_eq!(safe_local_path("/switchrole?account=1"), Some("/switchrole?account=1"));
+        assert_eq!(
+            safe_local_path("/switchrole?account=1"),
+            Some("/switchrole?account=1")
+        );
         for hostile in [
             "https://evil.example/",
             "//evil.example",

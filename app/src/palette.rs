@@ -15,7 +15,10 @@ pub const DEFAULT_COLOR: &str = "#99bcd3";
 /// A palette name (any case) or `#rgb` / `#rrggbb` / `rrggbb` → `#rrggbb` (lowercase).
 pub fn resolve_color(input: &str) -> Option<String> {
     let input = input.trim();
-    if let Some((_, hex)) = PALETTE.iter().find(|(name, _)| name.eq_ignore_ascii_case(input)) {
+    if let Some((_, hex)) = PALETTE
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(input))
+    {
         return Some((*hex).to_string());
     }
     let hex = input.strip_prefix('#').unwrap_or(input);
@@ -24,14 +27,23 @@ pub fn resolve_color(input: &str) -> Option<String> {
     }
     match hex.len() {
         6 => Some(format!("#{}", hex.to_ascii_lowercase())),
-        3 => Some(format!("#{}", hex.chars().flat_map(|c| [c, c]).collect::<String>().to_ascii_lowercase())),
+        3 => Some(format!(
+            "#{}",
+            hex.chars()
+                .flat_map(|c| [c, c])
+                .collect::<String>()
+                .to_ascii_lowercase()
+        )),
         _ => None,
     }
 }
 
 /// The palette name of a hex colour, if it is one of the swatches.
 pub fn color_name(hex: &str) -> Option<&'static str> {
-    PALETTE.iter().find(|(_, h)| h.eq_ignore_ascii_case(hex)).map(|(name, _)| *name)
+    PALETTE
+        .iter()
+        .find(|(_, h)| h.eq_ignore_ascii_case(hex))
+        .map(|(name, _)| *name)
 }
 
 #[cfg(test)]

@@ -24,7 +24,11 @@ fn now_seconds() -> i64 {
 pub fn format_remaining(seconds: i64) -> String {
     let s = seconds.max(0);
     let (h, m, s) = (s / 3600, (s % 3600) / 60, s % 60);
-    if h > 0 { format!("{h}:{m:02}:{s:02}") } else { format!("{m}:{s:02}") }
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{m}:{s:02}")
+    }
 }
 
 #[component]
@@ -32,14 +36,21 @@ pub fn SessionBanner(role: RoleSummary) -> impl IntoView {
     let now = RwSignal::new(now_seconds());
     // Tick every second in the browser; the server renders the value at request time.
     Effect::new(move |_| {
-        if let Ok(handle) = set_interval_with_handle(move || now.set(now_seconds()), std::time::Duration::from_secs(1)) {
+        if let Ok(handle) = set_interval_with_handle(
+            move || now.set(now_seconds()),
+            std::time::Duration::from_secs(1),
+        ) {
             on_cleanup(move || handle.clear());
         }
     });
     let expires_at = role.expires_at;
     let remaining = move || expires_at - now.get();
     let ended = move || remaining() <= 0;
-    let account = format!("{} ({})", role.account_label(), grouped_account_id(&role.account_id));
+    let account = format!(
+        "{} ({})",
+        role.account_label(),
+        grouped_account_id(&role.account_id)
+    );
     view! {
         <section class="session-banner" class:ended=ended role="region" aria-label="Session"
             style:border-left-color=role.color.clone()>

@@ -20,16 +20,16 @@ pub enum SwitchOutcome {
     NotAllowed,
 }
 
-pub const NOT_ALLOWED_MESSAGE: &str =
-    "Invalid information in one or more fields, or you are not allowed to switch to this role. Check with your administrator.";
+pub const NOT_ALLOWED_MESSAGE: &str = "Invalid information in one or more fields, or you are not allowed to switch to this role. Check with your administrator.";
 
 #[server(prefix = "/api", endpoint = "switch_role")]
 pub async fn switch_role(
     account: String,
     role: String,
     display_name: String,
-    color: String,
-    redirect_uri: String,
+    // Absent when no swatch is chosen (radio buttons send nothing then).
+    #[server(default)] color: String,
+    #[server(default)] redirect_uri: String,
 ) -> Result<SwitchOutcome, ServerFnError> {
     use crate::services::switching::{SwitchError, SwitchForm};
     use crate::services::{client::ClientAddr, session, state::AppState, switching};
@@ -40,17 +40,28 @@ pub async fn switch_role(
         .await
         .map_err(|_| ServerFnError::new("the session store is unavailable"))?
         .ok_or_else(|| ServerFnError::new("You are signed out. Sign in again."))?;
-    let form = SwitchForm { account, role, display_name, color };
+    let form = SwitchForm {
+        account,
+        role,
+        display_name,
+        color,
+    };
     let mfa_authenticated_at = session::mfa_authenticated_at(&session).await.ok().flatten();
-    match switching::switch_role(&state, &session, client, &user, mfa_authenticated_at, &form).await {
+    match switching::switch_role(&state, &session, client, &user, mfa_authenticated_at, &form).await
+    {
         Ok(_) => Ok(SwitchOutcome::Switched {
             to: safe_local_path(&redirect_uri).unwrap_or("/").to_string(),
         }),
-        Err(SwitchError::Field { field, message }) => Ok(SwitchOutcome::Field { field: field.to_string(), message }),
+        Err(SwitchError::Field { field, message }) => Ok(SwitchOutcome::Field {
+            field: field.to_string(),
+            message,
+        }),
         Err(SwitchError::NotAllowed) => Ok(SwitchOutcome::NotAllowed),
         Err(SwitchError::Unavailable(e)) => {
             tracing::error!("switch role: {e}");
-            Err(ServerFnError::new("Switching is unavailable right now. Try again later."))
+            Err(ServerFnError::new(
+                "Switching is unavailable right now. Try again later.",
+            ))
         }
     }
 }
@@ -59,11 +70,19 @@ pub async fn switch_role(
 pub fn SwitchRolePage() -> impl IntoView {
     let query = use_query_map();
     let param = move |name: &str| query.with_untracked(|q| q.get(name).unwrap_or_default());
-    let from_link = ["account", "roleName", "displayName", "color", "redirect_uri"]
-        .iter()
-        .any(|name| !param(name).is_empty());
+    let from_link = [
+        "account",
+        "roleName",
+        "displayName",
+        "color",
+        "redirect_uri",
+    ]
+    .iter()
+    .any(|name| !param(name).is_empty());
     let redirect_param = param("redirect_uri");
-    let redirect_uri = safe_local_path(&redirect_param).unwrap_or_default().to_string();
+    let redirect_uri = safe_local_path(&redirect_param)
+        .unwrap_or_default()
+        .to_string();
     let redirect_dropped = !redirect_param.is_empty() && redirect_uri.is_empty();
     let renew_refused = param("renew") == "refused";
     let color_param = param("color");
@@ -85,15 +104,20 @@ pub fn SwitchRolePage() -> impl IntoView {
     let field_error = move |name: &'static str| {
         move || match outcome.get() {
             Some(Ok(SwitchOutcome::Field { field, message })) if field == name => Some(message),
-            _ if name == "color" && color_invalid && outcome.get().is_none() => {
-                Some("The colour in the link is not one of the palette's colours or a hex colour.".to_string())
-            }
+            _ if name == "color" && color_invalid && outcome.get().is_none() => Some(
+                "The colour in the link is not one of the palette's colours or a hex colour."
+                    .to_string(),
+            ),
             _ => None,
         }
     };
     let general_error = move || match outcome.get() {
         Some(Ok(SwitchOutcome::NotAllowed)) => Some(NOT_ALLOWED_MESSAGE.to_string()),
-        Some(Err(e)) => Some(e.to_string().trim_start_matches("error running server function: ").to_string()),
+        Some(Err(e)) => Some(
+            e.to_string()
+                .trim_start_matches("error running server function: ")
+                .to_string(),
+        ),
         _ => None,
     };
 

@@ -13,3 +13,5 @@ pub mod rate_limit;
 pub mod session;
 pub mod state;
 pub mod switching;
+#[cfg(test)]
+pub mod test_support;

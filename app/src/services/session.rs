@@ -111,7 +111,9 @@ impl HeldRole {
 
 /// When the user last proved MFA in this session. Multi-factor sign-in (issue 4) records it;
 /// until then no session has one, and roles whose trust policy requires MFA refuse.
-pub async fn mfa_authenticated_at(session: &Session) -> Result<Option<OffsetDateTime>, SessionError> {
+pub async fn mfa_authenticated_at(
+    session: &Session,
+) -> Result<Option<OffsetDateTime>, SessionError> {
     let _ = session;
     Ok(None)
 }
@@ -141,45 +143,11 @@ pub async fn end(session: &Session) -> Result<(), SessionError> {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
     use std::time::Duration;
 
-    use tower_sessions::{MemoryStore, Session};
-
     use super::*;
-    use crate::services::audit::SqliteAuditLog;
-    use crate::services::auth::PasswordVerifier;
-    use crate::services::rate_limit::FailureLimiter;
-    use crate::services::state::{ConsolePolicy, SignInLimits};
 
-    async fn state(absolute: Duration) -> (AppState, tempfile::TempDir) {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let db = crate::services::db::open(dir.path()).await.expect("db");
-        let limiter = || FailureLimiter::new(5, Duration::from_secs(60));
-        let state = AppState {
-            directory: Arc::new(iam::Directory::demo()),
-            audit: Arc::new(SqliteAuditLog::new(db.clone())),
-            db,
-            passwords: Arc::new(PasswordVerifier::new().expect("verifier")),
-            sign_in_limits: Arc::new(SignInLimits {
-                per_user: limiter(),
-                per_client: limiter(),
-            }),
-            policy: Arc::new(ConsolePolicy {
-                session_absolute_lifetime: absolute,
-                admin_groups: vec!["Admins".into()],
-            }),
-            cloud: Arc::new(
-                crate::services::local_cloud::LocalCloud::open(Arc::new(iam::Directory::demo()), dir.path())
-                    .expect("cloud"),
-            ),
-        };
-        (state, dir)
-    }
-
-    fn session() -> Session {
-        Session::new(None, Arc::new(MemoryStore::default()), None)
-    }
+    use crate::services::test_support::{session, state};
 
     #[tokio::test]
     async fn a_fresh_session_reads_as_its_user() {

@@ -30,7 +30,10 @@ pub struct SwitchForm {
 pub enum SwitchError {
     /// One field is wrong; the message is safe to show next to it.
     #[error("{field}: {message}")]
-    Field { field: &'static str, message: String },
+    Field {
+        field: &'static str,
+        message: String,
+    },
     /// Refused, for whatever reason: the user sees the generic message.
     #[error("not allowed")]
     NotAllowed,
@@ -49,26 +52,43 @@ struct Target {
 }
 
 fn field(field: &'static str, message: &str) -> SwitchError {
-    SwitchError::Field { field, message: message.to_string() }
+    SwitchError::Field {
+        field,
+        message: message.to_string(),
+    }
 }
 
 fn validate(state: &AppState, form: &SwitchForm) -> Result<Target, SwitchError> {
     let account = form.account.trim();
-    let (account_id, account_alias) = if account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) {
-        let alias = state.directory.account(account).and_then(|a| a.alias()).map(str::to_string);
-        (account.to_string(), alias)
-    } else if let Some(known) = state.directory.account(account) {
-        (known.id().to_string(), known.alias().map(str::to_string))
-    } else if account.is_empty() {
-        return Err(field("account", "Enter the account ID (12 digits) or alias."));
-    } else {
-        return Err(field("account", "Enter a 12-digit account ID, or the alias of a known account."));
-    };
+    let (account_id, account_alias) =
+        if account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) {
+            let alias = state
+                .directory
+                .account(account)
+                .and_then(|a| a.alias())
+                .map(str::to_string);
+            (account.to_string(), alias)
+        } else if let Some(known) = state.directory.account(account) {
+            (known.id().to_string(), known.alias().map(str::to_string))
+        } else if account.is_empty() {
+            return Err(field(
+                "account",
+                "Enter the account ID (12 digits) or alias.",
+            ));
+        } else {
+            return Err(field(
+                "account",
+                "Enter a 12-digit account ID, or the alias of a known account.",
+            ));
+        };
 
     // "Name" or "path/segments/Name", as IAM writes role paths.
     let role = form.role.trim().trim_matches('/');
     let valid_segment = |s: &str| {
-        !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
+        !s.is_empty()
+            && s.len() <= 64
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
     };
     if role.is_empty() || role.len() > 512 || !role.split('/').all(valid_segment) {
         return Err(field(
@@ -90,7 +110,10 @@ fn validate(state: &AppState, form: &SwitchForm) -> Result<Target, SwitchError> 
         return Err(field("display_name", "Control characters are not allowed."));
     }
     let display_name = if display_name.is_empty() {
-        format!("{role_name} @ {}", account_alias.as_deref().unwrap_or(&account_id))
+        format!(
+            "{role_name} @ {}",
+            account_alias.as_deref().unwrap_or(&account_id)
+        )
     } else {
         display_name.to_string()
     };
@@ -99,7 +122,14 @@ fn validate(state: &AppState, form: &SwitchForm) -> Result<Target, SwitchError> 
     } else {
         resolve_color(&form.color).ok_or_else(|| field("color", "Choose one of the colours."))?
     };
-    Ok(Target { account_id, account_alias, role_name, role_arn, display_name, color })
+    Ok(Target {
+        account_id,
+        account_alias,
+        role_name,
+        role_arn,
+        display_name,
+        color,
+    })
 }
 
 /// Switches the session into the role. On success the credentials are held server-side and
@@ -133,8 +163,12 @@ pub async fn switch_role(
         Err(error) => {
             let detail = match &error {
                 CloudError::Denied { detail } => detail.clone(),
-                CloudError::Invalid(message) => json!({ "role_arn": target.role_arn, "invalid": message }),
-                CloudError::Unavailable(message) => json!({ "role_arn": target.role_arn, "unavailable": message }),
+                CloudError::Invalid(message) => {
+                    json!({ "role_arn": target.role_arn, "invalid": message })
+                }
+                CloudError::Unavailable(message) => {
+                    json!({ "role_arn": target.role_arn, "unavailable": message })
+                }
             };
             record(state, audit(Decision::Denied).detail(detail)).await?;
             return Err(match error {
@@ -238,4 +272,133 @@ async fn record(state: &AppState, event: AuditEvent) -> Result<(), SwitchError> 
         .append(event)
         .await
         .map_err(|e| SwitchError::Unavailable(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::IpAddr;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::services::test_support::{session, state};
+
+    const CLIENT: ClientAddr = ClientAddr(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST));
+
+    fn update_app(display_name: &str, color: &str) -> SwitchForm {
+        SwitchForm {
+            account: "production".into(),
+            role: "UpdateAPP".into(),
+            display_name: display_name.into(),
+            color: color.into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn alice_with_mfa_switches_and_switches_back() {
+        let (state, _dir) = state(Duration::from_secs(3600)).await;
+        let session = session();
+        let alice = SignedInUser::new("111122223333", "alice");
+        let mfa = Some(OffsetDateTime::now_utc());
+        let role = switch_role(
+            &state,
+            &session,
+            CLIENT,
+            &alice,
+            mfa,
+            &update_app("", "green"),
+        )
+        .await
+        .expect("allowed");
+        assert_eq!(role.display_name, "UpdateAPP @ production");
+        assert_eq!(role.color, "#b7ca9d");
+        assert_eq!(role.account_id, "123456789012");
+        let held = session::held_role(&session)
+            .await
+            .expect("read")
+            .expect("held");
+        assert!(held.credentials.access_key_id.starts_with("ASIA"));
+
+        switch_back(&state, &session, CLIENT, &alice)
+            .await
+            .expect("switch back");
+        assert_eq!(session::held_role(&session).await.expect("read"), None);
+        let actions: Vec<String> = state
+            .audit
+            .recent(10)
+            .await
+            .expect("audit")
+            .iter()
+            .map(|r| r.event.action.clone())
+            .collect();
+        assert_eq!(actions, vec!["SwitchBack", "SwitchRole"]);
+    }
+
+    #[tokio::test]
+    async fn bob_is_refused_and_the_audit_trail_says_why() {
+        let (state, _dir) = state(Duration::from_secs(3600)).await;
+        let session = session();
+        let bob = SignedInUser::new("111122223333", "bob");
+        let mfa = Some(OffsetDateTime::now_utc());
+        let refused = switch_role(&state, &session, CLIENT, &bob, mfa, &update_app("", "")).await;
+        assert!(
+            matches!(refused, Err(SwitchError::NotAllowed)),
+            "{refused:?}"
+        );
+        assert_eq!(session::held_role(&session).await.expect("read"), None);
+        let audit = state.audit.recent(1).await.expect("audit");
+        assert_eq!(audit[0].event.decision, Decision::Denied);
+        assert_eq!(audit[0].event.detail["decision"], "ImplicitlyDenied");
+        assert!(
+            audit[0].event.detail["explanation"]
+                .as_array()
+                .is_some_and(|e| !e.is_empty())
+        );
+    }
+
+    #[tokio::test]
+    async fn alice_without_mfa_is_refused_by_the_trust_policy() {
+        let (state, _dir) = state(Duration::from_secs(3600)).await;
+        let session = session();
+        let alice = SignedInUser::new("111122223333", "alice");
+        let refused =
+            switch_role(&state, &session, CLIENT, &alice, None, &update_app("", "")).await;
+        assert!(
+            matches!(refused, Err(SwitchError::NotAllowed)),
+            "{refused:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn bad_fields_are_named_and_change_nothing() {
+        let (state, _dir) = state(Duration::from_secs(3600)).await;
+        let session = session();
+        let alice = SignedInUser::new("111122223333", "alice");
+        let mfa = Some(OffsetDateTime::now_utc());
+        let cases = [
+            (
+                SwitchForm {
+                    account: "12345".into(),
+                    ..update_app("", "")
+                },
+                "account",
+            ),
+            (
+                SwitchForm {
+                    role: "Update APP".into(),
+                    ..update_app("", "")
+                },
+                "role",
+            ),
+            (update_app(&"x".repeat(65), ""), "display_name"),
+            (update_app("", "red;background:url(x)"), "color"),
+        ];
+        for (form, expected) in cases {
+            match switch_role(&state, &session, CLIENT, &alice, mfa, &form).await {
+                Err(SwitchError::Field { field, .. }) => assert_eq!(field, expected),
+                other => panic!("{expected}: {other:?}"),
+            }
+        }
+        assert_eq!(session::held_role(&session).await.expect("read"), None);
+        assert!(state.audit.recent(10).await.expect("audit").is_empty());
+    }
 }

@@ -1,0 +1,40 @@
+//! Test helpers: a real `AppState` on a temporary data directory, and an in-memory session.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tower_sessions::{MemoryStore, Session};
+
+use crate::services::audit::SqliteAuditLog;
+use crate::services::auth::PasswordVerifier;
+use crate::services::local_cloud::LocalCloud;
+use crate::services::rate_limit::FailureLimiter;
+use crate::services::state::{AppState, ConsolePolicy, SignInLimits};
+
+/// The demo organisation with a session absolute lifetime of `absolute`.
+pub async fn state(absolute: Duration) -> (AppState, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = crate::services::db::open(dir.path()).await.expect("db");
+    let directory = Arc::new(iam::Directory::demo());
+    let limiter = || FailureLimiter::new(5, Duration::from_secs(60));
+    let state = AppState {
+        cloud: Arc::new(LocalCloud::open(Arc::clone(&directory), dir.path()).expect("cloud")),
+        directory,
+        audit: Arc::new(SqliteAuditLog::new(db.clone())),
+        db,
+        passwords: Arc::new(PasswordVerifier::new().expect("verifier")),
+        sign_in_limits: Arc::new(SignInLimits {
+            per_user: limiter(),
+            per_client: limiter(),
+        }),
+        policy: Arc::new(ConsolePolicy {
+            session_absolute_lifetime: absolute,
+            admin_groups: vec!["Admins".into()],
+        }),
+    };
+    (state, dir)
+}
+
+pub fn session() -> Session {
+    Session::new(None, Arc::new(MemoryStore::default()), None)
+}
