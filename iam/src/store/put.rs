@@ -1,19 +1,52 @@
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
-use std::io::{BufWriter, Write};
+use std::io::{self, Write};
 use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, SyncSender, channel, sync_channel};
+use std::thread::{self, JoinHandle};
 
 use md5::{Digest, Md5};
 
 use super::{LocalObjectStore, ObjectInfo, StoreError, now, object_file};
 
-const WRITE_BUFFER: usize = 256 * 1024;
+/// Bytes are written and hashed in blocks of this size.
+const BLOCK: usize = 256 * 1024;
+/// Blocks queued for the hashing thread; with the block being filled and
+/// one being hashed, an upload holds at most `QUEUE + 2` blocks (1.5 MiB).
+const QUEUE: usize = 4;
 
-/// A streaming upload: [`write_chunk`](Self::write_chunk) as the bytes
-/// arrive, then [`commit`](Self::commit). Memory stays bounded by the write
-/// buffer whatever the object's size. Dropping the writer without
-/// committing (an aborted request, an error) removes the temporary file and
-/// leaves the previous version of the object as it was.
+/// MD5 is the slowest step of a put (about as slow as the write and fsync
+/// together), so an object of more than one block is hashed on its own
+/// thread while the writer goes on writing: the two overlap.
+struct HashThread {
+    blocks: SyncSender<Vec<u8>>,
+    spare: Receiver<Vec<u8>>,
+    done: JoinHandle<Md5>,
+}
+
+impl HashThread {
+    fn start() -> io::Result<Self> {
+        let (blocks, queued) = sync_channel::<Vec<u8>>(QUEUE);
+        let (give_back, spare) = channel();
+        let done = thread::Builder::new()
+            .name("put-md5".into())
+            .spawn(move || {
+                let mut md5 = Md5::new();
+                for block in queued {
+                    md5.update(&block);
+                    // The writer may be gone (aborted upload): nothing to do.
+                    let _ = give_back.send(block);
+                }
+                md5
+            })?;
+        Ok(HashThread {
+            blocks,
+            spare,
+            done,
+        })
+    }
+}
+
 pub struct PutWriter {
     store: LocalObjectStore,
     bucket: String,
@@ -22,7 +55,11 @@ pub struct PutWriter {
     metadata: BTreeMap<String, String>,
     temp: PathBuf,
     /// `None` once committed or failed.
-    file: Option<BufWriter<File>>,
+    file: Option<File>,
+    /// The block being filled.
+    pending: Vec<u8>,
+    /// Started at the first full block; small objects are hashed inline.
+    hash_thread: Option<HashThread>,
     md5: Md5,
     size: u64,
 }
@@ -58,7 +95,9 @@ impl PutWriter {
             content_type,
             metadata,
             temp,
-            file: Some(BufWriter::with_capacity(WRITE_BUFFER, file)),
+            file: Some(file),
+            pending: Vec::with_capacity(BLOCK),
+            hash_thread: None,
             md5: Md5::new(),
             size: 0,
         })
@@ -71,36 +110,86 @@ impl PutWriter {
 
     /// Appends bytes to the upload. Past the store's size limit the upload
     /// fails with [`StoreError::TooLarge`] and further calls fail too.
-    pub fn write_chunk(&mut self, chunk: &[u8]) -> Result<(), StoreError> {
+    pub fn write_chunk(&mut self, mut chunk: &[u8]) -> Result<(), StoreError> {
         let limit = self.store.max_object_size();
-        let Some(file) = self.file.as_mut() else {
-            return Err(StoreError::InvalidArgument {
-                reason: "the upload has already failed",
-            });
-        };
+        if self.file.is_none() {
+            return Err(failed());
+        }
         let size = self.size.saturating_add(chunk.len() as u64);
         if size > limit {
             self.discard();
             return Err(StoreError::TooLarge { limit });
         }
-        if let Err(e) = file.write_all(chunk) {
-            self.discard();
-            return Err(StoreError::io("write", &self.temp)(e));
+        while !chunk.is_empty() {
+            let take = chunk.len().min(BLOCK - self.pending.len());
+            let (now, rest) = chunk.split_at(take);
+            self.pending.extend_from_slice(now);
+            chunk = rest;
+            if self.pending.len() == BLOCK
+                && let Err(e) = self.flush_block(true)
+            {
+                self.discard();
+                return Err(StoreError::io("write", &self.temp)(e));
+            }
         }
-        self.md5.update(chunk);
         self.size = size;
+        Ok(())
+    }
+
+    /// Writes the pending block and hands it to the hasher.
+    fn flush_block(&mut self, full: bool) -> io::Result<()> {
+        let Some(file) = self.file.as_mut() else {
+            return Err(io::Error::other("the upload has already failed"));
+        };
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        file.write_all(&self.pending)?;
+        if full && self.hash_thread.is_none() {
+            // No thread (the system refused one) just means hashing inline.
+            self.hash_thread = HashThread::start().ok();
+        }
+        match &self.hash_thread {
+            Some(t) => {
+                let mut next = t
+                    .spare
+                    .try_recv()
+                    .unwrap_or_else(|_| Vec::with_capacity(BLOCK));
+                next.clear();
+                let block = std::mem::replace(&mut self.pending, next);
+                t.blocks
+                    .send(block)
+                    .map_err(|_| io::Error::other("the hashing thread stopped"))?;
+            }
+            None => {
+                self.md5.update(&self.pending);
+                self.pending.clear();
+            }
+        }
         Ok(())
     }
 
     /// Finishes the upload: appends the record, syncs, and atomically
     /// replaces the object. Returns what HeadObject will now return.
     pub fn commit(mut self) -> Result<ObjectInfo, StoreError> {
-        let Some(mut file) = self.file.take() else {
-            return Err(StoreError::InvalidArgument {
-                reason: "the upload has already failed",
-            });
-        };
-        let digest = std::mem::take(&mut self.md5).finalize();
+        if self.file.is_none() {
+            return Err(failed());
+        }
+        let io_err = StoreError::io("write", self.temp.clone());
+        let digest = (|| {
+            self.flush_block(false)?;
+            match self.hash_thread.take() {
+                Some(t) => {
+                    drop(t.blocks);
+                    t.done
+                        .join()
+                        .map_err(|_| io::Error::other("the hashing thread panicked"))
+                        .map(Md5::finalize)
+                }
+                None => Ok(std::mem::take(&mut self.md5).finalize()),
+            }
+        })()
+        .map_err(io_err)?;
         let mut etag = String::with_capacity(34);
         etag.push('"');
         for b in digest {
@@ -115,17 +204,29 @@ impl PutWriter {
             metadata: std::mem::take(&mut self.metadata),
             last_modified: now(),
         };
-        object_file::write_trailer(&mut file, &info)
-            .and_then(|()| file.into_inner().map_err(|e| e.into_error()))
-            .and_then(|f| f.sync_all())
+        let Some(mut file) = self.file.take() else {
+            return Err(failed());
+        };
+        let mut trailer = Vec::with_capacity(512);
+        object_file::write_trailer(&mut trailer, &info)
+            .and_then(|()| file.write_all(&trailer))
+            .and_then(|()| file.sync_all())
             .map_err(StoreError::io("write", &self.temp))?;
+        drop(file);
         // On error `self` drops and removes the temporary file.
         self.store.install(&self.bucket, &self.temp, info)
     }
 
     fn discard(&mut self) {
         self.file = None;
+        self.hash_thread = None;
         let _ = fs::remove_file(&self.temp);
+    }
+}
+
+fn failed() -> StoreError {
+    StoreError::InvalidArgument {
+        reason: "the upload has already failed",
     }
 }
 

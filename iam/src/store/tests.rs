@@ -674,3 +674,30 @@ fn error_codes() {
         .is_client_error()
     );
 }
+
+#[test]
+fn etag_is_right_at_every_block_boundary() {
+    use md5::Digest;
+    let f = fixture();
+    const BLOCK: usize = 256 * 1024;
+    for size in [1, BLOCK - 1, BLOCK, BLOCK + 1, 3 * BLOCK + 17] {
+        let body: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
+        let hex: String = md5::Md5::digest(&body)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        // One call with everything, then odd-sized pieces.
+        let whole = put(&f.store, "k", &body);
+        assert_eq!(whole.etag, format!("\"{hex}\""), "{size}");
+        let mut writer = f
+            .store
+            .begin_put("bucket", "k", None, BTreeMap::new())
+            .expect("begin");
+        for piece in body.chunks(100_003) {
+            writer.write_chunk(piece).expect("chunk");
+        }
+        let info = writer.commit().expect("commit");
+        assert_eq!(info.etag, whole.etag, "{size}");
+        assert_eq!(get(&f.store, "k"), body);
+    }
+}
