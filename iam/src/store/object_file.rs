@@ -76,8 +76,12 @@ pub(crate) fn read_record(path: &Path) -> Result<ObjectInfo, StoreError> {
     if info.size != body_len {
         return Err(corrupt("record size differs from the body"));
     }
-    if path.file_name().and_then(|n| n.to_str()) != Some(hash_name(&info.key).as_str()) {
-        return Err(corrupt("file name is not the hash of the key"));
+    let hash = hash_name(&info.key);
+    let shard = path.parent().and_then(Path::file_name);
+    if path.file_name().and_then(|n| n.to_str()) != Some(hash.as_str())
+        || shard.and_then(|s| s.to_str()) != Some(&hash[..2])
+    {
+        return Err(corrupt("the file's path is not the hash of its key"));
     }
     Ok(info)
 }

@@ -701,3 +701,44 @@ fn etag_is_right_at_every_block_boundary() {
         assert_eq!(get(&f.store, "k"), body);
     }
 }
+
+#[test]
+fn concurrent_puts_and_gets_always_see_a_whole_version() {
+    use md5::Digest;
+    let f = fixture();
+    put(&f.store, "hot", b"start");
+    std::thread::scope(|scope| {
+        for writer in 0..3u8 {
+            let store = f.store.clone();
+            scope.spawn(move || {
+                for round in 0..15usize {
+                    let body = vec![writer; 1000 + round * 40_000];
+                    store
+                        .put_object("bucket", "hot", None, BTreeMap::new(), &body[..])
+                        .expect("put");
+                }
+            });
+        }
+        let store = f.store.clone();
+        scope.spawn(move || {
+            for _ in 0..60 {
+                let mut body = store.get_object("bucket", "hot", None).expect("get");
+                let mut bytes = Vec::new();
+                body.read_to_end(&mut bytes).expect("read");
+                let hex: String = md5::Md5::digest(&bytes)
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect();
+                assert_eq!(body.info.etag, format!("\"{hex}\""));
+                assert_eq!(body.info.size, bytes.len() as u64);
+            }
+        });
+    });
+    assert_eq!(all_keys(&f.store), vec!["hot".to_string()]);
+    assert!(
+        fs::read_dir(f.root.join("tmp"))
+            .expect("tmp")
+            .next()
+            .is_none()
+    );
+}
