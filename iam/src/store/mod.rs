@@ -624,7 +624,12 @@ fn write_bucket_info(dir: &Path, info: &BucketInfo) -> Result<(), StoreError> {
     })()
     .map_err(StoreError::io("write", &temp))?;
     fs::rename(&temp, &marker).map_err(StoreError::io("rename", &marker))?;
-    sync_dir(dir)
+    sync_dir(dir)?;
+    // The bucket's own directory entry, created just before.
+    match dir.parent() {
+        Some(buckets) => sync_dir(buckets),
+        None => Ok(()),
+    }
 }
 
 fn load_objects(

@@ -742,3 +742,14 @@ fn concurrent_puts_and_gets_always_see_a_whole_version() {
             .is_none()
     );
 }
+
+#[test]
+fn handles_move_between_threads() {
+    // The server hands writers and bodies to blocking tasks.
+    fn send<T: Send + 'static>() {}
+    fn share<T: Send + Sync + 'static>() {}
+    share::<LocalObjectStore>();
+    send::<PutWriter>();
+    send::<ObjectBody>();
+    share::<StoreError>();
+}
