@@ -31,7 +31,8 @@
 //! # Atomicity
 //!
 //! A put streams into `tmp/<random>.part` (same filesystem), computing the
-//! MD5 (the ETag) and enforcing the size limit as it goes, appends the
+//! MD5 (the ETag, on a second thread for large objects) and enforcing the
+//! size limit as it goes, starting writeback every 8 MiB, appends the
 //! record, `fsync`s, then under the bucket's write lock `rename`s it over
 //! the object's file and `fsync`s the directory. `rename` replaces body and
 //! record in one step: a crash or an error at any earlier point leaves the

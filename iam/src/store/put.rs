@@ -24,6 +24,40 @@ struct HashThread {
     done: JoinHandle<Md5>,
 }
 
+/// Writes dirty pages out while the upload goes on (a `sync_data` on a
+/// second handle, at most one pending), so the `fsync` before the rename
+/// has only the last few MiB left instead of the whole object.
+struct Flusher {
+    wake: SyncSender<()>,
+    done: JoinHandle<io::Result<()>>,
+}
+
+/// Bytes written between two early flushes.
+const FLUSH_EVERY: u64 = 8 * 1024 * 1024;
+
+impl Flusher {
+    fn start(file: File) -> io::Result<Self> {
+        let (wake, woken) = sync_channel::<()>(1);
+        let done = thread::Builder::new()
+            .name("put-flush".into())
+            .spawn(move || {
+                for () in woken {
+                    file.sync_data()?;
+                }
+                Ok(())
+            })?;
+        Ok(Flusher { wake, done })
+    }
+
+    /// Waits for the flushes asked for; an error of theirs fails the put.
+    fn finish(self) -> io::Result<()> {
+        drop(self.wake);
+        self.done
+            .join()
+            .map_err(|_| io::Error::other("the flushing thread panicked"))?
+    }
+}
+
 impl HashThread {
     fn start() -> io::Result<Self> {
         let (blocks, queued) = sync_channel::<Vec<u8>>(QUEUE);
@@ -60,6 +94,10 @@ pub struct PutWriter {
     pending: Vec<u8>,
     /// Started at the first full block; small objects are hashed inline.
     hash_thread: Option<HashThread>,
+    /// Started with the hashing thread.
+    flusher: Option<Flusher>,
+    /// Bytes written since the last early flush was asked for.
+    unflushed: u64,
     md5: Md5,
     size: u64,
 }
@@ -98,6 +136,8 @@ impl PutWriter {
             file: Some(file),
             pending: Vec::with_capacity(BLOCK),
             hash_thread: None,
+            flusher: None,
+            unflushed: 0,
             md5: Md5::new(),
             size: 0,
         })
@@ -146,8 +186,18 @@ impl PutWriter {
         }
         file.write_all(&self.pending)?;
         if full && self.hash_thread.is_none() {
-            // No thread (the system refused one) just means hashing inline.
+            // No thread (the system refused one) just means hashing inline
+            // and syncing at the end only.
             self.hash_thread = HashThread::start().ok();
+            self.flusher = file.try_clone().and_then(Flusher::start).ok();
+        }
+        self.unflushed += self.pending.len() as u64;
+        if self.unflushed >= FLUSH_EVERY
+            && let Some(flusher) = &self.flusher
+        {
+            // Full means a flush is already pending; it will cover these bytes.
+            let _ = flusher.wake.try_send(());
+            self.unflushed = 0;
         }
         match &self.hash_thread {
             Some(t) => {
@@ -178,6 +228,9 @@ impl PutWriter {
         let io_err = StoreError::io("write", self.temp.clone());
         let digest = (|| {
             self.flush_block(false)?;
+            if let Some(flusher) = self.flusher.take() {
+                flusher.finish()?;
+            }
             match self.hash_thread.take() {
                 Some(t) => {
                     drop(t.blocks);
@@ -220,6 +273,7 @@ impl PutWriter {
     fn discard(&mut self) {
         self.file = None;
         self.hash_thread = None;
+        self.flusher = None;
         let _ = fs::remove_file(&self.temp);
     }
 }

@@ -753,3 +753,19 @@ fn handles_move_between_threads() {
     send::<ObjectBody>();
     share::<StoreError>();
 }
+
+#[test]
+fn a_large_upload_is_flushed_early_and_arrives_whole() {
+    use md5::Digest;
+    let f = fixture();
+    // Past the 8 MiB early-flush mark, not a multiple of a block.
+    let body: Vec<u8> = (0..9 * 1024 * 1024 + 5).map(|i| (i % 253) as u8).collect();
+    let info = put(&f.store, "large", &body);
+    let hex: String = md5::Md5::digest(&body)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(info.etag, format!("\"{hex}\""));
+    let reopened = LocalObjectStore::open(&f.root).expect("reopen");
+    assert_eq!(get(&reopened, "large"), body);
+}
