@@ -27,3 +27,9 @@ pub use sts::{
     Credentials, MemoryCredentialStore, StoredSession, Sts,
 };
 pub mod simulate;
+pub mod store;
+
+pub use store::{
+    BucketInfo, ByteRange, ListPage, ListRequest, LocalObjectStore, ObjectBody, ObjectInfo,
+    PutWriter, StoreError,
+};
