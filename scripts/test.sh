@@ -15,6 +15,9 @@ say "Rust tests"
 # host would switch the `app` crate into hydrate mode next to ssr.
 cargo test --workspace --exclude frontend
 
+say "fuzz targets build (iam/fuzz; running them needs nightly, see iam/README.md)"
+cargo build --quiet --manifest-path iam/fuzz/Cargo.toml --target-dir target/fuzz
+
 say "release build (server binary and WASM bundle)"
 cargo leptos build --release
 
