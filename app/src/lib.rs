@@ -5,6 +5,7 @@
 
 pub mod components;
 pub mod identity;
+pub mod mfa;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod services;
@@ -18,7 +19,10 @@ use leptos_router::{
 
 use crate::components::navbar::Navbar;
 use crate::identity::load_console_context;
-use crate::pages::{home::HomePage, not_found::NotFound, sign_in::SignInPage};
+use crate::pages::{
+    home::HomePage, mfa::MfaPage, not_found::NotFound,
+    security_credentials::SecurityCredentialsPage, sign_in::SignInPage,
+};
 
 /// The HTML document around the application, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -30,6 +34,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                <script src="/webauthn.js" defer></script>
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -70,6 +75,8 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=StaticSegment("") view=HomePage />
                     <Route path=StaticSegment("signin") view=SignInPage />
+                    <Route path=StaticSegment("mfa") view=MfaPage />
+                    <Route path=StaticSegment("security-credentials") view=SecurityCredentialsPage />
                 </Routes>
             </main>
         </Router>

@@ -1,5 +1,7 @@
 //! `switchyard`: the console server, and the small tools that go with it.
 
+#![recursion_limit = "256"]
+
 mod config;
 mod middleware;
 mod router;

@@ -99,6 +99,7 @@ fn router(state: ServerState, sessions: SessionManagerLayer<SqliteStore>) -> Rou
         .route("/healthz", get(routes::health::healthz))
         .route("/auth/sign-in", post(routes::auth::sign_in))
         .route("/auth/sign-out", post(routes::auth::sign_out))
+        .route("/auth/mfa", post(routes::auth::mfa_sign_in))
         .route("/api/{*fn_name}", post(server_fn_handler))
         .leptos_routes_with_context(&state, routes, page_context.clone(), {
             let options = state.leptos.clone();

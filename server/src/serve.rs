@@ -40,6 +40,8 @@ pub enum StartError {
     Serve(std::io::Error),
     #[error("password verifier: {0}")]
     Passwords(String),
+    #[error("MFA: {0}")]
+    Mfa(String),
     #[error("runtime: {0}")]
     Runtime(std::io::Error),
 }
@@ -111,6 +113,19 @@ pub async fn prepare(settings: &Settings) -> Result<(axum::Router, JoinHandle<()
     })?;
     let db = app::services::db::open(&settings.data_dir).await?;
 
+    let cipher = app::services::mfa::cipher::MfaCipher::load(
+        settings.mfa_encryption_key.as_deref(),
+        &settings.data_dir,
+    )
+    .map_err(|e| StartError::Mfa(e.to_string()))?;
+    let mfa = app::services::mfa::MfaService::new(
+        db.clone(),
+        cipher,
+        settings.public_url.as_str(),
+        settings.mfa_max_failures,
+        settings.mfa_lockout,
+    )
+    .map_err(StartError::Mfa)?;
     let state = AppState {
         directory: Arc::new(directory),
         audit: Arc::new(SqliteAuditLog::new(db.clone())),
@@ -130,6 +145,7 @@ pub async fn prepare(settings: &Settings) -> Result<(axum::Router, JoinHandle<()
             session_absolute_lifetime: settings.session_absolute_lifetime,
             admin_groups: settings.admin_groups.clone(),
         }),
+        mfa: Arc::new(mfa),
     };
     router::build(settings, state).await
 }

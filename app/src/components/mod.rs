@@ -3,3 +3,5 @@
 pub mod account_menu;
 pub mod copy_button;
 pub mod navbar;
+pub mod step_up;
+pub mod webauthn;

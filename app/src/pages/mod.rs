@@ -1,5 +1,7 @@
 //! One module per page.
 
 pub mod home;
+pub mod mfa;
 pub mod not_found;
+pub mod security_credentials;
 pub mod sign_in;

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod client;
 pub mod db;
+pub mod mfa;
 pub mod rate_limit;
 pub mod session;
 pub mod state;

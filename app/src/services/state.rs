@@ -9,6 +9,7 @@ use sqlx::SqlitePool;
 use crate::identity::IdentitySummary;
 use crate::services::audit::AuditLog;
 use crate::services::auth::PasswordVerifier;
+use crate::services::mfa::MfaService;
 use crate::services::rate_limit::FailureLimiter;
 use crate::services::session::SignedInUser;
 
@@ -35,6 +36,7 @@ pub struct AppState {
     pub passwords: Arc<PasswordVerifier>,
     pub sign_in_limits: Arc<SignInLimits>,
     pub policy: Arc<ConsolePolicy>,
+    pub mfa: Arc<MfaService>,
 }
 
 impl AppState {
