@@ -114,7 +114,7 @@ impl MfaStore for SqliteMfaStore {
     async fn devices(&self, user: &UserKey) -> Result<Vec<MfaDevice>, MfaStoreError> {
         let rows: Vec<DeviceRow> = sqlx::query_as(
             "SELECT id, account_id, user_name, name, kind, totp_secret, passkey, created_at, last_used_at \
-             FROM mfa_devices WHERE account_id = ? AND user_name = ? ORDER BY created_at, id",
+             FROM mfa_devices WHERE account_id = ? AND user_name = ? ORDER BY created_at, rowid",
         )
         .bind(&user.account_id)
         .bind(&user.user_name)
