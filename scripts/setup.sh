@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing Switchyard needs, skipping whatever is already there.
 # Safe to run again. Usage: scripts/setup.sh [--for-tests]
-#   always:       the wasm32 target, cargo-leptos, the wasm-bindgen-cli matching Cargo.lock,
+#   always:       libssl-dev and pkg-config (apt, for webauthn-rs), the wasm32 target, cargo-leptos, the wasm-bindgen-cli matching Cargo.lock,
 #                 sass and wasm-opt (npm, into ./node_modules)
 #   --for-tests:  also Debian's chromium and the end-to-end suite's npm packages
 set -euo pipefail
@@ -11,6 +11,14 @@ for_tests=false
 [ "${1:-}" = "--for-tests" ] && for_tests=true
 
 say() { printf '\033[1;34m==> %s\033[0m\n' "$*"; }
+
+# webauthn-rs links OpenSSL: its headers and pkg-config must be there to build the server.
+if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists openssl; then
+  say "installing libssl-dev and pkg-config"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq libssl-dev pkg-config >/dev/null
+fi
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding the wasm32-unknown-unknown target"

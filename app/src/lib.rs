@@ -6,6 +6,7 @@
 pub mod components;
 pub mod identity;
 pub mod links;
+pub mod mfa;
 pub mod pages;
 pub mod palette;
 #[cfg(feature = "ssr")]
@@ -21,7 +22,9 @@ use leptos_router::{
 use crate::components::navbar::Navbar;
 use crate::identity::load_console_context;
 use crate::pages::{
-    home::HomePage, not_found::NotFound, sign_in::SignInPage, switch_role::SwitchRolePage,
+    home::HomePage, mfa::MfaPage, not_found::NotFound,
+    security_credentials::SecurityCredentialsPage, sign_in::SignInPage,
+    switch_role::SwitchRolePage,
 };
 
 /// The HTML document around the application, rendered on the server.
@@ -34,6 +37,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                <script src="/webauthn.js" defer></script>
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -75,6 +79,8 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("") view=HomePage ssr=SsrMode::InOrder />
                     <Route path=StaticSegment("signin") view=SignInPage ssr=SsrMode::InOrder />
                     <Route path=StaticSegment("switchrole") view=SwitchRolePage ssr=SsrMode::InOrder />
+                    <Route path=StaticSegment("mfa") view=MfaPage ssr=SsrMode::InOrder />
+                    <Route path=StaticSegment("security-credentials") view=SecurityCredentialsPage ssr=SsrMode::InOrder />
                 </Routes>
             </main>
         </Router>

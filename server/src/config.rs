@@ -23,6 +23,10 @@ const KNOWN_ENV: &[&str] = &[
     "SWITCHYARD_SIGN_IN_FAILURE_WINDOW",
     "SWITCHYARD_ADMIN_GROUPS",
     "SWITCHYARD_CLIENT_IP_HEADER",
+    "SWITCHYARD_PUBLIC_URL",
+    "SWITCHYARD_MFA_ENCRYPTION_KEY",
+    "SWITCHYARD_MFA_MAX_FAILURES",
+    "SWITCHYARD_MFA_LOCKOUT",
     "SWITCHYARD_LOG",
 ];
 
@@ -83,6 +87,25 @@ pub struct ServeArgs {
     /// e.g. `x-forwarded-for`. Unset: the TCP peer address.
     #[arg(long, env = "SWITCHYARD_CLIENT_IP_HEADER", value_name = "HEADER")]
     pub client_ip_header: Option<String>,
+    /// The URL people reach the console at. WebAuthn binds security keys to its host name (the
+    /// relying party ID; browsers refuse IP addresses there). Default: http://localhost:PORT.
+    #[arg(long, env = "SWITCHYARD_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+    /// Key encrypting TOTP secrets at rest: 32 bytes, base64. Default: generated once into
+    /// DATA_DIR/keys/mfa-encryption.key.
+    #[arg(
+        long,
+        env = "SWITCHYARD_MFA_ENCRYPTION_KEY",
+        value_name = "BASE64",
+        hide_env_values = true
+    )]
+    pub mfa_encryption_key: Option<String>,
+    /// Failed MFA attempts per user before MFA locks for that user.
+    #[arg(long, env = "SWITCHYARD_MFA_MAX_FAILURES", value_name = "N")]
+    pub mfa_max_failures: Option<u32>,
+    /// How long the MFA failures count (and so how long a lock-out lasts).
+    #[arg(long, env = "SWITCHYARD_MFA_LOCKOUT", value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub mfa_lockout: Option<Duration>,
 }
 
 /// The configuration file: the same keys as the flags.
@@ -104,6 +127,11 @@ struct FileSettings {
     sign_in_failure_window: Option<Duration>,
     admin_groups: Option<Vec<String>>,
     client_ip_header: Option<String>,
+    public_url: Option<String>,
+    mfa_encryption_key: Option<String>,
+    mfa_max_failures: Option<u32>,
+    #[serde(default, with = "humantime_serde")]
+    mfa_lockout: Option<Duration>,
 }
 
 /// The resolved configuration.
@@ -122,6 +150,11 @@ pub struct Settings {
     pub sign_in_failure_window: Duration,
     pub admin_groups: Vec<String>,
     pub client_ip_header: Option<String>,
+    pub public_url: url::Url,
+    /// Secret: never printed.
+    pub mfa_encryption_key: Option<String>,
+    pub mfa_max_failures: u32,
+    pub mfa_lockout: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -193,6 +226,31 @@ impl Settings {
                 .client_ip_header
                 .or(file.client_ip_header)
                 .map(|h| h.trim().to_ascii_lowercase()),
+            public_url: url::Url::parse("http://localhost/").map_err(|e| ConfigError::Invalid {
+                field: "public_url",
+                message: e.to_string(),
+            })?,
+            mfa_encryption_key: args.mfa_encryption_key.or(file.mfa_encryption_key),
+            mfa_max_failures: args
+                .mfa_max_failures
+                .or(file.mfa_max_failures)
+                .unwrap_or(10),
+            mfa_lockout: args
+                .mfa_lockout
+                .or(file.mfa_lockout)
+                .unwrap_or(Duration::from_secs(15 * 60)),
+        };
+        let mut settings = settings;
+        settings.public_url = match args.public_url.or(file.public_url) {
+            Some(url) => url::Url::parse(url.trim()).map_err(|e| ConfigError::Invalid {
+                field: "public_url",
+                message: e.to_string(),
+            })?,
+            None => url::Url::parse(&format!("http://localhost:{}/", settings.site_addr.port()))
+                .map_err(|e| ConfigError::Invalid {
+                    field: "public_url",
+                    message: e.to_string(),
+                })?,
         };
         settings.validate()?;
         Ok(settings)
@@ -221,6 +279,32 @@ impl Settings {
                 "must be longer than zero",
             ));
         }
+        if self.mfa_max_failures == 0 {
+            return Err(invalid("mfa_max_failures", "must be at least 1"));
+        }
+        if self.mfa_lockout.is_zero() {
+            return Err(invalid("mfa_lockout", "must be longer than zero"));
+        }
+        match self.public_url.host() {
+            Some(url::Host::Domain(_)) => {}
+            _ => {
+                return Err(invalid(
+                    "public_url",
+                    "needs a host name (browsers refuse IP addresses as WebAuthn relying party), e.g. http://localhost:3000",
+                ));
+            }
+        }
+        if !matches!(self.public_url.scheme(), "http" | "https") {
+            return Err(invalid("public_url", "must be an http or https URL"));
+        }
+        if let Some(key) = &self.mfa_encryption_key
+            && app::services::mfa::cipher::MfaCipher::from_base64(key).is_err()
+        {
+            return Err(invalid(
+                "mfa_encryption_key",
+                "must be 32 bytes, base64-encoded (e.g. `openssl rand -base64 32`)",
+            ));
+        }
         if let Some(header) = &self.client_ip_header
             && http::HeaderName::from_bytes(header.as_bytes()).is_err()
         {
@@ -243,8 +327,8 @@ impl Settings {
     }
 }
 
-/// The configuration as printed at start-up. Nothing in it is secret today; values that will
-/// be (keys, credentials) must be printed as `<redacted>`.
+/// The configuration as printed at start-up. Secrets (the MFA encryption key) are printed as
+/// `<redacted>`.
 impl fmt::Display for Settings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let opt = |p: &Option<PathBuf>, none: &str| {
@@ -289,12 +373,28 @@ impl fmt::Display for Settings {
             humantime::format_duration(self.sign_in_failure_window)
         )?;
         writeln!(f, "  admin_groups = {}", self.admin_groups.join(","))?;
-        write!(
+        writeln!(
             f,
             "  client_ip_header = {}",
             self.client_ip_header
                 .as_deref()
                 .unwrap_or("(TCP peer address)")
+        )?;
+        writeln!(f, "  public_url = {}", self.public_url)?;
+        writeln!(
+            f,
+            "  mfa_encryption_key = {}",
+            if self.mfa_encryption_key.is_some() {
+                "<redacted>"
+            } else {
+                "(generated, in data_dir/keys)"
+            }
+        )?;
+        writeln!(f, "  mfa_max_failures = {}", self.mfa_max_failures)?;
+        write!(
+            f,
+            "  mfa_lockout = {}",
+            humantime::format_duration(self.mfa_lockout)
         )
     }
 }
@@ -363,6 +463,43 @@ mod tests {
             Duration::from_secs(12 * 3600)
         );
         assert_eq!(settings.session_cookie_name(), "switchyard-session");
+    }
+
+    #[test]
+    fn mfa_settings_default_and_the_key_is_redacted() {
+        let key = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+        let args = ServeArgs {
+            site_addr: Some(SocketAddr::from(([127, 0, 0, 1], 4321))),
+            mfa_encryption_key: Some(key.to_string()),
+            ..Default::default()
+        };
+        let settings = Settings::resolve(args).unwrap();
+        assert_eq!(settings.public_url.as_str(), "http://localhost:4321/");
+        assert_eq!(settings.mfa_max_failures, 10);
+        assert_eq!(settings.mfa_lockout, Duration::from_secs(900));
+        let printed = settings.to_string();
+        assert!(!printed.contains(key), "{printed}");
+        assert!(printed.contains("mfa_encryption_key = <redacted>"));
+
+        for (args, field) in [
+            (
+                ServeArgs {
+                    public_url: Some("http://127.0.0.1:3000".into()),
+                    ..Default::default()
+                },
+                "public_url",
+            ),
+            (
+                ServeArgs {
+                    mfa_encryption_key: Some("short".into()),
+                    ..Default::default()
+                },
+                "mfa_encryption_key",
+            ),
+        ] {
+            let err = Settings::resolve(args).unwrap_err();
+            assert!(err.to_string().starts_with(field), "{err}");
+        }
     }
 
     #[test]

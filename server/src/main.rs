@@ -1,5 +1,7 @@
 //! `switchyard`: the console server, and the small tools that go with it.
 
+#![recursion_limit = "256"]
+
 mod config;
 mod middleware;
 mod router;
@@ -31,6 +33,8 @@ struct Cli {
     serve: ServeArgs,
 }
 
+// Parsed once at start-up: boxing the large `serve` flags would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Serve the console (the default).

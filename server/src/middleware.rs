@@ -85,14 +85,21 @@ fn is_public(path: &str) -> bool {
     path == "/signin"
         || path == "/healthz"
         || path == "/favicon.svg"
+        || path == "/webauthn.js"
         || path.starts_with("/pkg/")
         || path.starts_with("/auth/")
         // Server functions check the session themselves and answer with errors, not pages.
         || path.starts_with("/api/")
 }
 
+/// The page where a user who must enrol an MFA device is kept until they have one.
+pub const ENROL_PAGE: &str = "/security-credentials";
+/// The second sign-in step.
+pub const MFA_PAGE: &str = "/mfa";
+
 /// Sends signed-out visitors of a page to the sign-in page (remembering where they were
-/// going), and signed-in visitors of the sign-in page home.
+/// going), signed-in visitors of the sign-in page home, a sign-in waiting for its MFA step to
+/// the MFA page, and a user who must enrol MFA to the Security credentials page.
 pub async fn require_sign_in(
     State(state): State<ServerState>,
     session: Session,
@@ -107,20 +114,34 @@ pub async fn require_sign_in(
     if public && path != "/signin" {
         return next.run(request).await;
     }
-    let signed_in = match session::current_user(&state.app, &session).await {
-        Ok(user) => user.is_some(),
-        Err(e) => {
-            tracing::error!("session store: {e}");
-            return (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "The session store is unavailable.",
-            )
-                .into_response();
-        }
+    let unavailable = |e: session::SessionError| {
+        tracing::error!("session store: {e}");
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The session store is unavailable.",
+        )
+            .into_response()
     };
-    match (signed_in, public) {
-        (true, true) => Redirect::to("/").into_response(),
-        (false, false) => {
+    let user = match session::current_user(&state.app, &session).await {
+        Ok(user) => user,
+        Err(e) => return unavailable(e),
+    };
+    if path == MFA_PAGE {
+        if user.is_some() {
+            return Redirect::to("/").into_response();
+        }
+        return match session::pending(&session).await {
+            Ok(Some(_)) => next.run(request).await,
+            Ok(None) => Redirect::to("/signin?error=expired").into_response(),
+            Err(e) => unavailable(e),
+        };
+    }
+    match (user, public) {
+        (Some(_), true) => Redirect::to("/").into_response(),
+        (Some(user), false) if user.must_enrol && path != ENROL_PAGE => {
+            Redirect::to(ENROL_PAGE).into_response()
+        }
+        (None, false) => {
             let target = request
                 .uri()
                 .path_and_query()

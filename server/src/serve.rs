@@ -43,6 +43,8 @@ pub enum StartError {
     Passwords(String),
     #[error("cloud backend: {0}")]
     Cloud(String),
+    #[error("MFA: {0}")]
+    Mfa(String),
     #[error("runtime: {0}")]
     Runtime(std::io::Error),
 }
@@ -117,6 +119,19 @@ pub async fn prepare(settings: &Settings) -> Result<(axum::Router, JoinHandle<()
     let directory = Arc::new(directory);
     let cloud = LocalCloud::open(Arc::clone(&directory), &settings.data_dir)
         .map_err(|e| StartError::Cloud(e.to_string()))?;
+    let cipher = app::services::mfa::cipher::MfaCipher::load(
+        settings.mfa_encryption_key.as_deref(),
+        &settings.data_dir,
+    )
+    .map_err(|e| StartError::Mfa(e.to_string()))?;
+    let mfa = app::services::mfa::MfaService::new(
+        db.clone(),
+        cipher,
+        settings.public_url.as_str(),
+        settings.mfa_max_failures,
+        settings.mfa_lockout,
+    )
+    .map_err(StartError::Mfa)?;
     let state = AppState {
         cloud: Arc::new(cloud),
         directory,
@@ -137,6 +152,7 @@ pub async fn prepare(settings: &Settings) -> Result<(axum::Router, JoinHandle<()
             session_absolute_lifetime: settings.session_absolute_lifetime,
             admin_groups: settings.admin_groups.clone(),
         }),
+        mfa: Arc::new(mfa),
     };
     router::build(settings, state).await
 }

@@ -307,3 +307,254 @@ async fn many_failures_from_one_address_pause_it_for_every_user() {
     let denied = console.audit().await;
     assert_eq!(denied[0].event.detail["reason"], "rate limited");
 }
+
+// ---- multi-factor authentication ------------------------------------------------------------
+
+const ALICE_SECRET: &[u8] = b"alice-test-secret-0123";
+
+impl Console {
+    /// Gives alice an authenticator app with a known secret, as enrolment would store it.
+    async fn enrol_alice_totp(&self) -> String {
+        use app::services::mfa::cipher::MfaCipher;
+        use app::services::mfa::store::{DeviceKind, MfaDevice, MfaStore, SqliteMfaStore, UserKey};
+        let pool = app::services::db::open(self.data_dir.path())
+            .await
+            .expect("db");
+        let cipher = MfaCipher::load(None, self.data_dir.path()).expect("key");
+        let owner = UserKey::new("111122223333", "alice");
+        let device = MfaDevice {
+            id: "device-1".into(),
+            owner: owner.clone(),
+            name: "alice-phone".into(),
+            kind: DeviceKind::Totp,
+            totp_secret: Some(cipher.encrypt(ALICE_SECRET, &owner.owner()).expect("seal")),
+            passkey: None,
+            created_at: 1,
+            last_used_at: None,
+        };
+        SqliteMfaStore::new(pool)
+            .add_device(&device)
+            .await
+            .expect("device");
+        device.id
+    }
+
+    /// Password step: answers the pending session's cookie.
+    async fn password_step(&self, user: &str, password: &str) -> String {
+        let reply = self.sign_in(user, password).await;
+        assert_eq!(reply.location.as_deref(), Some("/mfa"), "MFA step next");
+        cookie_pair(&reply.set_cookie.expect("a pending session"))
+    }
+
+    async fn mfa_step(&self, cookie: &str, code: &str) -> Reply {
+        self.send(
+            "POST",
+            "/auth/mfa",
+            Some(cookie),
+            Some(&format!("code={code}")),
+        )
+        .await
+    }
+
+    async fn audit_reasons(&self, action: &str) -> Vec<String> {
+        self.audit()
+            .await
+            .iter()
+            .filter(|r| r.event.action == action)
+            .map(|r| {
+                r.event.detail["reason"]
+                    .as_str()
+                    .unwrap_or("ok")
+                    .to_string()
+            })
+            .collect()
+    }
+}
+
+/// The code of the current time step plus `offset` steps.
+fn totp_code(offset: i64) -> String {
+    use app::services::mfa::totp;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp() as u64;
+    let step = (totp::step_of(now) as i64 + offset) as u64;
+    totp::code_at_step(ALICE_SECRET, step).expect("code")
+}
+
+#[tokio::test]
+async fn password_then_totp_signs_in_with_an_mfa_context() {
+    let console = console(|_| {}).await;
+    console.enrol_alice_totp().await;
+
+    let pending = console.password_step("alice", "alice-demo-pass").await;
+    // Not signed in yet: pages send the pending sign-in back to sign in, the MFA page opens.
+    let home = console.send("GET", "/", Some(&pending), None).await;
+    assert_eq!(home.location.as_deref(), Some("/signin"));
+    let page = console.send("GET", "/mfa", Some(&pending), None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Multi-factor authentication"));
+
+    let wrong = console.mfa_step(&pending, "000000").await;
+    let wrong_location = wrong.location.unwrap_or_default();
+    // (A one-in-a-million chance that 000000 is right; the replay test covers codes anyway.)
+    assert_eq!(wrong_location, "/mfa?error=invalid");
+
+    let done = console.mfa_step(&pending, &totp_code(0)).await;
+    assert_eq!(done.location.as_deref(), Some("/"));
+    let cookie = cookie_pair(&done.set_cookie.expect("the id is cycled after MFA"));
+    assert_ne!(cookie, pending, "session id cycled");
+    let home = console.send("GET", "/", Some(&cookie), None).await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.body.contains("alice @ development"));
+    // The pre-MFA id opens nothing.
+    let old = console.send("GET", "/", Some(&pending), None).await;
+    assert_eq!(old.location.as_deref(), Some("/signin"));
+
+    assert_eq!(
+        console.audit_reasons("MfaSignIn").await,
+        vec!["ok".to_string(), "wrong code".to_string()]
+    );
+}
+
+#[tokio::test]
+async fn a_replayed_code_is_refused_and_audited() {
+    let console = console(|_| {}).await;
+    console.enrol_alice_totp().await;
+    let code = totp_code(0);
+    let first = console.password_step("alice", "alice-demo-pass").await;
+    assert_eq!(
+        console.mfa_step(&first, &code).await.location.as_deref(),
+        Some("/")
+    );
+    let second = console.password_step("alice", "alice-demo-pass").await;
+    let replay = console.mfa_step(&second, &code).await;
+    assert_eq!(replay.location.as_deref(), Some("/mfa?error=invalid"));
+    // An older step is refused too; the next one is accepted.
+    let older = console.mfa_step(&second, &totp_code(-1)).await;
+    assert_eq!(older.location.as_deref(), Some("/mfa?error=invalid"));
+    let next = console.mfa_step(&second, &totp_code(1)).await;
+    assert_eq!(next.location.as_deref(), Some("/"));
+    let reasons = console.audit_reasons("MfaSignIn").await;
+    assert!(
+        reasons
+            .iter()
+            .filter(|r| r.starts_with("replayed code"))
+            .count()
+            == 2,
+        "{reasons:?}"
+    );
+}
+
+#[tokio::test]
+async fn mfa_locks_out_after_the_configured_failures() {
+    let console = console(|args| {
+        args.mfa_max_failures = Some(3);
+        args.mfa_lockout = Some(Duration::from_secs(900));
+    })
+    .await;
+    console.enrol_alice_totp().await;
+    let pending = console.password_step("alice", "alice-demo-pass").await;
+    for _ in 0..3 {
+        let reply = console.mfa_step(&pending, "12345x").await;
+        assert_eq!(reply.location.as_deref(), Some("/mfa?error=invalid"));
+    }
+    // Even the right code is refused while locked, and the user is told so.
+    let locked = console.mfa_step(&pending, &totp_code(0)).await;
+    assert_eq!(locked.location.as_deref(), Some("/mfa?error=locked"));
+    let reasons = console.audit_reasons("MfaSignIn").await;
+    assert!(reasons[0].starts_with("locked out"), "{reasons:?}");
+    assert!(
+        console
+            .audit()
+            .await
+            .iter()
+            .any(|r| r.event.action == "MfaLockOut")
+    );
+}
+
+#[tokio::test]
+async fn removing_a_device_needs_a_fresh_mfa_and_ends_other_sessions() {
+    let console = console(|_| {}).await;
+    let device = console.enrol_alice_totp().await;
+
+    // bob has no device: a password-only session cannot remove anything (step-up first).
+    let bob = cookie_pair(
+        &console
+            .sign_in("bob", "bob-demo-pass")
+            .await
+            .set_cookie
+            .expect("cookie"),
+    );
+    let refused = console
+        .send("POST", "/api/mfa/remove", Some(&bob), Some("device_id=x"))
+        .await;
+    assert!(refused.status.is_server_error() || refused.status.is_client_error());
+    assert!(
+        refused.body.contains(app::mfa::STEP_UP_REQUIRED),
+        "{}",
+        refused.body
+    );
+
+    // alice in two sessions, each with its own time step.
+    let a = console.password_step("alice", "alice-demo-pass").await;
+    let a = cookie_pair(
+        &console
+            .mfa_step(&a, &totp_code(0))
+            .await
+            .set_cookie
+            .expect("a"),
+    );
+    let b = console.password_step("alice", "alice-demo-pass").await;
+    let b = cookie_pair(
+        &console
+            .mfa_step(&b, &totp_code(1))
+            .await
+            .set_cookie
+            .expect("b"),
+    );
+    let removed = console
+        .send(
+            "POST",
+            "/api/mfa/remove",
+            Some(&a),
+            Some(&format!("device_id={device}")),
+        )
+        .await;
+    assert_eq!(removed.status, StatusCode::OK, "{}", removed.body);
+    // Session a goes on; session b has ended.
+    let a_home = console.send("GET", "/", Some(&a), None).await;
+    assert_eq!(a_home.status, StatusCode::OK);
+    let b_home = console.send("GET", "/", Some(&b), None).await;
+    assert_eq!(b_home.location.as_deref(), Some("/signin"));
+    assert_eq!(console.audit_reasons("MfaRemove").await, vec!["ok"]);
+    // Without devices, alice signs in with her password alone again.
+    assert_eq!(
+        console
+            .sign_in("alice", "alice-demo-pass")
+            .await
+            .location
+            .as_deref(),
+        Some("/")
+    );
+}
+
+#[tokio::test]
+async fn a_user_who_must_use_mfa_is_kept_on_security_credentials_until_enrolled() {
+    let dir = tempfile::tempdir().expect("dir");
+    let directory = dir.path().join("directory.toml");
+    let with_policy = iam::Directory::demo_toml().replace(
+        "  name = \"bob\"\n",
+        "  name = \"bob\"\n  require_mfa = true\n",
+    );
+    assert!(with_policy.contains("require_mfa = true"));
+    std::fs::write(&directory, with_policy).expect("write");
+    let console = console(|args| args.directory = Some(directory.clone())).await;
+    let reply = console.sign_in("bob", "bob-demo-pass").await;
+    assert_eq!(reply.location.as_deref(), Some("/security-credentials"));
+    let cookie = cookie_pair(&reply.set_cookie.expect("cookie"));
+    let home = console.send("GET", "/", Some(&cookie), None).await;
+    assert_eq!(home.location.as_deref(), Some("/security-credentials"));
+    let page = console
+        .send("GET", "/security-credentials", Some(&cookie), None)
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Security credentials"));
+}

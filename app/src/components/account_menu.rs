@@ -149,10 +149,10 @@ pub fn AccountMenu(identity: IdentitySummary) -> impl IntoView {
                 </div>
                 <ul role="menu" aria-labelledby="account-menu-button" class="menu-items">
                     <li role="none">
-                        <a role="menuitem" tabindex="-1" href="/switchrole">"Switch role"</a>
+                        <a role="menuitem" tabindex="-1" href="/switchrole" on:click=move |_| open.set(false)>"Switch role"</a>
                     </li>
                     <li role="none">
-                        <a role="menuitem" tabindex="-1" href="/security-credentials">"Security credentials"</a>
+                        <a role="menuitem" tabindex="-1" href="/security-credentials" on:click=move |_| open.set(false)>"Security credentials"</a>
                     </li>
                     {role.is_some().then(|| view! {
                         <li role="none">

@@ -4,3 +4,5 @@ pub mod account_menu;
 pub mod copy_button;
 pub mod navbar;
 pub mod session_banner;
+pub mod step_up;
+pub mod webauthn;

@@ -9,6 +9,7 @@ pub mod cloud;
 pub mod credential_store;
 pub mod db;
 pub mod local_cloud;
+pub mod mfa;
 pub mod rate_limit;
 pub mod session;
 pub mod state;

@@ -10,10 +10,50 @@ use tower_sessions::Session;
 
 use crate::identity::RoleSummary;
 use crate::services::cloud::HeldCredentials;
+use crate::services::mfa::store::{MfaStoreError, UserKey};
 use crate::services::state::AppState;
 
 const USER_KEY: &str = "user";
 const ROLE_KEY: &str = "role";
+const PENDING_KEY: &str = "pending_mfa";
+
+/// How long the MFA step may take after the password step.
+pub const PENDING_MFA_LIFETIME_SECONDS: i64 = 5 * 60;
+
+pub fn now() -> i64 {
+    OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// How the user last proved possession of an MFA device.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MfaMethod {
+    Totp,
+    WebAuthn,
+}
+
+/// The last successful MFA of this session: it feeds `aws:MultiFactorAuthPresent` and
+/// `aws:MultiFactorAuthAge` when the user switches roles.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MfaContext {
+    pub method: MfaMethod,
+    pub device_id: String,
+    /// Unix time of the MFA.
+    pub at: i64,
+}
+
+impl MfaContext {
+    pub fn new(method: MfaMethod, device_id: &str) -> Self {
+        MfaContext {
+            method,
+            device_id: device_id.to_string(),
+            at: now(),
+        }
+    }
+
+    pub fn authenticated_at(&self) -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp(self.at).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    }
+}
 
 /// The signed-in user, as stored in the session.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,6 +62,17 @@ pub struct SignedInUser {
     pub user_name: String,
     /// Unix time of the password step; the absolute lifetime counts from here.
     pub signed_in_at: i64,
+    /// The last successful MFA, if any.
+    #[serde(default)]
+    pub mfa: Option<MfaContext>,
+    /// MFA is required for this user who has no device yet: only the Security credentials
+    /// page is open until one is enrolled.
+    #[serde(default)]
+    pub must_enrol: bool,
+    /// The user's session generation when this session began; adding or removing an MFA
+    /// device bumps it, which ends every other session.
+    #[serde(default)]
+    pub generation: i64,
 }
 
 impl SignedInUser {
@@ -29,7 +80,10 @@ impl SignedInUser {
         SignedInUser {
             account_id: account_id.to_string(),
             user_name: user_name.to_string(),
-            signed_in_at: OffsetDateTime::now_utc().unix_timestamp(),
+            signed_in_at: now(),
+            mfa: None,
+            must_enrol: false,
+            generation: 0,
         }
     }
 
@@ -37,16 +91,40 @@ impl SignedInUser {
     pub fn arn(&self) -> String {
         format!("arn:aws:iam::{}:user/{}", self.account_id, self.user_name)
     }
+
+    pub fn key(&self) -> UserKey {
+        UserKey::new(&self.account_id, &self.user_name)
+    }
+}
+
+/// Between the password step and the MFA step: who passed the password, and where to go next.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingSignIn {
+    pub account_id: String,
+    pub user_name: String,
+    pub password_at: i64,
+    pub next: String,
+}
+
+impl PendingSignIn {
+    pub fn key(&self) -> UserKey {
+        UserKey::new(&self.account_id, &self.user_name)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("session store: {0}")]
-pub struct SessionError(#[from] tower_sessions::session::Error);
+pub enum SessionError {
+    #[error("session store: {0}")]
+    Session(#[from] tower_sessions::session::Error),
+    #[error(transparent)]
+    Mfa(#[from] MfaStoreError),
+}
 
 /// The signed-in user of this session, if the session is still valid.
 ///
-/// A session past its absolute lifetime, or whose user has left the directory, is ended here
-/// (deleted server-side) and reads as signed out.
+/// A session past its absolute lifetime, whose user has left the directory, or that began
+/// before the user's MFA devices last changed, is ended here (deleted server-side) and reads
+/// as signed out.
 pub async fn current_user(
     state: &AppState,
     session: &Session,
@@ -54,7 +132,7 @@ pub async fn current_user(
     let Some(user) = session.get::<SignedInUser>(USER_KEY).await? else {
         return Ok(None);
     };
-    let age = OffsetDateTime::now_utc().unix_timestamp() - user.signed_in_at;
+    let age = now() - user.signed_in_at;
     let lifetime =
         i64::try_from(state.policy.session_absolute_lifetime.as_secs()).unwrap_or(i64::MAX);
     let still_in_directory = state
@@ -62,7 +140,8 @@ pub async fn current_user(
         .account(&user.account_id)
         .and_then(|account| account.user(&user.user_name))
         .is_some();
-    if age >= lifetime || age < 0 || !still_in_directory {
+    let generation = state.mfa.store.session_generation(&user.key()).await?;
+    if age >= lifetime || age < 0 || !still_in_directory || user.generation != generation {
         session.flush().await?;
         return Ok(None);
     }
@@ -71,8 +150,21 @@ pub async fn current_user(
 
 /// Starts a signed-in session. The session id is cycled so that an id planted before sign-in
 /// (session fixation) is worthless afterwards.
-pub async fn begin(session: &Session, user: &SignedInUser) -> Result<(), SessionError> {
+pub async fn begin(
+    state: &AppState,
+    session: &Session,
+    user: &SignedInUser,
+) -> Result<(), SessionError> {
+    let mut user = user.clone();
+    user.generation = state.mfa.store.session_generation(&user.key()).await?;
     session.cycle_id().await?;
+    session.remove_value(PENDING_KEY).await?;
+    session.insert(USER_KEY, &user).await?;
+    Ok(())
+}
+
+/// Replaces the stored user of a signed-in session (new MFA context, new generation).
+pub async fn update(session: &Session, user: &SignedInUser) -> Result<(), SessionError> {
     session.insert(USER_KEY, user).await?;
     Ok(())
 }
@@ -109,13 +201,13 @@ impl HeldRole {
     }
 }
 
-/// When the user last proved MFA in this session. Multi-factor sign-in (issue 4) records it;
-/// until then no session has one, and roles whose trust policy requires MFA refuse.
+/// When the user last proved MFA in this session (at sign-in or a later step-up); it feeds
+/// `aws:MultiFactorAuthPresent` and `aws:MultiFactorAuthAge` when switching roles.
 pub async fn mfa_authenticated_at(
     session: &Session,
 ) -> Result<Option<OffsetDateTime>, SessionError> {
-    let _ = session;
-    Ok(None)
+    let user = session.get::<SignedInUser>(USER_KEY).await?;
+    Ok(user.and_then(|u| u.mfa).map(|m| m.authenticated_at()))
 }
 
 pub async fn held_role(session: &Session) -> Result<Option<HeldRole>, SessionError> {
@@ -133,6 +225,27 @@ pub async fn hold_role(session: &Session, role: &HeldRole) -> Result<(), Session
 /// Stops holding the role; returns it so that its credentials can be released.
 pub async fn drop_role(session: &Session) -> Result<Option<HeldRole>, SessionError> {
     Ok(session.remove::<HeldRole>(ROLE_KEY).await?)
+}
+
+/// Parks a sign-in between the password and the MFA step. The id is cycled here too.
+pub async fn begin_pending(session: &Session, pending: &PendingSignIn) -> Result<(), SessionError> {
+    session.cycle_id().await?;
+    session.remove_value(USER_KEY).await?;
+    session.insert(PENDING_KEY, pending).await?;
+    Ok(())
+}
+
+/// The sign-in waiting for its MFA step, if it is not too old.
+pub async fn pending(session: &Session) -> Result<Option<PendingSignIn>, SessionError> {
+    let Some(pending) = session.get::<PendingSignIn>(PENDING_KEY).await? else {
+        return Ok(None);
+    };
+    let age = now() - pending.password_at;
+    if !(0..PENDING_MFA_LIFETIME_SECONDS).contains(&age) {
+        session.remove_value(PENDING_KEY).await?;
+        return Ok(None);
+    }
+    Ok(Some(pending))
 }
 
 /// Ends the session: its record is deleted from the store and the cookie cleared.
@@ -154,7 +267,7 @@ mod tests {
         let (state, _dir) = state(Duration::from_secs(3600)).await;
         let session = session();
         let alice = SignedInUser::new("111122223333", "alice");
-        begin(&session, &alice).await.expect("begin");
+        begin(&state, &session, &alice).await.expect("begin");
         assert_eq!(
             current_user(&state, &session).await.expect("read"),
             Some(alice)
@@ -167,7 +280,7 @@ mod tests {
         let session = session();
         let mut alice = SignedInUser::new("111122223333", "alice");
         alice.signed_in_at -= 3600;
-        begin(&session, &alice).await.expect("begin");
+        begin(&state, &session, &alice).await.expect("begin");
         assert_eq!(current_user(&state, &session).await.expect("read"), None);
         // Ended, not just hidden: the record is gone.
         assert_eq!(
@@ -180,9 +293,13 @@ mod tests {
     async fn a_user_removed_from_the_directory_is_signed_out() {
         let (state, _dir) = state(Duration::from_secs(3600)).await;
         let session = session();
-        begin(&session, &SignedInUser::new("111122223333", "carol"))
-            .await
-            .expect("begin");
+        begin(
+            &state,
+            &session,
+            &SignedInUser::new("111122223333", "carol"),
+        )
+        .await
+        .expect("begin");
         assert_eq!(current_user(&state, &session).await.expect("read"), None);
     }
 }

@@ -10,6 +10,7 @@ use crate::identity::IdentitySummary;
 use crate::services::audit::AuditLog;
 use crate::services::auth::PasswordVerifier;
 use crate::services::cloud::CloudBackend;
+use crate::services::mfa::MfaService;
 use crate::services::rate_limit::FailureLimiter;
 use crate::services::session::SignedInUser;
 
@@ -38,6 +39,7 @@ pub struct AppState {
     pub policy: Arc<ConsolePolicy>,
     /// The cloud boundary: the local IAM engine, or AWS.
     pub cloud: Arc<dyn CloudBackend>,
+    pub mfa: Arc<MfaService>,
 }
 
 impl AppState {

@@ -142,6 +142,10 @@ pub async fn switch_role(
     mfa_authenticated_at: Option<OffsetDateTime>,
     form: &SwitchForm,
 ) -> Result<RoleSummary, SwitchError> {
+    if user.must_enrol {
+        // Confined to enrolling an MFA device first (see the MFA policy).
+        return Err(SwitchError::NotAllowed);
+    }
     let target = validate(state, form)?;
     let request = SwitchRequest {
         caller_arn: user.arn(),

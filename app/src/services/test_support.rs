@@ -17,7 +17,17 @@ pub async fn state(absolute: Duration) -> (AppState, tempfile::TempDir) {
     let db = crate::services::db::open(dir.path()).await.expect("db");
     let directory = Arc::new(iam::Directory::demo());
     let limiter = || FailureLimiter::new(5, Duration::from_secs(60));
+    let cipher = crate::services::mfa::cipher::MfaCipher::load(None, dir.path()).expect("MFA key");
+    let mfa = crate::services::mfa::MfaService::new(
+        db.clone(),
+        cipher,
+        "http://localhost:3000",
+        10,
+        Duration::from_secs(900),
+    )
+    .expect("MFA service");
     let state = AppState {
+        mfa: Arc::new(mfa),
         cloud: Arc::new(LocalCloud::open(Arc::clone(&directory), dir.path()).expect("cloud")),
         directory,
         audit: Arc::new(SqliteAuditLog::new(db.clone())),

@@ -43,6 +43,12 @@ export class SwitchyardServer {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /** The same server by host name: WebAuthn needs it (browsers refuse IP addresses as the
+   * relying party ID), and it is the server's default public URL. */
+  get localUrl(): string {
+    return `http://localhost:${this.port}`;
+  }
+
   async start(): Promise<void> {
     if (!fs.existsSync(binary)) {
       throw new Error(`${binary} is missing: run \`cargo leptos build --release\` first`);

@@ -4,13 +4,16 @@
 use app::services::audit::{AuditEvent, Decision};
 use app::services::auth::{SignInError, authenticate};
 use app::services::client::ClientAddr;
-use app::services::session;
+use app::services::mfa::{self, MfaError, MfaService, Purpose};
+use app::services::session::{self, PendingSignIn, SignedInUser};
 use app::services::state::AppState;
 use axum::Extension;
 use axum::extract::{Form, State};
 use axum::response::Redirect;
 use serde::Deserialize;
 use tower_sessions::Session;
+
+use crate::middleware::{ENROL_PAGE, MFA_PAGE};
 
 #[derive(Deserialize)]
 pub struct SignInForm {
@@ -50,19 +53,90 @@ pub async fn sign_in(
     )
     .await
     {
-        Ok(user) => match session::begin(&session, &user).await {
-            Ok(()) => Redirect::to(next.unwrap_or("/")),
-            Err(e) => {
-                tracing::error!("sign-in: cannot start the session: {e}");
-                back_to_form("unavailable")
+        Ok(mut user) => {
+            let key = user.key();
+            let devices = match state.mfa.store.devices(&key).await {
+                Ok(devices) => devices,
+                Err(e) => {
+                    tracing::error!("sign-in: MFA store: {e}");
+                    return back_to_form("unavailable");
+                }
+            };
+            if !devices.is_empty() {
+                // The password was right; the sign-in waits for the MFA step.
+                let pending = PendingSignIn {
+                    account_id: user.account_id.clone(),
+                    user_name: user.user_name.clone(),
+                    password_at: session::now(),
+                    next: next.unwrap_or("").to_string(),
+                };
+                return match session::begin_pending(&session, &pending).await {
+                    Ok(()) => Redirect::to(MFA_PAGE),
+                    Err(e) => {
+                        tracing::error!("sign-in: cannot keep the pending sign-in: {e}");
+                        back_to_form("unavailable")
+                    }
+                };
             }
-        },
+            user.must_enrol = MfaService::required_for(&state, &key);
+            match session::begin(&state, &session, &user).await {
+                Ok(()) if user.must_enrol => Redirect::to(ENROL_PAGE),
+                Ok(()) => Redirect::to(next.unwrap_or("/")),
+                Err(e) => {
+                    tracing::error!("sign-in: cannot start the session: {e}");
+                    back_to_form("unavailable")
+                }
+            }
+        }
         Err(SignInError::InvalidCredentials) => back_to_form("invalid"),
         Err(SignInError::TooManyAttempts { .. }) => back_to_form("throttled"),
         Err(SignInError::Internal(e)) => {
             tracing::error!("sign-in: {e}");
             back_to_form("unavailable")
         }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct MfaForm {
+    #[serde(default)]
+    code: String,
+}
+
+/// The MFA step of sign-in with an authenticator-app code, as a plain form POST.
+pub async fn mfa_sign_in(
+    State(state): State<AppState>,
+    Extension(client): Extension<ClientAddr>,
+    session: Session,
+    Form(form): Form<MfaForm>,
+) -> Redirect {
+    let pending = match session::pending(&session).await {
+        Ok(Some(pending)) => pending,
+        Ok(None) => return Redirect::to("/signin?error=expired"),
+        Err(e) => {
+            tracing::error!("MFA sign-in: {e}");
+            return Redirect::to("/mfa?error=unavailable");
+        }
+    };
+    let key = pending.key();
+    match mfa::verify_totp(&state, &key, &form.code, Some(client), Purpose::SignIn).await {
+        Ok(context) => {
+            let mut user = SignedInUser::new(&pending.account_id, &pending.user_name);
+            user.mfa = Some(context);
+            match session::begin(&state, &session, &user).await {
+                Ok(()) => Redirect::to(app::links::safe_local_path(&pending.next).unwrap_or("/")),
+                Err(e) => {
+                    tracing::error!("MFA sign-in: cannot start the session: {e}");
+                    Redirect::to("/mfa?error=unavailable")
+                }
+            }
+        }
+        Err(MfaError::LockedOut { .. }) => Redirect::to("/mfa?error=locked"),
+        Err(MfaError::Internal(e)) => {
+            tracing::error!("MFA sign-in: {e}");
+            Redirect::to("/mfa?error=unavailable")
+        }
+        Err(_) => Redirect::to("/mfa?error=invalid"),
     }
 }
 

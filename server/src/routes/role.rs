@@ -46,7 +46,9 @@ pub async fn renew(
     match switching::renew(&state, &session, client, &user, mfa).await {
         Ok(_) => Redirect::to("/"),
         // Refused: back to the Switch Role page, filled in, where the user can see why.
-        Err(SwitchError::NotAllowed | SwitchError::Field { .. }) => Redirect::to("/switchrole?renew=refused"),
+        Err(SwitchError::NotAllowed | SwitchError::Field { .. }) => {
+            Redirect::to("/switchrole?renew=refused")
+        }
         Err(SwitchError::Unavailable(e)) => {
             tracing::error!("renew: {e}");
             Redirect::to("/")
