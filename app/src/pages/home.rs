@@ -118,10 +118,21 @@ fn Overview(identity: IdentitySummary) -> impl IntoView {
         <div class="page-header">
             <p class="eyebrow">"Console home"</p>
             <h1>"Welcome, " {identity.user_name.clone()}</h1>
-            <p class="muted">
-                "You are signed in with your own permissions as an IAM user of the "
-                <strong>{identity.account_label().to_string()}</strong> " account."
-            </p>
+            {match identity.role.clone() {
+                Some(role) => view! {
+                    <p class="muted">
+                        "You are working as the role " <strong>{role.role_name.clone()}</strong> " in the "
+                        <strong>{role.account_label().to_string()}</strong>
+                        " account. Only the role's permissions apply; your own are suspended until you switch back."
+                    </p>
+                }.into_any(),
+                None => view! {
+                    <p class="muted">
+                        "You are signed in with your own permissions as an IAM user of the "
+                        <strong>{identity.account_label().to_string()}</strong> " account."
+                    </p>
+                }.into_any(),
+            }}
         </div>
         <div class="grid two">
             <section class="card" aria-labelledby="identity-heading">
