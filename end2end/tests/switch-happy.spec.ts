@@ -4,7 +4,24 @@
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import * as OTPAuth from "otpauth";
-import { test, expect, DEMO, hydrated, signIn } from "./support/fixtures";
+import { test as base, expect, DEMO, hydrated, signIn } from "./support/fixtures";
+import { SwitchyardServer } from "./support/server";
+
+// alice enrols a device here, which would put every later alice sign-in on the same server
+// behind MFA: this file gets a server of its own.
+const test = base.extend<{}, { ownServer: SwitchyardServer }>({
+  ownServer: [
+    async ({}, use) => {
+      const server = await SwitchyardServer.start();
+      await use(server);
+      await server.dispose();
+    },
+    { scope: "worker" },
+  ],
+  baseURL: async ({ ownServer }, use) => {
+    await use(ownServer.url);
+  },
+});
 
 const LINK = "/switchrole?account=123456789012&roleName=UpdateAPP&displayName=Prod%20app&color=green";
 
@@ -22,7 +39,7 @@ function heldSecrets(dataDir: string): string[] {
   return out.split("\n").filter(Boolean);
 }
 
-test("alice switches into UpdateAPP with MFA, sees the banner, and switches back", async ({ page, server }) => {
+test("alice switches into UpdateAPP with MFA, sees the banner, and switches back", async ({ page, ownServer }) => {
   test.setTimeout(120_000);
   const bodies: Promise<string>[] = [];
   page.on("response", (response) => bodies.push(response.text().catch(() => "")));
@@ -80,7 +97,7 @@ test("alice switches into UpdateAPP with MFA, sees the banner, and switches back
   await page.getByRole("button", { name: "Switch Role" }).click();
   await expect(page.getByRole("region", { name: "Session" })).toBeVisible();
   await page.reload();
-  const secrets = heldSecrets(server.dataDir);
+  const secrets = heldSecrets(ownServer.dataDir);
   expect(secrets.length, "the server holds the role's secret key and session token").toBeGreaterThanOrEqual(2);
   const all = await Promise.all(bodies);
   expect(all.length).toBeGreaterThan(10);
