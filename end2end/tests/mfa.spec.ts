@@ -4,22 +4,9 @@
 // addresses as relying party).
 import * as OTPAuth from "otpauth";
 import type { Page } from "@playwright/test";
-import { test as base, expect, DEMO, hydrated, signIn } from "./support/fixtures";
-import { SwitchyardServer } from "./support/server";
+import { expect, DEMO, hydrated, signIn, testWithOwnServer } from "./support/fixtures";
 
-const test = base.extend<{}, { mfaServer: SwitchyardServer }>({
-  mfaServer: [
-    async ({}, use) => {
-      const server = await SwitchyardServer.start();
-      await use(server);
-      await server.dispose();
-    },
-    { scope: "worker" },
-  ],
-  baseURL: async ({ mfaServer }, use) => {
-    await use(mfaServer.localUrl);
-  },
-});
+const test = testWithOwnServer("localhost");
 
 const PERIOD = 30;
 const stepNow = () => Math.floor(Date.now() / 1000 / PERIOD);

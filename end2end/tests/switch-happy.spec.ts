@@ -4,24 +4,10 @@
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import * as OTPAuth from "otpauth";
-import { test as base, expect, DEMO, hydrated, signIn } from "./support/fixtures";
-import { SwitchyardServer } from "./support/server";
+import { expect, DEMO, hydrated, signIn, testWithOwnServer } from "./support/fixtures";
 
-// alice enrols a device here, which would put every later alice sign-in on the same server
-// behind MFA: this file gets a server of its own.
-const test = base.extend<{}, { ownServer: SwitchyardServer }>({
-  ownServer: [
-    async ({}, use) => {
-      const server = await SwitchyardServer.start();
-      await use(server);
-      await server.dispose();
-    },
-    { scope: "worker" },
-  ],
-  baseURL: async ({ ownServer }, use) => {
-    await use(ownServer.url);
-  },
-});
+// alice enrols a device here: this file gets a server of its own.
+const test = testWithOwnServer();
 
 const LINK = "/switchrole?account=123456789012&roleName=UpdateAPP&displayName=Prod%20app&color=green";
 

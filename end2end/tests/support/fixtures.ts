@@ -63,3 +63,24 @@ export async function signIn(
 export function accountMenuButton(page: Page) {
   return page.getByRole("button", { name: /^alice @ development|^bob @ development|^admin @ development/ });
 }
+
+/**
+ * A `test` whose file gets a server of its own, for tests that change a demo user for good
+ * (enrolling MFA puts every later sign-in of that user behind it). Browse it as `localhost`
+ * where WebAuthn is involved: browsers refuse IP addresses as relying party.
+ */
+export function testWithOwnServer(host: "127.0.0.1" | "localhost" = "127.0.0.1") {
+  return test.extend<{}, { ownServer: SwitchyardServer }>({
+    ownServer: [
+      async ({}, use) => {
+        const server = await SwitchyardServer.start();
+        await use(server);
+        await server.dispose();
+      },
+      { scope: "worker" },
+    ],
+    baseURL: async ({ ownServer }, use) => {
+      await use(host === "localhost" ? ownServer.localUrl : ownServer.url);
+    },
+  });
+}
