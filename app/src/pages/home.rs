@@ -48,17 +48,14 @@ fn urlencode(value: &str) -> String {
 /// checks everything again; this only tells people where they can go.
 #[server(prefix = "/api", endpoint = "switchable_roles")]
 pub async fn load_switchable_roles() -> Result<Vec<RoleChoice>, ServerFnError> {
-    use crate::services::{client::ClientAddr, session, state::AppState};
+    use crate::services::server_fn;
     use iam::access::{CallerContext, Identity, authorize};
-    let state = expect_context::<AppState>();
-    let session: tower_sessions::Session = leptos_axum::extract().await?;
-    let axum::Extension(client): axum::Extension<ClientAddr> = leptos_axum::extract().await?;
-    let Some(user) = session::current_user(&state, &session)
-        .await
-        .map_err(|_| ServerFnError::new("the session store is unavailable"))?
-    else {
-        return Err(ServerFnError::new("signed out"));
-    };
+    let request = server_fn::request().await?;
+    let state = &request.state;
+    let client = request
+        .client
+        .ok_or_else(|| server_fn::unavailable("no client address"))?;
+    let user = request.user(false).await?;
     let directory = &state.directory;
     let Some(identity) = Identity::user(directory, &user.arn()) else {
         return Ok(Vec::new());

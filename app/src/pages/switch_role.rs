@@ -32,23 +32,21 @@ pub async fn switch_role(
     #[server(default)] redirect_uri: String,
 ) -> Result<SwitchOutcome, ServerFnError> {
     use crate::services::switching::{SwitchError, SwitchForm};
-    use crate::services::{client::ClientAddr, session, state::AppState, switching};
-    let state = expect_context::<AppState>();
-    let session: tower_sessions::Session = leptos_axum::extract().await?;
-    let axum::Extension(client): axum::Extension<ClientAddr> = leptos_axum::extract().await?;
-    let user = session::current_user(&state, &session)
-        .await
-        .map_err(|_| ServerFnError::new("the session store is unavailable"))?
-        .ok_or_else(|| ServerFnError::new("You are signed out. Sign in again."))?;
+    use crate::services::{server_fn, session, switching};
+    let request = server_fn::request().await?;
+    let (state, session) = (&request.state, &request.session);
+    let client = request
+        .client
+        .ok_or_else(|| server_fn::unavailable("no client address"))?;
+    let user = request.user(false).await?;
     let form = SwitchForm {
         account,
         role,
         display_name,
         color,
     };
-    let mfa_authenticated_at = session::mfa_authenticated_at(&session).await.ok().flatten();
-    match switching::switch_role(&state, &session, client, &user, mfa_authenticated_at, &form).await
-    {
+    let mfa_authenticated_at = session::mfa_authenticated_at(session).await.ok().flatten();
+    match switching::switch_role(state, session, client, &user, mfa_authenticated_at, &form).await {
         Ok(_) => Ok(SwitchOutcome::Switched {
             to: safe_local_path(&redirect_uri).unwrap_or("/").to_string(),
         }),

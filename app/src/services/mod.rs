@@ -11,6 +11,7 @@ pub mod db;
 pub mod local_cloud;
 pub mod mfa;
 pub mod rate_limit;
+pub mod server_fn;
 pub mod session;
 pub mod state;
 pub mod switching;
