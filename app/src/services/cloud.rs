@@ -8,6 +8,12 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+pub use iam::store::{ByteRange, ListPage, ListRequest, ObjectInfo};
+
+pub use crate::services::objects::{
+    BucketSummary, ByteStream, DeleteOutcome, ObjectCaller, ObjectDownload, ObjectUpload,
+};
+
 /// A request to hold a role, on behalf of a signed-in console user.
 #[derive(Clone, Debug)]
 pub struct SwitchRequest {
@@ -55,6 +61,18 @@ pub enum CloudError {
     /// Not allowed. `detail` (deciding policies and statements) is for the audit trail only.
     #[error("not allowed")]
     Denied { detail: serde_json::Value },
+    /// No such bucket or key; the message names which and is safe to show.
+    #[error("{0}")]
+    NotFound(String),
+    /// The held credentials have expired (or were revoked): role actions are refused.
+    #[error("the role session has expired")]
+    Expired,
+    /// A download range that selects no byte of an object of `size` bytes (HTTP 416).
+    #[error("the requested range is not satisfiable")]
+    RangeNotSatisfiable { size: u64 },
+    /// An upload larger than the configured limit.
+    #[error("the object is larger than the {limit}-byte upload limit")]
+    TooLarge { limit: u64 },
     /// The backend failed; logged, not shown.
     #[error("cloud backend unavailable: {0}")]
     Unavailable(String),
@@ -67,4 +85,49 @@ pub trait CloudBackend: Send + Sync {
     async fn assume_role(&self, request: &SwitchRequest) -> Result<HeldCredentials, CloudError>;
     /// Forgets credentials early (switch back). Idempotent.
     async fn release(&self, credentials: &HeldCredentials) -> Result<(), CloudError>;
+
+    // Object operations (S3 semantics). Each is made as `caller`: with the held role
+    // credentials, or with the signed-in user's own permissions. A refusal is
+    // `CloudError::Denied`, whose detail goes to the audit trail.
+
+    /// ListAllMyBuckets (`s3:ListAllMyBuckets`).
+    async fn list_buckets(&self, caller: &ObjectCaller) -> Result<Vec<BucketSummary>, CloudError>;
+    /// ListObjectsV2 (`s3:ListBucket`, with the `s3:prefix` and `s3:delimiter` keys).
+    async fn list_objects(
+        &self,
+        caller: &ObjectCaller,
+        bucket: &str,
+        request: &ListRequest,
+    ) -> Result<ListPage, CloudError>;
+    /// HeadObject (`s3:GetObject`).
+    async fn head_object(
+        &self,
+        caller: &ObjectCaller,
+        bucket: &str,
+        key: &str,
+    ) -> Result<ObjectInfo, CloudError>;
+    /// GetObject (`s3:GetObject`), streamed: the body is never held in memory whole.
+    async fn get_object(
+        &self,
+        caller: &ObjectCaller,
+        bucket: &str,
+        key: &str,
+        range: Option<ByteRange>,
+    ) -> Result<ObjectDownload, CloudError>;
+    /// PutObject (`s3:PutObject`), streamed from `upload.body`. Nothing is visible under the
+    /// key until the whole body has arrived; a failed upload leaves the previous object.
+    async fn put_object(
+        &self,
+        caller: &ObjectCaller,
+        bucket: &str,
+        key: &str,
+        upload: ObjectUpload,
+    ) -> Result<ObjectInfo, CloudError>;
+    /// DeleteObjects (`s3:DeleteObject` per key), at most 1000 keys; reported key by key.
+    async fn delete_objects(
+        &self,
+        caller: &ObjectCaller,
+        bucket: &str,
+        keys: &[String],
+    ) -> Result<DeleteOutcome, CloudError>;
 }

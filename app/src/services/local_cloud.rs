@@ -10,7 +10,10 @@ use iam::{AssumeRoleError, AssumeRoleRequest, Caller, Directory, Sts};
 use serde_json::json;
 use time::OffsetDateTime;
 
-use crate::services::cloud::{CloudBackend, CloudError, HeldCredentials, SwitchRequest};
+use crate::services::cloud::{
+    BucketSummary, ByteRange, CloudBackend, CloudError, DeleteOutcome, HeldCredentials, ListPage,
+    ListRequest, ObjectCaller, ObjectDownload, ObjectInfo, ObjectUpload, SwitchRequest,
+};
 use crate::services::credential_store::FileCredentialStore;
 
 pub struct LocalCloud {
@@ -97,6 +100,57 @@ impl CloudBackend for LocalCloud {
             .map_err(|e| CloudError::Unavailable(e.to_string()))?
             .map_err(|e| CloudError::Unavailable(e.to_string()))
     }
+
+    // Object operations: not wired to the object store yet (issue #6).
+    async fn list_buckets(&self, _: &ObjectCaller) -> Result<Vec<BucketSummary>, CloudError> {
+        Err(not_wired())
+    }
+    async fn list_objects(
+        &self,
+        _: &ObjectCaller,
+        _: &str,
+        _: &ListRequest,
+    ) -> Result<ListPage, CloudError> {
+        Err(not_wired())
+    }
+    async fn head_object(
+        &self,
+        _: &ObjectCaller,
+        _: &str,
+        _: &str,
+    ) -> Result<ObjectInfo, CloudError> {
+        Err(not_wired())
+    }
+    async fn get_object(
+        &self,
+        _: &ObjectCaller,
+        _: &str,
+        _: &str,
+        _: Option<ByteRange>,
+    ) -> Result<ObjectDownload, CloudError> {
+        Err(not_wired())
+    }
+    async fn put_object(
+        &self,
+        _: &ObjectCaller,
+        _: &str,
+        _: &str,
+        _: ObjectUpload,
+    ) -> Result<ObjectInfo, CloudError> {
+        Err(not_wired())
+    }
+    async fn delete_objects(
+        &self,
+        _: &ObjectCaller,
+        _: &str,
+        _: &[String],
+    ) -> Result<DeleteOutcome, CloudError> {
+        Err(not_wired())
+    }
+}
+
+fn not_wired() -> CloudError {
+    CloudError::Unavailable("object operations are not wired to the local store yet".into())
 }
 
 #[cfg(test)]

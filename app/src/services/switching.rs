@@ -173,6 +173,7 @@ pub async fn switch_role(
                 CloudError::Unavailable(message) => {
                     json!({ "role_arn": target.role_arn, "unavailable": message })
                 }
+                other => json!({ "role_arn": target.role_arn, "error": other.to_string() }),
             };
             record(state, audit(Decision::Denied).detail(detail)).await?;
             return Err(match error {
