@@ -4,6 +4,8 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::role_history::RoleHistoryEntry;
+
 /// The signed-in user as the pages show it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdentitySummary {
@@ -14,6 +16,8 @@ pub struct IdentitySummary {
     pub is_admin: bool,
     /// The role held right now, if any: while it is held, only its permissions apply.
     pub role: Option<RoleSummary>,
+    /// The roles switched to most recently (newest first), for one-click switching.
+    pub recent_roles: Vec<RoleHistoryEntry>,
 }
 
 /// A held role as the browser may see it: never the credentials.
@@ -44,6 +48,11 @@ impl IdentitySummary {
 
     pub fn account_label(&self) -> &str {
         self.account_alias.as_deref().unwrap_or(&self.account_id)
+    }
+
+    /// The user's IAM ARN.
+    pub fn arn(&self) -> String {
+        format!("arn:aws:iam::{}:user/{}", self.account_id, self.user_name)
     }
 }
 
@@ -82,6 +91,16 @@ pub async fn load_console_context() -> Result<ConsoleContext, ServerFnError> {
                 .await
                 .map_err(|_| ServerFnError::new("the session store is unavailable"))?
                 .map(|role| role.summary());
+            identity.recent_roles = crate::services::role_history::for_user(
+                &state,
+                &identity.arn(),
+                crate::role_history::MENU_ENTRIES,
+            )
+            .await
+            .unwrap_or_else(|e| {
+                tracing::warn!("role history: {e}");
+                Vec::new()
+            });
             Some(identity)
         }
         None => None,
@@ -112,6 +131,7 @@ mod tests {
             groups: vec![],
             is_admin: false,
             role: None,
+            recent_roles: vec![],
         };
         assert_eq!(who.label(), "alice @ development");
         who.account_alias = None;

@@ -9,6 +9,7 @@ pub mod links;
 pub mod mfa;
 pub mod pages;
 pub mod palette;
+pub mod role_history;
 #[cfg(feature = "ssr")]
 pub mod services;
 

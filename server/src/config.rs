@@ -27,6 +27,7 @@ const KNOWN_ENV: &[&str] = &[
     "SWITCHYARD_MFA_ENCRYPTION_KEY",
     "SWITCHYARD_MFA_MAX_FAILURES",
     "SWITCHYARD_MFA_LOCKOUT",
+    "SWITCHYARD_ROLE_SESSION_LIMIT",
     "SWITCHYARD_LOG",
 ];
 
@@ -106,6 +107,10 @@ pub struct ServeArgs {
     /// How long the MFA failures count (and so how long a lock-out lasts).
     #[arg(long, env = "SWITCHYARD_MFA_LOCKOUT", value_name = "DURATION", value_parser = humantime::parse_duration)]
     pub mfa_lockout: Option<Duration>,
+    /// End every held role in the console after at most this long (e.g. `15m`), even when its
+    /// temporary credentials last longer. Unset: the credentials' own expiry.
+    #[arg(long, env = "SWITCHYARD_ROLE_SESSION_LIMIT", value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub role_session_limit: Option<Duration>,
 }
 
 /// The configuration file: the same keys as the flags.
@@ -132,6 +137,8 @@ struct FileSettings {
     mfa_max_failures: Option<u32>,
     #[serde(default, with = "humantime_serde")]
     mfa_lockout: Option<Duration>,
+    #[serde(default, with = "humantime_serde")]
+    role_session_limit: Option<Duration>,
 }
 
 /// The resolved configuration.
@@ -155,6 +162,7 @@ pub struct Settings {
     pub mfa_encryption_key: Option<String>,
     pub mfa_max_failures: u32,
     pub mfa_lockout: Duration,
+    pub role_session_limit: Option<Duration>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -239,6 +247,7 @@ impl Settings {
                 .mfa_lockout
                 .or(file.mfa_lockout)
                 .unwrap_or(Duration::from_secs(15 * 60)),
+            role_session_limit: args.role_session_limit.or(file.role_session_limit),
         };
         let mut settings = settings;
         settings.public_url = match args.public_url.or(file.public_url) {
@@ -284,6 +293,12 @@ impl Settings {
         }
         if self.mfa_lockout.is_zero() {
             return Err(invalid("mfa_lockout", "must be longer than zero"));
+        }
+        if self
+            .role_session_limit
+            .is_some_and(|limit| limit < Duration::from_secs(5))
+        {
+            return Err(invalid("role_session_limit", "must be at least 5 seconds"));
         }
         match self.public_url.host() {
             Some(url::Host::Domain(_)) => {}
@@ -373,6 +388,13 @@ impl fmt::Display for Settings {
             humantime::format_duration(self.sign_in_failure_window)
         )?;
         writeln!(f, "  admin_groups = {}", self.admin_groups.join(","))?;
+        writeln!(
+            f,
+            "  role_session_limit = {}",
+            self.role_session_limit
+                .map(|d| humantime::format_duration(d).to_string())
+                .unwrap_or_else(|| "(the credentials' expiry)".to_string())
+        )?;
         writeln!(
             f,
             "  client_ip_header = {}",

@@ -151,6 +151,7 @@ pub async fn prepare(settings: &Settings) -> Result<(axum::Router, JoinHandle<()
         policy: Arc::new(ConsolePolicy {
             session_absolute_lifetime: settings.session_absolute_lifetime,
             admin_groups: settings.admin_groups.clone(),
+            role_session_limit: settings.role_session_limit,
         }),
         mfa: Arc::new(mfa),
     };

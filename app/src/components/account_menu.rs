@@ -7,6 +7,7 @@
 use leptos::prelude::*;
 
 use crate::components::copy_button::CopyButton;
+use crate::components::role_history::SwitchAgainForm;
 use crate::identity::{IdentitySummary, grouped_account_id};
 
 #[component]
@@ -84,6 +85,8 @@ pub fn AccountMenu(identity: IdentitySummary) -> impl IntoView {
     };
 
     let label = identity.label();
+    let recent_roles = identity.recent_roles.clone();
+    let has_history = !recent_roles.is_empty();
     let role = identity.role.clone();
     let account_id = identity.account_id.clone();
     let grouped_id = grouped_account_id(&identity.account_id);
@@ -148,7 +151,18 @@ pub fn AccountMenu(identity: IdentitySummary) -> impl IntoView {
                     </Show>
                 </div>
                 <ul role="menu" aria-labelledby="account-menu-button" class="menu-items">
-                    <li role="none">
+                    {has_history.then(|| view! {
+                        <li role="none" class="menu-caption menu-group-label" aria-hidden="true">"Role history"</li>
+                    })}
+                    {recent_roles.into_iter().take(crate::role_history::MENU_ENTRIES).map(|entry| view! {
+                        <li role="none" class="history-item">
+                            <SwitchAgainForm entry=entry.clone() menu_item=true>
+                                <span class="swatch-chip small" style:background-color=entry.color.clone() aria-hidden="true"></span>
+                                <span class="history-name">{entry.display_name.clone()}</span>
+                            </SwitchAgainForm>
+                        </li>
+                    }).collect_view()}
+                    <li role="none" class:menu-separator=has_history>
                         <a role="menuitem" tabindex="-1" href="/switchrole" on:click=move |_| open.set(false)>"Switch role"</a>
                     </li>
                     <li role="none">

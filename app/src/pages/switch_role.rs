@@ -6,8 +6,12 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
+use crate::components::role_history::RoleHistoryList;
+use crate::components::step_up::StepUpDialog;
+use crate::identity::ConsoleContextResource;
 use crate::links::safe_local_path;
 use crate::palette::{PALETTE, color_name, resolve_color};
+use crate::role_history::RoleHistoryEntry;
 
 /// What a switch attempt came to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -18,6 +22,30 @@ pub enum SwitchOutcome {
     Field { field: String, message: String },
     /// Refused; the generic message.
     NotAllowed,
+    /// The role would accept a fresh MFA: confirm one (step-up), then the switch is retried.
+    StepUp,
+    /// The role needs MFA and the user has no device yet.
+    MfaSetup,
+}
+
+pub const MFA_SETUP_MESSAGE: &str = "This role accepts only sessions that used multi-factor authentication, and you have no MFA device yet. Add one in Security credentials, then switch again.";
+
+/// The whole role history of the signed-in user, newest first.
+#[server(prefix = "/api", endpoint = "role_history")]
+pub async fn load_role_history() -> Result<Vec<RoleHistoryEntry>, ServerFnError> {
+    use crate::services::{role_history, server_fn};
+    let request = server_fn::request().await?;
+    let user = request.user(false).await?;
+    role_history::for_user(
+        &request.state,
+        &user.arn(),
+        role_history::KEPT_PER_USER as usize,
+    )
+    .await
+    .map_err(|e| {
+        tracing::error!("role history: {e}");
+        server_fn::unavailable("the role history")
+    })
 }
 
 pub const NOT_ALLOWED_MESSAGE: &str = "Invalid information in one or more fields, or you are not allowed to switch to this role. Check with your administrator.";
@@ -55,6 +83,8 @@ pub async fn switch_role(
             message,
         }),
         Err(SwitchError::NotAllowed) => Ok(SwitchOutcome::NotAllowed),
+        Err(SwitchError::MfaNeeded { has_device: true }) => Ok(SwitchOutcome::StepUp),
+        Err(SwitchError::MfaNeeded { has_device: false }) => Ok(SwitchOutcome::MfaSetup),
         Err(SwitchError::Unavailable(e)) => {
             tracing::error!("switch role: {e}");
             Err(ServerFnError::new(
@@ -82,7 +112,19 @@ pub fn SwitchRolePage() -> impl IntoView {
         .unwrap_or_default()
         .to_string();
     let redirect_dropped = !redirect_param.is_empty() && redirect_uri.is_empty();
-    let renew_refused = param("renew") == "refused";
+    // Where an earlier attempt (a one-click switch or Renew) ended.
+    let earlier = match (param("renew").as_str(), param("switch").as_str()) {
+        ("refused", _) | (_, "refused") => Some(("error", NOT_ALLOWED_MESSAGE)),
+        ("mfa", _) | (_, "mfa") => Some((
+            "warning",
+            "This role needs a fresh multi-factor authentication. Select Switch Role to confirm with MFA.",
+        )),
+        (_, "unavailable") => Some((
+            "error",
+            "Switching is unavailable right now. Try again later.",
+        )),
+        _ => None,
+    };
     let color_param = param("color");
     let link_color = resolve_color(&color_param);
     let color_invalid = !color_param.is_empty() && link_color.is_none();
@@ -90,6 +132,30 @@ pub fn SwitchRolePage() -> impl IntoView {
 
     let action = ServerAction::<SwitchRole>::new();
     let outcome = action.value();
+    // Step-up: remember what was submitted, ask for MFA, then submit it once more.
+    let last_input = RwSignal::new(None::<SwitchRole>);
+    Effect::new(move |_| {
+        if let Some(input) = action.input().get() {
+            last_input.set(Some(input));
+        }
+    });
+    let step_up_open = RwSignal::new(false);
+    let retried = RwSignal::new(false);
+    Effect::new(move |_| {
+        if let Some(Ok(SwitchOutcome::StepUp)) = outcome.get() {
+            if retried.get_untracked() {
+                // Asked once already: this time the answer stands.
+                return;
+            }
+            step_up_open.set(true);
+        }
+    });
+    let retry_after_mfa = move |_| {
+        if let Some(input) = last_input.get_untracked() {
+            retried.set(true);
+            action.dispatch(input);
+        }
+    };
     // A switch changes the whole console (navbar, banner, permissions): load the next page anew.
     Effect::new(move |_| {
         if let Some(Ok(SwitchOutcome::Switched { to })) = outcome.get() {
@@ -111,6 +177,8 @@ pub fn SwitchRolePage() -> impl IntoView {
     };
     let general_error = move || match outcome.get() {
         Some(Ok(SwitchOutcome::NotAllowed)) => Some(NOT_ALLOWED_MESSAGE.to_string()),
+        Some(Ok(SwitchOutcome::StepUp)) if retried.get() => Some(NOT_ALLOWED_MESSAGE.to_string()),
+        Some(Ok(SwitchOutcome::MfaSetup)) => Some(MFA_SETUP_MESSAGE.to_string()),
         Some(Err(e)) => Some(
             e.to_string()
                 .trim_start_matches("error running server function: ")
@@ -131,8 +199,8 @@ pub fn SwitchRolePage() -> impl IntoView {
         </div>
         <section class="card switch-card" aria-labelledby="switch-heading">
             <h2 id="switch-heading" class="visually-hidden">"Role details"</h2>
-            {renew_refused.then(|| view! {
-                <div class="alert error" role="alert">{NOT_ALLOWED_MESSAGE}</div>
+            {earlier.map(|(kind, message)| view! {
+                <div class=format!("alert {kind}") role="alert">{message}</div>
             })}
             {from_link.then(|| view! {
                 <div class="alert info" role="status">
@@ -144,7 +212,16 @@ pub fn SwitchRolePage() -> impl IntoView {
                     "The link asked to continue at another site afterwards. That part was ignored: you will land on the console home."
                 </div>
             })}
-            {move || general_error().map(|message| view! { <div class="alert error" role="alert">{message}</div> })}
+            {move || general_error().map(|message| {
+                let setup = message == MFA_SETUP_MESSAGE;
+                view! {
+                    <div class="alert error" role="alert">
+                        {message}
+                        {setup.then(|| view! { " " <a href="/security-credentials">"Go to Security credentials"</a> })}
+                    </div>
+                }
+            })}
+            <StepUpDialog open=step_up_open on_verified=retry_after_mfa />
             <ActionForm action=action attr:class="form">
                 <input type="hidden" name="redirect_uri" value=redirect_uri />
                 <FormField id="switch-account" label="Account" name="account" value=param("account")
@@ -191,6 +268,62 @@ pub fn SwitchRolePage() -> impl IntoView {
                 </div>
             </ActionForm>
         </section>
+        <RoleHistorySection />
+        <LinkBuilderPointer />
+    }
+}
+
+/// Every role the user has switched to, with a filter; each can be switched to again.
+#[component]
+fn RoleHistorySection() -> impl IntoView {
+    let history = Resource::new(|| (), |_| load_role_history());
+    let filter = RwSignal::new(String::new());
+    view! {
+        <section class="card history-card" aria-labelledby="history-heading">
+            <div class="card-heading-row">
+                <h2 id="history-heading">"Role history"</h2>
+                <label class="filter">
+                    <span class="visually-hidden">"Filter role history"</span>
+                    <input type="search" placeholder="Filter by name, role or account"
+                        aria-label="Filter role history"
+                        prop:value=move || filter.get()
+                        on:input=move |ev| filter.set(event_target_value(&ev)) />
+                </label>
+            </div>
+            <Suspense fallback=|| view! { <p class="muted">"Loading your role history…"</p> }>
+                {move || Suspend::new(async move {
+                    match history.await {
+                        Ok(entries) if entries.is_empty() => view! {
+                            <p class="muted">"Roles you switch to appear here, so that you can switch to them again in one click."</p>
+                        }.into_any(),
+                        Ok(entries) => view! {
+                            <RoleHistoryList entries filter=filter.into() />
+                        }.into_any(),
+                        Err(_) => view! { <p class="muted">"Your role history cannot be shown right now."</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+/// Administrators get a pointer to the link builder.
+#[component]
+fn LinkBuilderPointer() -> impl IntoView {
+    let context = expect_context::<ConsoleContextResource>();
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                let admin = context.await.ok().and_then(|c| c.identity).is_some_and(|i| i.is_admin);
+                admin.then(|| view! {
+                    <p class="muted small">
+                        "Administrators: "
+                        <a href="/switchrole/links">"build a switch-role link"</a>
+                        " to send to people who should use a role."
+                    </p>
+                })
+            })}
+        </Suspense>
     }
 }
 

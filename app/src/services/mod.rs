@@ -12,6 +12,7 @@ pub mod local_cloud;
 pub mod mfa;
 pub mod objects;
 pub mod rate_limit;
+pub mod role_history;
 pub mod server_fn;
 pub mod session;
 pub mod state;

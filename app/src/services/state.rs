@@ -21,6 +21,9 @@ pub struct ConsolePolicy {
     pub session_absolute_lifetime: Duration,
     /// Members of these groups (in any account) administer the console.
     pub admin_groups: Vec<String>,
+    /// The console ends a held role after at most this long, even when its credentials last
+    /// longer (`None`: the credentials' own expiry).
+    pub role_session_limit: Option<Duration>,
 }
 
 /// Sign-in throttles: failures per user name and per client address.
@@ -61,6 +64,7 @@ impl AppState {
             groups,
             is_admin,
             role: None,
+            recent_roles: Vec::new(),
         }
     }
 }

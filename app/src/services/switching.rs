@@ -9,9 +9,11 @@ use tower_sessions::Session;
 
 use crate::identity::RoleSummary;
 use crate::palette::{DEFAULT_COLOR, resolve_color};
+use crate::role_history::RoleHistoryEntry;
 use crate::services::audit::{AuditEvent, Decision};
 use crate::services::client::ClientAddr;
 use crate::services::cloud::{CloudError, SwitchRequest};
+use crate::services::role_history;
 use crate::services::session::{self, HeldRole, SignedInUser};
 use crate::services::state::AppState;
 
@@ -37,6 +39,10 @@ pub enum SwitchError {
     /// Refused, for whatever reason: the user sees the generic message.
     #[error("not allowed")]
     NotAllowed,
+    /// Refused now, but the role's trust policy would accept a fresh MFA: ask for one (a step-up,
+    /// or enrolling a device when the user has none) and try once more.
+    #[error("a fresh MFA is needed")]
+    MfaNeeded { has_device: bool },
     #[error("unavailable: {0}")]
     Unavailable(String),
 }
@@ -45,6 +51,8 @@ pub enum SwitchError {
 struct Target {
     account_id: String,
     account_alias: Option<String>,
+    /// The Role field, normalised: `path/Name` or `Name`.
+    role: String,
     role_name: String,
     role_arn: String,
     display_name: String,
@@ -125,6 +133,7 @@ fn validate(state: &AppState, form: &SwitchForm) -> Result<Target, SwitchError> 
     Ok(Target {
         account_id,
         account_alias,
+        role: role.to_string(),
         role_name,
         role_arn,
         display_name,
@@ -175,12 +184,48 @@ pub async fn switch_role(
                 }
                 other => json!({ "role_arn": target.role_arn, "error": other.to_string() }),
             };
+            let step_up = matches!(error, CloudError::Denied { .. })
+                && needs_fresher_mfa(mfa_authenticated_at)
+                && may_switch_with_fresh_mfa(state, user, client, &target.role_arn);
+            let detail = match detail {
+                serde_json::Value::Object(mut map) if step_up => {
+                    map.insert("step_up_offered".into(), true.into());
+                    serde_json::Value::Object(map)
+                }
+                other => other,
+            };
             record(state, audit(Decision::Denied).detail(detail)).await?;
+            if step_up {
+                let has_device = state
+                    .mfa
+                    .has_devices(&user.key())
+                    .await
+                    .map_err(|e| SwitchError::Unavailable(e.to_string()))?;
+                return Err(SwitchError::MfaNeeded { has_device });
+            }
             return Err(match error {
                 CloudError::Unavailable(message) => SwitchError::Unavailable(message),
                 _ => SwitchError::NotAllowed,
             });
         }
+    };
+    let mut credentials = credentials;
+    if let Some(limit) = state.policy.role_session_limit {
+        // The console ends the role earlier than its credentials when configured to.
+        let limit = i64::try_from(limit.as_secs()).unwrap_or(i64::MAX);
+        let ends = OffsetDateTime::now_utc()
+            .unix_timestamp()
+            .saturating_add(limit);
+        credentials.expiration = credentials.expiration.min(ends);
+    }
+    let history_entry = RoleHistoryEntry {
+        account_id: target.account_id.clone(),
+        account_alias: None,
+        role: target.role.clone(),
+        display_name: target.display_name.clone(),
+        color: target.color.clone(),
+        last_used_at: OffsetDateTime::now_utc().unix_timestamp(),
+        uses: 1,
     };
     let held = HeldRole {
         account_id: target.account_id,
@@ -206,7 +251,40 @@ pub async fn switch_role(
     session::hold_role(session, &held)
         .await
         .map_err(|e| SwitchError::Unavailable(e.to_string()))?;
+    if let Err(e) = role_history::record(&state.db, &user.arn(), &history_entry).await {
+        // The switch happened; only the shortcut for next time is missing.
+        tracing::warn!("role history: {e}");
+    }
     Ok(held.summary())
+}
+
+/// A session MFA older than this is refreshed before a switch that the trust policy would
+/// allow with MFA; a younger one is taken as the answer.
+const STEP_UP_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
+
+fn needs_fresher_mfa(mfa_authenticated_at: Option<OffsetDateTime>) -> bool {
+    mfa_authenticated_at.is_none_or(|at| OffsetDateTime::now_utc() - at > STEP_UP_AFTER)
+}
+
+/// Whether the user's own permissions and the role's trust policy (as the directory knows
+/// them) would let the user assume `role_arn` right after a fresh MFA. Decided by the local
+/// engine without side effects; the switch itself still asks the cloud.
+pub fn may_switch_with_fresh_mfa(
+    state: &AppState,
+    user: &SignedInUser,
+    client: ClientAddr,
+    role_arn: &str,
+) -> bool {
+    use iam::access::{CallerContext, Identity, authorize};
+    let directory = &state.directory;
+    let Some(identity) = Identity::user(directory, &user.arn()) else {
+        return false;
+    };
+    let now = OffsetDateTime::now_utc();
+    let caller = CallerContext::at(now)
+        .with_mfa(now)
+        .with_source_ip(client.0);
+    authorize(directory, &identity, "sts:AssumeRole", role_arn, &caller).is_allowed()
 }
 
 /// Drops the held role: the credentials are released and the user's own permissions apply

@@ -40,6 +40,7 @@ pub async fn state(absolute: Duration) -> (AppState, tempfile::TempDir) {
         policy: Arc::new(ConsolePolicy {
             session_absolute_lifetime: absolute,
             admin_groups: vec!["Admins".into()],
+            role_session_limit: None,
         }),
     };
     (state, dir)

@@ -1,13 +1,74 @@
-//! Switch back and renew as plain form POSTs from the session banner and the account menu.
+//! Switching, switch back and renew as plain form POSTs: from the role history in the account
+//! menu and on the Switch Role page, and from the session banner. They work without scripts.
 
+use app::links::safe_local_path;
 use app::services::client::ClientAddr;
 use app::services::session;
 use app::services::state::AppState;
+use app::services::switching::SwitchForm;
 use app::services::switching::{self, SwitchError};
-use axum::Extension;
 use axum::extract::State;
 use axum::response::Redirect;
+use axum::{Extension, Form};
+use serde::Deserialize;
 use tower_sessions::Session;
+
+/// The Switch Role form, as the history entries post it.
+#[derive(Deserialize)]
+pub struct SwitchRoleForm {
+    account: String,
+    role: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    color: String,
+    #[serde(default)]
+    redirect_uri: String,
+}
+
+/// One-click switch. Anything but success leads to the Switch Role page, filled in, which
+/// says what happened (`switch=refused`, or `switch=mfa` when a fresh MFA would help).
+pub async fn switch(
+    State(state): State<AppState>,
+    Extension(client): Extension<ClientAddr>,
+    session: Session,
+    Form(form): Form<SwitchRoleForm>,
+) -> Redirect {
+    let user = match session::current_user(&state, &session).await {
+        Ok(Some(user)) => user,
+        Ok(None) => return Redirect::to("/signin"),
+        Err(e) => {
+            tracing::error!("switch: {e}");
+            return Redirect::to("/");
+        }
+    };
+    let mfa = session::mfa_authenticated_at(&session).await.ok().flatten();
+    let switch_form = SwitchForm {
+        account: form.account.clone(),
+        role: form.role.clone(),
+        display_name: form.display_name.clone(),
+        color: form.color.clone(),
+    };
+    let outcome =
+        match switching::switch_role(&state, &session, client, &user, mfa, &switch_form).await {
+            Ok(_) => return Redirect::to(safe_local_path(&form.redirect_uri).unwrap_or("/")),
+            Err(SwitchError::MfaNeeded { .. }) => "mfa",
+            Err(SwitchError::NotAllowed | SwitchError::Field { .. }) => "refused",
+            Err(SwitchError::Unavailable(e)) => {
+                tracing::error!("switch: {e}");
+                "unavailable"
+            }
+        };
+    let query = serde_urlencoded::to_string([
+        ("account", form.account.as_str()),
+        ("roleName", form.role.as_str()),
+        ("displayName", form.display_name.as_str()),
+        ("color", form.color.as_str()),
+        ("switch", outcome),
+    ])
+    .unwrap_or_default();
+    Redirect::to(&format!("/switchrole?{query}"))
+}
 
 pub async fn switch_back(
     State(state): State<AppState>,
@@ -49,6 +110,7 @@ pub async fn renew(
         Err(SwitchError::NotAllowed | SwitchError::Field { .. }) => {
             Redirect::to("/switchrole?renew=refused")
         }
+        Err(SwitchError::MfaNeeded { .. }) => Redirect::to("/switchrole?renew=mfa"),
         Err(SwitchError::Unavailable(e)) => {
             tracing::error!("renew: {e}");
             Redirect::to("/")

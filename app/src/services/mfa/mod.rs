@@ -156,6 +156,11 @@ impl MfaService {
         })
     }
 
+    /// Whether the user has at least one MFA device.
+    pub async fn has_devices(&self, user: &UserKey) -> Result<bool, MfaStoreError> {
+        Ok(!self.store.devices(user).await?.is_empty())
+    }
+
     /// Whether the directory requires MFA of this user (for the user or the whole account).
     pub fn required_for(state: &AppState, user: &UserKey) -> bool {
         state
