@@ -3,6 +3,7 @@
 //! Server-only code (sessions, storage, audit trail, authentication) lives in [`services`],
 //! compiled with the `ssr` feature only; everything else is shared with the browser.
 
+pub mod audit_query;
 pub mod components;
 pub mod identity;
 pub mod links;
@@ -10,6 +11,7 @@ pub mod mfa;
 pub mod pages;
 pub mod palette;
 pub mod role_history;
+pub mod role_permissions;
 #[cfg(feature = "ssr")]
 pub mod services;
 
@@ -23,8 +25,8 @@ use leptos_router::{
 use crate::components::navbar::Navbar;
 use crate::identity::load_console_context;
 use crate::pages::{
-    home::HomePage, mfa::MfaPage, not_found::NotFound,
-    security_credentials::SecurityCredentialsPage, sign_in::SignInPage,
+    audit::AuditPageView, home::HomePage, link_builder::LinkBuilderPage, mfa::MfaPage,
+    not_found::NotFound, security_credentials::SecurityCredentialsPage, sign_in::SignInPage,
     switch_role::SwitchRolePage,
 };
 
@@ -80,6 +82,8 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("") view=HomePage ssr=SsrMode::InOrder />
                     <Route path=StaticSegment("signin") view=SignInPage ssr=SsrMode::InOrder />
                     <Route path=StaticSegment("switchrole") view=SwitchRolePage ssr=SsrMode::InOrder />
+                    <Route path=(StaticSegment("switchrole"), StaticSegment("links")) view=LinkBuilderPage ssr=SsrMode::InOrder />
+                    <Route path=StaticSegment("audit") view=AuditPageView ssr=SsrMode::InOrder />
                     <Route path=StaticSegment("mfa") view=MfaPage ssr=SsrMode::InOrder />
                     <Route path=StaticSegment("security-credentials") view=SecurityCredentialsPage ssr=SsrMode::InOrder />
                 </Routes>

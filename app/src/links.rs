@@ -1,4 +1,5 @@
-//! Where a link may send the user after an action: only a path on this site.
+//! Links: where one may send the user after an action (only a path on this site), and
+//! encoding values into them.
 
 /// `next` / `redirect_uri` is honoured only as a path on this site: `/x`, never `//host`,
 /// `/\host`, a URL with a scheme, or control characters.
@@ -13,9 +14,28 @@ pub fn safe_local_path(target: &str) -> Option<&str> {
     ok.then_some(target)
 }
 
+/// Percent-encodes everything but RFC 3986's unreserved characters, for a query value.
+pub fn urlencode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::safe_local_path;
+    use super::{safe_local_path, urlencode};
+
+    #[test]
+    fn query_values_are_encoded() {
+        assert_eq!(urlencode("a b&c=d/é"), "a%20b%26c%3Dd%2F%C3%A9");
+        assert_eq!(urlencode("Prod-app_1.~"), "Prod-app_1.~");
+    }
 
     #[test]
     fn only_paths_on_this_site_pass() {

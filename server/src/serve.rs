@@ -152,6 +152,7 @@ pub async fn prepare(settings: &Settings) -> Result<(axum::Router, JoinHandle<()
             session_absolute_lifetime: settings.session_absolute_lifetime,
             admin_groups: settings.admin_groups.clone(),
             role_session_limit: settings.role_session_limit,
+            public_url: settings.public_url.to_string(),
         }),
         mfa: Arc::new(mfa),
     };

@@ -4,8 +4,9 @@ use leptos::prelude::*;
 
 #[component]
 pub fn CopyButton(
-    /// The text copied.
-    value: String,
+    /// The text copied (read when clicked).
+    #[prop(into)]
+    value: Signal<String>,
     /// What is copied, for the accessible name: "Copy {what}".
     what: &'static str,
 ) -> impl IntoView {
@@ -14,7 +15,7 @@ pub fn CopyButton(
         #[cfg(feature = "hydrate")]
         {
             let clipboard = window().navigator().clipboard();
-            let promise = clipboard.write_text(&value);
+            let promise = clipboard.write_text(&value.get_untracked());
             leptos::task::spawn_local(async move {
                 if wasm_bindgen_futures::JsFuture::from(promise).await.is_ok() {
                     copied.set(true);

@@ -5,7 +5,10 @@ use leptos_meta::Title;
 
 use serde::{Deserialize, Serialize};
 
-use crate::identity::{ConsoleContextResource, IdentitySummary, grouped_account_id};
+use crate::identity::{ConsoleContextResource, IdentitySummary, RoleSummary, grouped_account_id};
+use crate::role_permissions::{
+    PermissionStatement, RolePermissions, action_in_words, resource_in_words,
+};
 
 /// A role the signed-in user's own permissions let them request.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,23 +27,11 @@ impl RoleChoice {
             ("roleName", self.role_name.as_str()),
         ]
         .iter()
-        .map(|(k, v)| format!("{k}={}", urlencode(v)))
+        .map(|(k, v)| format!("{k}={}", crate::links::urlencode(v)))
         .collect::<Vec<_>>()
         .join("&");
         format!("/switchrole?{query}")
     }
-}
-
-fn urlencode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// The roles of the directory that the user's identity policies allow them to assume, and
@@ -79,6 +70,100 @@ pub async fn load_switchable_roles() -> Result<Vec<RoleChoice>, ServerFnError> {
         }
     }
     Ok(choices)
+}
+
+/// The held role's permission statements, from the directory.
+#[server(prefix = "/api", endpoint = "role_permissions")]
+pub async fn load_role_permissions() -> Result<Option<RolePermissions>, ServerFnError> {
+    use crate::role_permissions::bucket_of;
+    use crate::services::{server_fn, session};
+    let request = server_fn::request().await?;
+    request.user(false).await?;
+    let Some(held) = session::held_role(&request.session)
+        .await
+        .map_err(server_fn::unavailable)?
+    else {
+        return Ok(None);
+    };
+    let Some((_, role)) = request.state.directory.role_by_arn(&held.role_arn) else {
+        return Ok(Some(RolePermissions {
+            role_arn: held.role_arn,
+            description: None,
+            described: false,
+            statements: Vec::new(),
+            buckets: Vec::new(),
+        }));
+    };
+    let strings = |value: Option<&serde_json::Value>| -> Vec<String> {
+        match value {
+            Some(serde_json::Value::String(s)) => vec![s.clone()],
+            Some(serde_json::Value::Array(items)) => items
+                .iter()
+                .filter_map(|i| i.as_str().map(str::to_string))
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    let mut statements = Vec::new();
+    for policy in role.permission_policies() {
+        for statement in policy.policy().statements() {
+            let written = statement.as_written();
+            let conditions = written
+                .get("Condition")
+                .and_then(|c| c.as_object())
+                .map(|block| {
+                    block
+                        .iter()
+                        .flat_map(|(operator, keys)| {
+                            keys.as_object()
+                                .into_iter()
+                                .flatten()
+                                .map(move |(key, values)| {
+                                    let values = match values {
+                                        serde_json::Value::Array(v) => v
+                                            .iter()
+                                            .map(|x| x.to_string().trim_matches('"').to_string())
+                                            .collect::<Vec<_>>()
+                                            .join(", "),
+                                        other => other.to_string().trim_matches('"').to_string(),
+                                    };
+                                    format!("{operator} {key} = {values}")
+                                })
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            statements.push(PermissionStatement {
+                policy: policy.label().to_string(),
+                sid: statement.sid().map(str::to_string),
+                effect: format!("{:?}", statement.effect()),
+                not_actions: written.get("NotAction").is_some(),
+                actions: strings(written.get("Action").or(written.get("NotAction"))),
+                not_resources: written.get("NotResource").is_some(),
+                resources: strings(written.get("Resource").or(written.get("NotResource"))),
+                conditions,
+            });
+        }
+    }
+    let mut buckets: Vec<String> = statements
+        .iter()
+        .filter(|s| s.effect == "Allow" && !s.not_resources)
+        .flat_map(|s| {
+            s.resources
+                .iter()
+                .filter_map(|r| bucket_of(r))
+                .map(str::to_string)
+        })
+        .collect();
+    buckets.sort();
+    buckets.dedup();
+    Ok(Some(RolePermissions {
+        role_arn: held.role_arn,
+        description: role.description().map(str::to_string),
+        described: true,
+        statements,
+        buckets,
+    }))
 }
 
 #[component]
@@ -147,7 +232,10 @@ fn Overview(identity: IdentitySummary) -> impl IntoView {
                     <dd class="mono break">{format!("arn:aws:iam::{}:user/{}", identity.account_id, identity.user_name)}</dd>
                 </dl>
             </section>
-            <RolesYouCanSwitchTo />
+            {match identity.role.clone() {
+                Some(role) => view! { <WhatTheRoleMayDo role /> }.into_any(),
+                None => view! { <RolesYouCanSwitchTo /> }.into_any(),
+            }}
             <section class="card" aria-labelledby="actions-heading">
                 <h2 id="actions-heading">"What you can do"</h2>
                 <ul class="action-list">
@@ -204,5 +292,87 @@ fn RolesYouCanSwitchTo() -> impl IntoView {
                 })}
             </Suspense>
         </section>
+    }
+}
+
+/// While a role is held: its permissions in words, with links to the buckets it names.
+#[component]
+fn WhatTheRoleMayDo(role: RoleSummary) -> impl IntoView {
+    let permissions = Resource::new(|| (), |_| load_role_permissions());
+    view! {
+        <section class="card" aria-labelledby="role-permissions-heading">
+            <h2 id="role-permissions-heading">"What " {role.role_name.clone()} " may do"</h2>
+            <Suspense fallback=|| view! { <p class="muted">"Reading the role's policies…"</p> }>
+                {move || Suspend::new(async move {
+                    match permissions.await {
+                        Ok(Some(p)) if !p.described => view! {
+                            <p class="muted">"The directory does not describe this role's permissions. The cloud decides every action you take with it."</p>
+                        }.into_any(),
+                        Ok(Some(p)) => view! {
+                            {p.description.clone().map(|d| view! { <p class="muted">{d}</p> })}
+                            <ul class="permission-list">
+                                {p.statements.into_iter().map(|s| view! { <StatementView statement=s /> }).collect_view()}
+                            </ul>
+                            {(!p.buckets.is_empty()).then(|| view! {
+                                <div class="button-row">
+                                    {p.buckets.into_iter().map(|b| view! {
+                                        <a class="button primary" href=format!("/s3/buckets/{b}")>{format!("Open {b}")}</a>
+                                    }).collect_view()}
+                                </div>
+                            })}
+                            <p class="muted small">"Anything not allowed here is denied while you hold the role."</p>
+                        }.into_any(),
+                        Ok(None) => view! { <p class="muted">"You no longer hold a role."</p> }.into_any(),
+                        Err(_) => view! { <p class="muted">"The role's permissions cannot be shown right now."</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn StatementView(statement: PermissionStatement) -> impl IntoView {
+    let allow = statement.effect == "Allow";
+    let verb = match (allow, statement.not_actions) {
+        (true, false) => "Allows",
+        (true, true) => "Allows everything except",
+        (false, false) => "Denies",
+        (false, true) => "Denies everything except",
+    };
+    let actions: Vec<String> = statement
+        .actions
+        .iter()
+        .map(|a| match action_in_words(a) {
+            Some(words) => format!("{words} ({a})"),
+            None => a.clone(),
+        })
+        .collect();
+    let place = if statement.not_resources {
+        "anywhere except"
+    } else {
+        "on"
+    };
+    let resources: Vec<String> = statement
+        .resources
+        .iter()
+        .map(|r| resource_in_words(r).unwrap_or_else(|| r.clone()))
+        .collect();
+    view! {
+        <li class=if allow { "permission allow" } else { "permission deny" }>
+            <span class="badge">{statement.effect.clone()}</span>
+            <div>
+                <p>
+                    {verb} " " <strong>{actions.join(", ")}</strong>
+                    {(!resources.is_empty()).then(|| view! { " " {place} " " <strong>{resources.join(", ")}</strong> })}
+                    {(!statement.conditions.is_empty()).then(|| view! { ", when " {statement.conditions.join(" and ")} })}
+                    "."
+                </p>
+                <p class="muted small">
+                    {statement.policy.clone()}
+                    {statement.sid.clone().map(|sid| view! { " · " <span class="mono">{sid}</span> })}
+                </p>
+            </div>
+        </li>
     }
 }

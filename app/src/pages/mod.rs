@@ -1,6 +1,8 @@
 //! One module per page.
 
+pub mod audit;
 pub mod home;
+pub mod link_builder;
 pub mod mfa;
 pub mod not_found;
 pub mod security_credentials;

@@ -49,6 +49,18 @@ impl Request {
         }
     }
 
+    /// The signed-in user, who must be a console administrator.
+    pub async fn admin(&self) -> Result<SignedInUser, ServerFnError> {
+        let user = self.user(false).await?;
+        if self.state.identity_summary(&user).is_admin {
+            Ok(user)
+        } else {
+            Err(ServerFnError::new(
+                "This page is for console administrators only.",
+            ))
+        }
+    }
+
     pub fn account_label(&self, user: &SignedInUser) -> String {
         self.state
             .identity_summary(user)

@@ -24,6 +24,8 @@ pub struct ConsolePolicy {
     /// The console ends a held role after at most this long, even when its credentials last
     /// longer (`None`: the credentials' own expiry).
     pub role_session_limit: Option<Duration>,
+    /// Where people reach the console (`https://console.example/`), for links sent to them.
+    pub public_url: String,
 }
 
 /// Sign-in throttles: failures per user name and per client address.

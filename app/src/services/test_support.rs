@@ -41,6 +41,7 @@ pub async fn state(absolute: Duration) -> (AppState, tempfile::TempDir) {
             session_absolute_lifetime: absolute,
             admin_groups: vec!["Admins".into()],
             role_session_limit: None,
+            public_url: "http://localhost:3000/".into(),
         }),
     };
     (state, dir)

@@ -95,9 +95,15 @@ pub struct Statement {
     pub(crate) resources: Option<ResourceBlock>,
     pub(crate) principals: Option<PrincipalBlock>,
     pub(crate) conditions: Vec<Condition>,
+    /// The statement as written in the policy document, for showing it to people.
+    pub(crate) written: Arc<serde_json::Value>,
 }
 
 impl Statement {
+    /// The statement as written (original case and order), e.g. to render it for people.
+    pub fn as_written(&self) -> &serde_json::Value {
+        &self.written
+    }
     pub fn index(&self) -> usize {
         self.index
     }

@@ -2,6 +2,7 @@
 //! the offending element (`Statement[1].Condition.Bool`).
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
@@ -258,6 +259,7 @@ fn parse_statement(
     };
     Ok(Statement {
         index,
+        written: Arc::new(Value::Object(obj.clone())),
         label: label.into(),
         sid,
         effect,

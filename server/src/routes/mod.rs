@@ -1,5 +1,6 @@
 //! Plain axum handlers: the ones that must work without the WASM, and health.
 
+pub mod audit;
 pub mod auth;
 pub mod health;
 pub mod role;

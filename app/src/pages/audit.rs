@@ -1,0 +1,219 @@
+//! The audit trail, for console administrators: filters (user, action, decision, time), paging
+//! back in time, and CSV / JSON exports of what the filters select.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::audit_query::{AuditPage, AuditQuery, AuditRow};
+
+#[server(prefix = "/api", endpoint = "audit_events")]
+pub async fn load_audit(
+    #[server(default)] user: String,
+    #[server(default)] action: String,
+    #[server(default)] decision: String,
+    #[server(default)] from: String,
+    #[server(default)] to: String,
+    #[server(default)] before: String,
+) -> Result<AuditPage, ServerFnError> {
+    use crate::services::{audit_view, server_fn};
+    let request = server_fn::request().await?;
+    request.admin().await?;
+    let query = AuditQuery {
+        user,
+        action,
+        decision,
+        from,
+        to,
+        before,
+    };
+    let filter = audit_view::parse_filter(&query).map_err(|e| ServerFnError::new(e.0))?;
+    let audit = &request.state.audit;
+    // One more than a page tells whether an older page exists.
+    let mut records = audit
+        .query(&filter, audit_view::PAGE_SIZE + 1)
+        .await
+        .map_err(server_fn::unavailable)?;
+    let more = records.len() > audit_view::PAGE_SIZE as usize;
+    records.truncate(audit_view::PAGE_SIZE as usize);
+    let next_before = more.then(|| records.last().map(|r| r.id)).flatten();
+    Ok(AuditPage {
+        rows: records.iter().map(audit_view::row).collect(),
+        actions: audit.actions().await.map_err(server_fn::unavailable)?,
+        next_before,
+    })
+}
+
+#[component]
+pub fn AuditPageView() -> impl IntoView {
+    let params = use_query_map();
+    let query = move || {
+        params.with(|q| AuditQuery {
+            user: q.get("user").unwrap_or_default(),
+            action: q.get("action").unwrap_or_default(),
+            decision: q.get("decision").unwrap_or_default(),
+            from: q.get("from").unwrap_or_default(),
+            to: q.get("to").unwrap_or_default(),
+            before: q.get("before").unwrap_or_default(),
+        })
+    };
+    let page = Resource::new(query, |q| {
+        load_audit(q.user, q.action, q.decision, q.from, q.to, q.before)
+    });
+    view! {
+        <Title text="Audit trail" />
+        <div class="page-header">
+            <p class="eyebrow">"Administration"</p>
+            <h1>"Audit trail"</h1>
+            <p class="muted">
+                "Every sign-in, MFA event, role switch (allowed or denied, with the reason), switch back and renew, newest first. "
+                "The trail is append-only: nothing here can be changed or deleted."
+            </p>
+        </div>
+        <Suspense fallback=|| view! { <p class="muted">"Loading the audit trail…"</p> }>
+            {move || Suspend::new(async move {
+                let q = query();
+                match page.await {
+                    Ok(page) => view! { <AuditFilters query=q.clone() actions=page.actions.clone() /> <AuditTable page query=q /> }.into_any(),
+                    Err(e) => view! {
+                        <AuditFilters query=q actions=Vec::new() />
+                        <div class="alert error" role="alert">
+                            {e.to_string().trim_start_matches("error running server function: ").to_string()}
+                        </div>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// A GET form: the filters live in the URL, so a filtered view can be bookmarked or shared.
+#[component]
+fn AuditFilters(query: AuditQuery, actions: Vec<String>) -> impl IntoView {
+    let export = query.to_query_string(false);
+    let csv = format!("/audit/export.csv?{export}");
+    let json = format!("/audit/export.json?{export}");
+    let chosen_action = query.action.clone();
+    let chosen_decision = query.decision.clone();
+    view! {
+        <section class="card" aria-labelledby="audit-filters-heading">
+            <h2 id="audit-filters-heading" class="visually-hidden">"Filters"</h2>
+            <form method="get" action="/audit" class="filters">
+                <label>
+                    <span>"User"</span>
+                    <input type="search" name="user" value=query.user.clone() placeholder="e.g. alice" />
+                </label>
+                <label>
+                    <span>"Action"</span>
+                    <select name="action">
+                        <option value="">"Any action"</option>
+                        {actions.into_iter().map(|a| {
+                            let selected = a == chosen_action;
+                            view! { <option value=a.clone() selected=selected>{a.clone()}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label>
+                    <span>"Decision"</span>
+                    <select name="decision">
+                        {[("", "Any decision"), ("Allowed", "Allowed"), ("Denied", "Denied"), ("Info", "Info")].into_iter().map(|(value, text)| {
+                            let selected = value == chosen_decision;
+                            view! { <option value=value selected=selected>{text}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label>
+                    <span>"From (UTC)"</span>
+                    <input type="datetime-local" name="from" value=query.from.clone() />
+                </label>
+                <label>
+                    <span>"To (UTC)"</span>
+                    <input type="datetime-local" name="to" value=query.to.clone() />
+                </label>
+                <div class="button-row">
+                    <button type="submit" class="button primary">"Apply filters"</button>
+                    <a class="button subtle" href="/audit">"Clear"</a>
+                </div>
+            </form>
+            <p class="export-links">
+                "Export what the filters select: "
+                <a class="button" href=csv download="audit-trail.csv">"Download CSV"</a>
+                " "
+                <a class="button" href=json download="audit-trail.json">"Download JSON"</a>
+            </p>
+        </section>
+    }
+}
+
+#[component]
+fn AuditTable(page: AuditPage, query: AuditQuery) -> impl IntoView {
+    let newer = (!query.before.is_empty()).then(|| {
+        let first = AuditQuery {
+            before: String::new(),
+            ..query.clone()
+        };
+        format!("/audit?{}", first.to_query_string(false))
+    });
+    let older = page.next_before.map(|id| {
+        let next = AuditQuery {
+            before: id.to_string(),
+            ..query.clone()
+        };
+        format!("/audit?{}", next.to_query_string(true))
+    });
+    let count = page.rows.len();
+    view! {
+        <section class="card" aria-labelledby="audit-events-heading">
+            <h2 id="audit-events-heading">"Events"</h2>
+            {if page.rows.is_empty() {
+                view! { <p class="muted">"No event matches these filters."</p> }.into_any()
+            } else {
+                view! {
+                    <div class="table-scroll">
+                        <table class="data-table audit-table">
+                            <thead>
+                                <tr>
+                                    <th scope="col">"Time (UTC)"</th>
+                                    <th scope="col">"User"</th>
+                                    <th scope="col">"Action"</th>
+                                    <th scope="col">"Decision"</th>
+                                    <th scope="col">"Client"</th>
+                                    <th scope="col">"Details"</th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {page.rows.into_iter().map(|row| view! { <AuditRowView row /> }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }.into_any()
+            }}
+            <nav class="pager" aria-label="Audit pages">
+                <span class="muted small">{format!("{count} event{} shown", if count == 1 { "" } else { "s" })}</span>
+                {newer.map(|href| view! { <a class="button" href=href>"Newest"</a> })}
+                {older.map(|href| view! { <a class="button" href=href>"Older events"</a> })}
+            </nav>
+        </section>
+    }
+}
+
+#[component]
+fn AuditRowView(row: AuditRow) -> impl IntoView {
+    let decision_class = format!("badge decision-{}", row.decision.to_lowercase());
+    let at = row.at.replace('T', " ").trim_end_matches('Z').to_string();
+    view! {
+        <tr>
+            <td class="mono nowrap">{at}</td>
+            <td class="mono break">{row.actor}</td>
+            <td>{row.action}</td>
+            <td><span class=decision_class>{row.decision}</span></td>
+            <td class="mono">{row.client_ip}</td>
+            <td>
+                <details>
+                    <summary>{row.summary}</summary>
+                    <pre class="detail-json">{row.detail}</pre>
+                </details>
+            </td>
+        </tr>
+    }
+}

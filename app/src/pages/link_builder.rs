@@ -1,0 +1,289 @@
+//! The link builder, for console administrators: pick a role, a display name and a colour, and
+//! get the exact Switch Role link to send (copy it, or open an email with it).
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
+
+use crate::components::copy_button::CopyButton;
+use crate::identity::grouped_account_id;
+use crate::links::urlencode;
+use crate::palette::{PALETTE, color_name, resolve_color};
+
+/// A role of the directory an administrator can link to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkableRole {
+    pub account_id: String,
+    pub account_alias: Option<String>,
+    /// Path and name, as the Role field takes it.
+    pub role: String,
+    pub description: Option<String>,
+}
+
+/// What the builder needs: the console's public address and the directory's roles.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkBuilderData {
+    pub public_url: String,
+    pub roles: Vec<LinkableRole>,
+}
+
+#[server(prefix = "/api", endpoint = "link_builder")]
+pub async fn load_link_builder() -> Result<LinkBuilderData, ServerFnError> {
+    use crate::services::server_fn;
+    let request = server_fn::request().await?;
+    request.admin().await?;
+    let state = &request.state;
+    let roles = state
+        .directory
+        .accounts()
+        .flat_map(|account| {
+            account.roles().map(move |role| {
+                let arn = role.arn();
+                let role_path = arn
+                    .split_once(":role/")
+                    .map(|(_, path)| path.to_string())
+                    .unwrap_or_else(|| role.name().to_string());
+                LinkableRole {
+                    account_id: account.id().to_string(),
+                    account_alias: account.alias().map(str::to_string),
+                    role: role_path,
+                    description: role.description().map(str::to_string),
+                }
+            })
+        })
+        .collect();
+    Ok(LinkBuilderData {
+        public_url: state.policy.public_url.clone(),
+        roles,
+    })
+}
+
+/// The Switch Role link for these values; empty values are left out.
+pub fn switch_link(
+    public_url: &str,
+    account: &str,
+    role: &str,
+    display_name: &str,
+    color: &str,
+) -> String {
+    let query: Vec<String> = [
+        ("account", account.trim()),
+        ("roleName", role.trim().trim_matches('/')),
+        ("displayName", display_name.trim()),
+        ("color", color),
+    ]
+    .iter()
+    .filter(|(_, v)| !v.is_empty())
+    .map(|(k, v)| format!("{k}={}", urlencode(v)))
+    .collect();
+    format!(
+        "{}/switchrole?{}",
+        public_url.trim_end_matches('/'),
+        query.join("&")
+    )
+}
+
+/// A `mailto:` that opens an email with the link and what it does.
+pub fn mailto(link: &str, display_name: &str) -> String {
+    let subject = if display_name.trim().is_empty() {
+        "Switch role in Switchyard".to_string()
+    } else {
+        format!("Switch role in Switchyard: {}", display_name.trim())
+    };
+    let body = format!(
+        "Hello,\n\nthis link opens the Switch Role page of the console with the role filled in:\n\n{link}\n\n\
+         Sign in, check the details, then select Switch Role. The link grants nothing by itself: \
+         your own permissions and the role's trust policy decide whether you may switch.\n"
+    );
+    format!(
+        "mailto:?subject={}&body={}",
+        urlencode(&subject),
+        urlencode(&body)
+    )
+}
+
+#[component]
+pub fn LinkBuilderPage() -> impl IntoView {
+    let data = Resource::new(|| (), |_| load_link_builder());
+    view! {
+        <Title text="Switch-role link builder" />
+        <div class="page-header">
+            <p class="eyebrow">"Administration"</p>
+            <h1>"Switch-role link builder"</h1>
+            <p class="muted">
+                "Build a link that opens the Switch Role page with a role filled in, and send it to the people who should use it. "
+                <strong>"A link grants nothing by itself"</strong>
+                ": it only fills the form. Nothing switches until the person selects Switch Role, and their own permissions and the role's trust policy decide whether they may."
+            </p>
+        </div>
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(data) => view! { <LinkBuilder data /> }.into_any(),
+                    Err(e) => view! {
+                        <div class="alert error" role="alert">
+                            {e.to_string().trim_start_matches("error running server function: ").to_string()}
+                        </div>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn LinkBuilder(data: LinkBuilderData) -> impl IntoView {
+    // Starting values come from the URL, so that the form also works as a plain GET form.
+    let query = use_query_map();
+    let param = move |name: &str| query.with_untracked(|q| q.get(name).unwrap_or_default());
+    let first = data.roles.first().cloned();
+    let account = RwSignal::new({
+        let p = param("account");
+        if p.is_empty() {
+            first
+                .as_ref()
+                .map(|r| r.account_id.clone())
+                .unwrap_or_default()
+        } else {
+            p
+        }
+    });
+    let role = RwSignal::new({
+        let p = param("roleName");
+        if p.is_empty() {
+            first.as_ref().map(|r| r.role.clone()).unwrap_or_default()
+        } else {
+            p
+        }
+    });
+    let display_name = RwSignal::new(param("displayName"));
+    let color = RwSignal::new(
+        color_name(&resolve_color(&param("color")).unwrap_or_default())
+            .unwrap_or("blue")
+            .to_string(),
+    );
+    let public_url = StoredValue::new(data.public_url.clone());
+    let link = Signal::derive(move || {
+        switch_link(
+            &public_url.get_value(),
+            &account.get(),
+            &role.get(),
+            &display_name.get(),
+            &color.get(),
+        )
+    });
+    let mail = move || mailto(&link.get(), &display_name.get());
+    let too_long = move || display_name.with(|d| d.trim().chars().count() > 64);
+    let missing =
+        move || account.with(|a| a.trim().is_empty()) || role.with(|r| r.trim().is_empty());
+    let roles = data.roles.clone();
+    view! {
+        <div class="grid two">
+            <section class="card" aria-labelledby="builder-heading">
+                <h2 id="builder-heading">"Role"</h2>
+                <form method="get" action="/switchrole/links" class="form">
+                    <label for="builder-known">"Known roles"</label>
+                    <select id="builder-known" on:change=move |ev| {
+                        let value = event_target_value(&ev);
+                        if let Some((a, r)) = value.split_once('|') {
+                            account.set(a.to_string());
+                            role.set(r.to_string());
+                        }
+                    }>
+                        {roles.iter().map(|r| {
+                            let value = format!("{}|{}", r.account_id, r.role);
+                            let label = format!("{} — {} ({})", r.role, r.account_alias.clone().unwrap_or_else(|| r.account_id.clone()), grouped_account_id(&r.account_id));
+                            let selected = account.get_untracked() == r.account_id && role.get_untracked() == r.role;
+                            view! { <option value=value selected=selected>{label}</option> }
+                        }).collect_view()}
+                    </select>
+                    <p class="hint">"Or type any account and role below (for roles the directory does not list)."</p>
+                    <label for="builder-account">"Account"</label>
+                    <input id="builder-account" name="account" type="text" spellcheck="false"
+                        prop:value=move || account.get() on:input=move |ev| account.set(event_target_value(&ev)) />
+                    <label for="builder-role">"Role"</label>
+                    <input id="builder-role" name="roleName" type="text" spellcheck="false"
+                        prop:value=move || role.get() on:input=move |ev| role.set(event_target_value(&ev)) />
+                    <label for="builder-display-name">"Display Name"</label>
+                    <input id="builder-display-name" name="displayName" type="text" maxlength="64"
+                        placeholder="Optional: ROLE @ ACCOUNT"
+                        prop:value=move || display_name.get() on:input=move |ev| display_name.set(event_target_value(&ev)) />
+                    <p class="field-error" role="alert">{move || too_long().then_some("Use at most 64 characters.")}</p>
+                    <fieldset class="swatches">
+                        <legend>"Color"</legend>
+                        <div class="swatch-row" role="radiogroup" aria-label="Color">
+                            {PALETTE.iter().map(|(name, hex)| {
+                                let id = format!("builder-color-{name}");
+                                let label_for = id.clone();
+                                view! {
+                                    <label class="swatch" for=label_for title=*name>
+                                        <input type="radio" id=id name="color" value=*name
+                                            prop:checked=move || color.get() == *name
+                                            on:change=move |_| color.set(name.to_string()) />
+                                        <span class="swatch-chip" style:background-color=*hex aria-hidden="true"></span>
+                                        <span class="swatch-name">{*name}</span>
+                                    </label>
+                                }
+                            }).collect_view()}
+                        </div>
+                    </fieldset>
+                    <noscript>
+                        <button type="submit" class="button">"Update link"</button>
+                    </noscript>
+                </form>
+            </section>
+            <section class="card" aria-labelledby="link-heading">
+                <h2 id="link-heading">"Link"</h2>
+                <p class="muted small">"Opens the Switch Role page with these values filled in."</p>
+                <div class="link-box">
+                    <code id="switch-link" class="mono break">{move || link.get()}</code>
+                    <CopyButton value=link what="link" />
+                </div>
+                {move || missing().then(|| view! {
+                    <p class="alert warning" role="status">"Fill in both Account and Role: a link without them only opens an empty form."</p>
+                })}
+                <div class="button-row">
+                    <a class="button primary" href=mail>"Email this link"</a>
+                    <a class="button" href=move || link.get() target="_blank" rel="noopener">"Open the link"</a>
+                </div>
+                <p class="muted small">
+                    "The email opens in your mail program with a subject and a short explanation; add the recipients there."
+                </p>
+            </section>
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_carry_the_values_encoded_and_skip_empty_ones() {
+        assert_eq!(
+            switch_link(
+                "http://localhost:3000/",
+                "123456789012",
+                "/UpdateAPP/",
+                "Prod & co",
+                "green"
+            ),
+            "http://localhost:3000/switchrole?account=123456789012&roleName=UpdateAPP&displayName=Prod%20%26%20co&color=green"
+        );
+        assert_eq!(
+            switch_link("https://c.example", "production", "ops/Deploy", "", ""),
+            "https://c.example/switchrole?account=production&roleName=ops%2FDeploy"
+        );
+    }
+
+    #[test]
+    fn the_email_holds_the_link() {
+        let link = "http://localhost:3000/switchrole?account=1&roleName=R";
+        let mail = mailto(link, "Prod");
+        assert!(
+            mail.starts_with("mailto:?subject=Switch%20role%20in%20Switchyard%3A%20Prod&body=")
+        );
+        assert!(mail.contains(&urlencode(link)));
+    }
+}
