@@ -11,6 +11,8 @@ use tower::ServiceExt;
 
 use crate::config::{ServeArgs, Settings};
 
+mod switching;
+
 struct Console {
     router: Router,
     data_dir: tempfile::TempDir,

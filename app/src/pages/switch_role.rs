@@ -119,6 +119,7 @@ pub fn SwitchRolePage() -> impl IntoView {
             "warning",
             "This role needs a fresh multi-factor authentication. Select Switch Role to confirm with MFA.",
         )),
+        (_, "mfa-setup") => Some(("error", MFA_SETUP_MESSAGE)),
         (_, "unavailable") => Some((
             "error",
             "Switching is unavailable right now. Try again later.",

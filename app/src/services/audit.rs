@@ -278,6 +278,7 @@ mod tests {
                 .await
                 .expect("append");
         }
+        let log = &log;
         let query = |filter: AuditFilter| async move {
             log.query(&filter, 10)
                 .await

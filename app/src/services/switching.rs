@@ -445,10 +445,54 @@ mod tests {
         let alice = SignedInUser::new("111122223333", "alice");
         let refused =
             switch_role(&state, &session, CLIENT, &alice, None, &update_app("", "")).await;
+        // A fresh MFA would do: she is asked for one (she has no device, so to add one).
         assert!(
-            matches!(refused, Err(SwitchError::NotAllowed)),
+            matches!(refused, Err(SwitchError::MfaNeeded { has_device: false })),
             "{refused:?}"
         );
+        assert_eq!(session::held_role(&session).await.expect("read"), None);
+        let audit = state.audit.recent(1).await.expect("audit");
+        assert_eq!(audit[0].event.decision, Decision::Denied);
+        assert_eq!(audit[0].event.detail["step_up_offered"], true);
+        // This trust policy asks only that MFA was used, however long ago: no step-up then.
+        let earlier = Some(OffsetDateTime::now_utc() - Duration::from_secs(1800));
+        switch_role(
+            &state,
+            &session,
+            CLIENT,
+            &alice,
+            earlier,
+            &update_app("", ""),
+        )
+        .await
+        .expect("an older MFA satisfies aws:MultiFactorAuthPresent");
+    }
+
+    #[tokio::test]
+    async fn the_console_limit_ends_a_role_before_its_credentials() {
+        let (mut state, _dir) = state(Duration::from_secs(3600)).await;
+        let mut policy = (*state.policy).clone();
+        policy.role_session_limit = Some(Duration::from_secs(30));
+        state.policy = std::sync::Arc::new(policy);
+        let session = session();
+        let alice = SignedInUser::new("111122223333", "alice");
+        let role = switch_role(
+            &state,
+            &session,
+            CLIENT,
+            &alice,
+            Some(OffsetDateTime::now_utc()),
+            &update_app("", ""),
+        )
+        .await
+        .expect("allowed");
+        let left = role.expires_at - OffsetDateTime::now_utc().unix_timestamp();
+        assert!((29..=30).contains(&left), "{left} s left");
+        let history = crate::services::role_history::list(&state.db, &alice.arn(), 5)
+            .await
+            .expect("history");
+        assert_eq!(history.len(), 1);
+        assert_eq!(history[0].role, "UpdateAPP");
     }
 
     #[tokio::test]

@@ -52,7 +52,8 @@ pub async fn switch(
     let outcome =
         match switching::switch_role(&state, &session, client, &user, mfa, &switch_form).await {
             Ok(_) => return Redirect::to(safe_local_path(&form.redirect_uri).unwrap_or("/")),
-            Err(SwitchError::MfaNeeded { .. }) => "mfa",
+            Err(SwitchError::MfaNeeded { has_device: true }) => "mfa",
+            Err(SwitchError::MfaNeeded { has_device: false }) => "mfa-setup",
             Err(SwitchError::NotAllowed | SwitchError::Field { .. }) => "refused",
             Err(SwitchError::Unavailable(e)) => {
                 tracing::error!("switch: {e}");
