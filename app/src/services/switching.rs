@@ -248,9 +248,18 @@ pub async fn switch_role(
         })),
     )
     .await?;
+    let replaced = session::held_role(session)
+        .await
+        .map_err(|e| SwitchError::Unavailable(e.to_string()))?;
     session::hold_role(session, &held)
         .await
         .map_err(|e| SwitchError::Unavailable(e.to_string()))?;
+    // Switching from one role straight into another: the old credentials go.
+    if let Some(replaced) = replaced
+        && let Err(e) = state.cloud.release(&replaced.credentials).await
+    {
+        tracing::warn!("switch: releasing the replaced role's credentials: {e}");
+    }
     if let Err(e) = role_history::record(&state.db, &user.arn(), &history_entry).await {
         // The switch happened; only the shortcut for next time is missing.
         tracing::warn!("role history: {e}");
@@ -317,7 +326,7 @@ pub async fn switch_back(
 }
 
 /// Assumes the held role again for a fresh expiry, if it is still allowed. The old credentials
-/// are released either way once new ones are held.
+/// are released once new ones are held.
 pub async fn renew(
     state: &AppState,
     session: &Session,
@@ -342,11 +351,8 @@ pub async fn renew(
         display_name: held.display_name.clone(),
         color: held.color.clone(),
     };
-    let renewed = switch_role(state, session, client, user, mfa_authenticated_at, &form).await?;
-    if let Err(e) = state.cloud.release(&held.credentials).await {
-        tracing::warn!("renew: releasing the old credentials: {e}");
-    }
-    Ok(renewed)
+    // switch_role releases the credentials it replaces.
+    switch_role(state, session, client, user, mfa_authenticated_at, &form).await
 }
 
 async fn record(state: &AppState, event: AuditEvent) -> Result<(), SwitchError> {
@@ -466,6 +472,54 @@ mod tests {
         )
         .await
         .expect("an older MFA satisfies aws:MultiFactorAuthPresent");
+    }
+
+    #[tokio::test]
+    async fn switching_again_releases_the_credentials_it_replaces() {
+        let (state, dir) = state(Duration::from_secs(3600)).await;
+        let session = session();
+        let alice = SignedInUser::new("111122223333", "alice");
+        let mfa = Some(OffsetDateTime::now_utc());
+        let form = update_app("", "");
+        switch_role(&state, &session, CLIENT, &alice, mfa, &form)
+            .await
+            .expect("first");
+        let first = session::held_role(&session)
+            .await
+            .expect("read")
+            .expect("held");
+        switch_role(&state, &session, CLIENT, &alice, mfa, &form)
+            .await
+            .expect("second");
+        let second = session::held_role(&session)
+            .await
+            .expect("read")
+            .expect("held");
+        assert_ne!(
+            first.credentials.access_key_id,
+            second.credentials.access_key_id
+        );
+
+        let cloud = crate::services::local_cloud::LocalCloud::open(
+            std::sync::Arc::clone(&state.directory),
+            dir.path(),
+        )
+        .expect("cloud");
+        let now = iam::access::CallerContext::at(OffsetDateTime::now_utc());
+        let use_key = |held: &HeldRole| {
+            cloud.sts().authorize(
+                &held.credentials.access_key_id,
+                &held.credentials.session_token,
+                "s3:GetObject",
+                "arn:aws:s3:::productionapp/index.html",
+                &now,
+            )
+        };
+        assert!(
+            use_key(&first).is_err(),
+            "the replaced credentials are gone"
+        );
+        assert!(use_key(&second).expect("known").is_allowed());
     }
 
     #[tokio::test]
