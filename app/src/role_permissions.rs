@@ -28,6 +28,8 @@ pub struct RolePermissions {
     pub description: Option<String>,
     /// False when the directory does not know the role (the cloud still decides every action).
     pub described: bool,
+    /// The role session has ended: none of this applies any more.
+    pub ended: bool,
     pub statements: Vec<PermissionStatement>,
     /// Buckets named by the statements, for links to the bucket browser.
     pub buckets: Vec<String>,

@@ -3,8 +3,7 @@
 // scanned for the temporary credentials the server holds: they must appear in none.
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
-import * as OTPAuth from "otpauth";
-import { expect, DEMO, hydrated, signIn, testWithOwnServer } from "./support/fixtures";
+import { expect, DEMO, enrolAuthenticator, hydrated, signIn, testWithOwnServer } from "./support/fixtures";
 
 // alice enrols a device here: this file gets a server of its own.
 const test = testWithOwnServer();
@@ -31,19 +30,7 @@ test("alice switches into UpdateAPP with MFA, sees the banner, and switches back
   page.on("response", (response) => bodies.push(response.text().catch(() => "")));
 
   await signIn(page, DEMO.alice);
-  await page.goto("/security-credentials");
-  await hydrated(page);
-  await page.getByRole("button", { name: "Assign MFA device" }).click();
-  await page.getByLabel("Device name").fill("alice-phone");
-  await page.getByRole("button", { name: "Next" }).click();
-  await page.getByRole("button", { name: "Show secret key" }).click();
-  const secret = ((await page.locator(".secret-key").textContent()) ?? "").trim();
-  const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret), algorithm: "SHA1", digits: 6, period: 30 });
-  const step = Math.floor(Date.now() / 30_000);
-  await page.getByLabel("MFA code 1").fill(totp.generate({ timestamp: step * 30_000 }));
-  await page.getByLabel("MFA code 2").fill(totp.generate({ timestamp: (step + 1) * 30_000 }));
-  await page.getByRole("button", { name: "Add MFA" }).click();
-  await expect(page.getByRole("status").filter({ hasText: "Your authenticator app was assigned." })).toBeVisible();
+  await enrolAuthenticator(page, "alice-phone");
 
   // The emailed link fills the form; the click switches.
   await page.goto(LINK);

@@ -87,9 +87,10 @@ pub async fn load_role_permissions() -> Result<Option<RolePermissions>, ServerFn
     };
     let Some((_, role)) = request.state.directory.role_by_arn(&held.role_arn) else {
         return Ok(Some(RolePermissions {
-            role_arn: held.role_arn,
+            role_arn: held.role_arn.clone(),
             description: None,
             described: false,
+            ended: held.is_expired(),
             statements: Vec::new(),
             buckets: Vec::new(),
         }));
@@ -158,9 +159,10 @@ pub async fn load_role_permissions() -> Result<Option<RolePermissions>, ServerFn
     buckets.sort();
     buckets.dedup();
     Ok(Some(RolePermissions {
-        role_arn: held.role_arn,
+        role_arn: held.role_arn.clone(),
         description: role.description().map(str::to_string),
         described: true,
+        ended: held.is_expired(),
         statements,
         buckets,
     }))
@@ -305,6 +307,11 @@ fn WhatTheRoleMayDo(role: RoleSummary) -> impl IntoView {
             <Suspense fallback=|| view! { <p class="muted">"Reading the role's policies…"</p> }>
                 {move || Suspend::new(async move {
                     match permissions.await {
+                        Ok(Some(p)) if p.ended => view! {
+                            <div class="alert error" role="alert">
+                                "The role session has ended: the role's permissions no longer apply and role actions are refused. Switch back, or renew the role."
+                            </div>
+                        }.into_any(),
                         Ok(Some(p)) if !p.described => view! {
                             <p class="muted">"The directory does not describe this role's permissions. The cloud decides every action you take with it."</p>
                         }.into_any(),

@@ -106,7 +106,10 @@ pub fn SwitchRolePage() -> impl IntoView {
         "redirect_uri",
     ]
     .iter()
-    .any(|name| !param(name).is_empty());
+    .any(|name| !param(name).is_empty())
+        // The console's own redirects after a refused attempt fill the form too; no link there.
+        && param("renew").is_empty()
+        && param("switch").is_empty();
     let redirect_param = param("redirect_uri");
     let redirect_uri = safe_local_path(&redirect_param)
         .unwrap_or_default()
@@ -119,7 +122,7 @@ pub fn SwitchRolePage() -> impl IntoView {
             "warning",
             "This role needs a fresh multi-factor authentication. Select Switch Role to confirm with MFA.",
         )),
-        (_, "mfa-setup") => Some(("error", MFA_SETUP_MESSAGE)),
+        ("mfa-setup", _) | (_, "mfa-setup") => Some(("error", MFA_SETUP_MESSAGE)),
         (_, "unavailable") => Some((
             "error",
             "Switching is unavailable right now. Try again later.",

@@ -267,9 +267,10 @@ pub async fn switch_role(
     Ok(held.summary())
 }
 
-/// A session MFA older than this is refreshed before a switch that the trust policy would
-/// allow with MFA; a younger one is taken as the answer.
-const STEP_UP_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
+/// A session MFA older than this is refreshed (step-up) when the trust policy would allow the
+/// switch with a fresh one; a younger one is taken as the answer, so a step-up is asked for at
+/// most once per attempt.
+const STEP_UP_AFTER: std::time::Duration = std::time::Duration::from_secs(10);
 
 fn needs_fresher_mfa(mfa_authenticated_at: Option<OffsetDateTime>) -> bool {
     mfa_authenticated_at.is_none_or(|at| OffsetDateTime::now_utc() - at > STEP_UP_AFTER)

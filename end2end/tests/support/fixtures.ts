@@ -1,6 +1,7 @@
 // Shared fixtures: one server per worker, the page's base URL pointing at it, and a record
 // of browser console errors that fails a test which produced any.
 import { test as base, expect, Page } from "@playwright/test";
+import * as OTPAuth from "otpauth";
 import { SwitchyardServer } from "./server";
 
 type WorkerFixtures = { server: SwitchyardServer };
@@ -69,11 +70,14 @@ export function accountMenuButton(page: Page) {
  * (enrolling MFA puts every later sign-in of that user behind it). Browse it as `localhost`
  * where WebAuthn is involved: browsers refuse IP addresses as relying party.
  */
-export function testWithOwnServer(host: "127.0.0.1" | "localhost" = "127.0.0.1") {
+export function testWithOwnServer(
+  host: "127.0.0.1" | "localhost" = "127.0.0.1",
+  env: Record<string, string> = {},
+) {
   return test.extend<{}, { ownServer: SwitchyardServer }>({
     ownServer: [
       async ({}, use) => {
-        const server = await SwitchyardServer.start();
+        const server = await SwitchyardServer.start(env);
         await use(server);
         await server.dispose();
       },
@@ -83,4 +87,26 @@ export function testWithOwnServer(host: "127.0.0.1" | "localhost" = "127.0.0.1")
       await use(host === "localhost" ? ownServer.localUrl : ownServer.url);
     },
   });
+}
+
+/**
+ * Assigns an authenticator app to the signed-in user on Security credentials, as a person
+ * would (reading the secret key instead of scanning the QR code). Returns the app.
+ */
+export async function enrolAuthenticator(page: Page, name = "phone"): Promise<OTPAuth.TOTP> {
+  await page.goto("/security-credentials");
+  await hydrated(page);
+  await page.getByRole("button", { name: "Assign MFA device" }).click();
+  await page.getByLabel("Device name").fill(name);
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByRole("button", { name: "Show secret key" }).click();
+  const secret = ((await page.locator(".secret-key").textContent()) ?? "").trim();
+  const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret), algorithm: "SHA1", digits: 6, period: 30 });
+  // The previous and the current code: the next one stays unused for a later MFA prompt.
+  const step = Math.floor(Date.now() / 30_000);
+  await page.getByLabel("MFA code 1").fill(totp.generate({ timestamp: (step - 1) * 30_000 }));
+  await page.getByLabel("MFA code 2").fill(totp.generate({ timestamp: step * 30_000 }));
+  await page.getByRole("button", { name: "Add MFA" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Your authenticator app was assigned." })).toBeVisible();
+  return totp;
 }

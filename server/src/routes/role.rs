@@ -105,13 +105,30 @@ pub async fn renew(
         }
     };
     let mfa = session::mfa_authenticated_at(&session).await.ok().flatten();
+    let held = session::held_role(&session).await.ok().flatten();
+    // Refused: back to the Switch Role page, filled in with the role, where the user sees why.
+    let refused = |why: &str| {
+        let mut query = vec![("renew", why.to_string())];
+        if let Some(held) = &held {
+            let role = held
+                .role_arn
+                .split_once(":role/")
+                .map_or(held.role_name.clone(), |(_, path)| path.to_string());
+            query.extend([
+                ("account", held.account_id.clone()),
+                ("roleName", role),
+                ("displayName", held.display_name.clone()),
+                ("color", held.color.clone()),
+            ]);
+        }
+        let query = serde_urlencoded::to_string(&query).unwrap_or_default();
+        Redirect::to(&format!("/switchrole?{query}"))
+    };
     match switching::renew(&state, &session, client, &user, mfa).await {
         Ok(_) => Redirect::to("/"),
-        // Refused: back to the Switch Role page, filled in, where the user can see why.
-        Err(SwitchError::NotAllowed | SwitchError::Field { .. }) => {
-            Redirect::to("/switchrole?renew=refused")
-        }
-        Err(SwitchError::MfaNeeded { .. }) => Redirect::to("/switchrole?renew=mfa"),
+        Err(SwitchError::NotAllowed | SwitchError::Field { .. }) => refused("refused"),
+        Err(SwitchError::MfaNeeded { has_device: true }) => refused("mfa"),
+        Err(SwitchError::MfaNeeded { has_device: false }) => refused("mfa-setup"),
         Err(SwitchError::Unavailable(e)) => {
             tracing::error!("renew: {e}");
             Redirect::to("/")
