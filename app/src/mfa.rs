@@ -15,12 +15,7 @@ pub fn is_step_up_required(error: &ServerFnError) -> bool {
 }
 
 /// The text of a server-function error, as the user may read it.
-pub fn error_message(error: &ServerFnError) -> String {
-    match error {
-        ServerFnError::ServerError(message) => message.clone(),
-        _ => "The console could not be reached. Please try again.".to_string(),
-    }
-}
+pub use crate::components::page::error_message;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeviceSummary {

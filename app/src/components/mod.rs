@@ -3,6 +3,7 @@
 pub mod account_menu;
 pub mod copy_button;
 pub mod navbar;
+pub mod page;
 pub mod role_history;
 pub mod session_banner;
 pub mod step_up;

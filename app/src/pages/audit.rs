@@ -6,6 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::audit_query::{AuditPage, AuditQuery, AuditRow};
+use crate::components::page::{ErrorAlert, PageHeader};
 
 #[server(prefix = "/api", endpoint = "audit_events")]
 pub async fn load_audit(
@@ -62,24 +63,18 @@ pub fn AuditPageView() -> impl IntoView {
     });
     view! {
         <Title text="Audit trail" />
-        <div class="page-header">
-            <p class="eyebrow">"Administration"</p>
-            <h1>"Audit trail"</h1>
-            <p class="muted">
-                "Every sign-in, MFA event, role switch (allowed or denied, with the reason), switch back and renew, newest first. "
-                "The trail is append-only: nothing here can be changed or deleted."
-            </p>
-        </div>
+        <PageHeader eyebrow="Administration" title="Audit trail">
+            "Every sign-in, MFA event, role switch (allowed or denied, with the reason), switch back and renew, newest first. "
+            "The trail is append-only: nothing here can be changed or deleted."
+        </PageHeader>
         <Suspense fallback=|| view! { <p class="muted">"Loading the audit trail…"</p> }>
             {move || Suspend::new(async move {
                 let q = query();
                 match page.await {
                     Ok(page) => view! { <AuditFilters query=q.clone() actions=page.actions.clone() /> <AuditTable page query=q /> }.into_any(),
-                    Err(e) => view! {
+                    Err(error) => view! {
                         <AuditFilters query=q actions=Vec::new() />
-                        <div class="alert error" role="alert">
-                            {e.to_string().trim_start_matches("error running server function: ").to_string()}
-                        </div>
+                        <ErrorAlert error />
                     }.into_any(),
                 }
             })}

@@ -7,6 +7,7 @@ use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 use crate::components::copy_button::CopyButton;
+use crate::components::page::{ErrorAlert, PageHeader};
 use crate::identity::grouped_account_id;
 use crate::links::urlencode;
 use crate::palette::{PALETTE, color_name, resolve_color};
@@ -108,24 +109,16 @@ pub fn LinkBuilderPage() -> impl IntoView {
     let data = Resource::new(|| (), |_| load_link_builder());
     view! {
         <Title text="Switch-role link builder" />
-        <div class="page-header">
-            <p class="eyebrow">"Administration"</p>
-            <h1>"Switch-role link builder"</h1>
-            <p class="muted">
-                "Build a link that opens the Switch Role page with a role filled in, and send it to the people who should use it. "
-                <strong>"A link grants nothing by itself"</strong>
-                ": it only fills the form. Nothing switches until the person selects Switch Role, and their own permissions and the role's trust policy decide whether they may."
-            </p>
-        </div>
+        <PageHeader eyebrow="Administration" title="Switch-role link builder">
+            "Build a link that opens the Switch Role page with a role filled in, and send it to the people who should use it. "
+            <strong>"A link grants nothing by itself"</strong>
+            ": it only fills the form. Nothing switches until the person selects Switch Role, and their own permissions and the role's trust policy decide whether they may."
+        </PageHeader>
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
                     Ok(data) => view! { <LinkBuilder data /> }.into_any(),
-                    Err(e) => view! {
-                        <div class="alert error" role="alert">
-                            {e.to_string().trim_start_matches("error running server function: ").to_string()}
-                        </div>
-                    }.into_any(),
+                    Err(error) => view! { <ErrorAlert error /> }.into_any(),
                 }
             })}
         </Suspense>

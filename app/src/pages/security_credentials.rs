@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::components::page::PageHeader;
 use crate::components::step_up::StepUpDialog;
 use crate::components::webauthn::create_credential;
 use crate::mfa::{
@@ -62,13 +63,9 @@ pub fn SecurityCredentialsPage() -> impl IntoView {
 
     view! {
         <Title text="Security credentials" />
-        <div class="page-header">
-            <p class="eyebrow">"My account"</p>
-            <h1>"Security credentials"</h1>
-            <p class="muted">
-                "Multi-factor authentication (MFA) adds a second proof of identity to your password. Roles that require MFA trust only sessions that used one."
-            </p>
-        </div>
+        <PageHeader eyebrow="My account" title="Security credentials">
+            "Multi-factor authentication (MFA) adds a second proof of identity to your password. Roles that require MFA trust only sessions that used one."
+        </PageHeader>
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {

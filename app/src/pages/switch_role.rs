@@ -6,6 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
+use crate::components::page::{PageHeader, error_message};
 use crate::components::role_history::RoleHistoryList;
 use crate::components::step_up::StepUpDialog;
 use crate::identity::ConsoleContextResource;
@@ -183,24 +184,16 @@ pub fn SwitchRolePage() -> impl IntoView {
         Some(Ok(SwitchOutcome::NotAllowed)) => Some(NOT_ALLOWED_MESSAGE.to_string()),
         Some(Ok(SwitchOutcome::StepUp)) if retried.get() => Some(NOT_ALLOWED_MESSAGE.to_string()),
         Some(Ok(SwitchOutcome::MfaSetup)) => Some(MFA_SETUP_MESSAGE.to_string()),
-        Some(Err(e)) => Some(
-            e.to_string()
-                .trim_start_matches("error running server function: ")
-                .to_string(),
-        ),
+        Some(Err(e)) => Some(error_message(&e)),
         _ => None,
     };
 
     view! {
         <Title text="Switch role" />
-        <div class="page-header">
-            <p class="eyebrow">"Roles"</p>
-            <h1>"Switch Role"</h1>
-            <p class="muted">
-                "Work in another account with a role's temporary permissions. While you hold the role, "
-                "your own permissions are suspended; switch back at any time."
-            </p>
-        </div>
+        <PageHeader eyebrow="Roles" title="Switch Role">
+            "Work in another account with a role's temporary permissions. While you hold the role, "
+            "your own permissions are suspended; switch back at any time."
+        </PageHeader>
         <section class="card switch-card" aria-labelledby="switch-heading">
             <h2 id="switch-heading" class="visually-hidden">"Role details"</h2>
             {earlier.map(|(kind, message)| view! {
