@@ -63,7 +63,7 @@ test("a stale MFA is stepped up inline, and a short role runs out in the banner"
   await banner.getByRole("button", { name: "Renew" }).click();
   await expect(page).toHaveURL(/\/switchrole\?renew=mfa/);
   await expect(page.getByRole("alert").filter({ hasText: "needs a fresh multi-factor authentication" })).toBeVisible();
-  await expect(page.getByLabel("Role")).toHaveValue("UpdateAPP");
+  await expect(page.getByRole("textbox", { name: "Role", exact: true })).toHaveValue("UpdateAPP");
 
   // Switch back ends it.
   await page.getByRole("region", { name: "Session" }).getByRole("button", { name: "Switch back" }).click();

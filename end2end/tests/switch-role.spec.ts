@@ -20,13 +20,16 @@ test.describe("a prefilled Switch Role link", () => {
     await page.screenshot({ path: "test-results/screens/switch-role.png", fullPage: true });
   });
 
-  test("a refused switch shows the generic message and holds no role", async ({ page }) => {
-    // alice has not proved MFA in this session; UpdateAPP's trust policy requires it.
+  test("without any MFA device alice is told to add one, and holds no role", async ({ page }) => {
+    // alice has not proved MFA in this session; UpdateAPP's trust policy requires it, and she
+    // has no device to prove it with.
     await signIn(page, DEMO.alice);
     await page.goto(LINK);
     await hydrated(page);
     await page.getByRole("button", { name: "Switch Role" }).click();
-    await expect(page.getByRole("alert").filter({ hasText: "not allowed to switch to this role" })).toBeVisible();
+    const alert = page.getByRole("alert").filter({ hasText: "you have no MFA device yet" });
+    await expect(alert).toBeVisible();
+    await expect(alert.getByRole("link", { name: "Go to Security credentials" })).toHaveAttribute("href", "/security-credentials");
     await page.goto("/");
     await expect(page.getByRole("region", { name: "Session" })).toHaveCount(0);
   });
