@@ -342,10 +342,10 @@ fn WhatTheRoleMayDo(role: RoleSummary) -> impl IntoView {
 fn StatementView(statement: PermissionStatement) -> impl IntoView {
     let allow = statement.effect == "Allow";
     let verb = match (allow, statement.not_actions) {
-        (true, false) => "Allows",
-        (true, true) => "Allows everything except",
-        (false, false) => "Denies",
-        (false, true) => "Denies everything except",
+        (true, false) => "May",
+        (true, true) => "May do anything except",
+        (false, false) => "May not",
+        (false, true) => "May do nothing but",
     };
     let actions: Vec<String> = statement
         .actions
