@@ -3,7 +3,9 @@
 # Safe to run again. Usage: scripts/setup.sh [--for-tests]
 #   always:       libssl-dev and pkg-config (apt, for webauthn-rs), the wasm32 target, cargo-leptos, the wasm-bindgen-cli matching Cargo.lock,
 #                 sass and wasm-opt (npm, into ./node_modules)
-#   --for-tests:  also Debian's chromium and the end-to-end suite's npm packages
+#   --for-tests:  also Debian's chromium, the end-to-end suite's npm packages, and moto (PyPI,
+#                 pinned, in a virtualenv at $MOTO_VENV, default ~/.cache/switchyard/moto-venv)
+#                 for the AWS backend's integration tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -59,4 +61,23 @@ if $for_tests; then
     apt-get install -y -qq chromium >/dev/null
   fi
   npm_install end2end
+
+  # moto: a local STS/IAM/S3 for the AWS backend's tests. Its own virtualenv, outside the work
+  # tree so that a fresh clone reuses it; reinstalled when the pinned version changes.
+  moto_version=5.2.5
+  moto_venv=${MOTO_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/switchyard/moto-venv}
+  installed=$("$moto_venv/bin/python" -c 'import importlib.metadata as m; print(m.version("moto"))' 2>/dev/null || true)
+  if [ ! -x "$moto_venv/bin/moto_server" ] || [ "$installed" != "$moto_version" ]; then
+    if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+      say "installing python3-venv"
+      export DEBIAN_FRONTEND=noninteractive
+      apt-get update -qq
+      apt-get install -y -qq python3-venv >/dev/null
+    fi
+    say "installing moto[server]==$moto_version into $moto_venv"
+    rm -rf "$moto_venv"
+    mkdir -p "$(dirname "$moto_venv")"
+    python3 -m venv "$moto_venv"
+    "$moto_venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$moto_version"
+  fi
 fi

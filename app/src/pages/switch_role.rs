@@ -6,6 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
+use crate::components::mfa_code_field::MfaCodeField;
 use crate::links::safe_local_path;
 use crate::palette::{PALETTE, color_name, resolve_color};
 
@@ -30,6 +31,8 @@ pub async fn switch_role(
     // Absent when no swatch is chosen (radio buttons send nothing then).
     #[server(default)] color: String,
     #[server(default)] redirect_uri: String,
+    // Only roles with an AWS MFA device ask for it (see `MfaCodeField`).
+    #[server(default)] token_code: String,
 ) -> Result<SwitchOutcome, ServerFnError> {
     use crate::services::switching::{SwitchError, SwitchForm};
     use crate::services::{server_fn, session, switching};
@@ -44,6 +47,7 @@ pub async fn switch_role(
         role,
         display_name,
         color,
+        token_code,
     };
     let mfa_authenticated_at = session::mfa_authenticated_at(session).await.ok().flatten();
     match switching::switch_role(state, session, client, &user, mfa_authenticated_at, &form).await {
@@ -183,6 +187,7 @@ pub fn SwitchRolePage() -> impl IntoView {
                     }}
                     <p id="switch-color-error" class="field-error" role="alert">{field_error("color")}</p>
                 </fieldset>
+                <MfaCodeField error=field_error("token_code") />
                 <div class="form-actions">
                     <button type="submit" class="button primary" disabled=move || action.pending().get()>
                         {move || if action.pending().get() { "Switching…" } else { "Switch Role" }}

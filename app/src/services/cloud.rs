@@ -27,6 +27,9 @@ pub struct SwitchRequest {
     pub source_ip: IpAddr,
     /// `None`: the role's default duration.
     pub duration: Option<Duration>,
+    /// The current code of the AWS MFA device configured for the role (AWS backend, roles with
+    /// an `mfa_serial`); `None` everywhere else.
+    pub token_code: Option<String>,
 }
 
 /// Temporary credentials held server-side. They are kept in the server-side session record and
@@ -83,6 +86,11 @@ pub trait CloudBackend: Send + Sync {
     /// `local` or `aws`, for logs and the audit trail.
     fn name(&self) -> &'static str;
     async fn assume_role(&self, request: &SwitchRequest) -> Result<HeldCredentials, CloudError>;
+    /// Whether switching to `role_arn` needs the current code of an AWS MFA device
+    /// (`SwitchRequest::token_code`). The Switch Role form then asks for one.
+    fn requires_token_code(&self, _role_arn: &str) -> bool {
+        false
+    }
     /// Forgets credentials early (switch back). Idempotent.
     async fn release(&self, credentials: &HeldCredentials) -> Result<(), CloudError>;
 

@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod aws_cloud;
 pub mod client;
 pub mod cloud;
 pub mod credential_store;

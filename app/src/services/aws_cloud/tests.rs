@@ -1,0 +1,152 @@
+//! What the AWS backend decides without AWS: the console's broker check, missing MFA codes,
+//! callers without a role, expired credentials. The endpoint is a closed loopback port, so a
+//! request that reached the network would fail as `Unavailable`, not as what is asserted here.
+//! The calls to AWS themselves are tested against moto (`server/src/tests/aws_moto.rs`).
+
+use std::net::IpAddr;
+
+use super::*;
+
+const CLOSED_PORT: &str = "http://127.0.0.1:9";
+
+async fn cloud(roles: BTreeMap<String, AwsRoleSettings>) -> AwsCloud {
+    AwsCloud::connect(
+        AwsSettings {
+            region: "us-east-1".into(),
+            sts_endpoint: Some(CLOSED_PORT.into()),
+            s3_endpoint: Some(CLOSED_PORT.into()),
+            s3_path_style: true,
+            roles,
+        },
+        Arc::new(Directory::demo()),
+        BaseCredentials::Static {
+            access_key_id: "AKIDEXAMPLE".into(),
+            secret_access_key: "not-a-secret".into(),
+        },
+    )
+    .await
+    .expect("connect")
+}
+
+fn request(user: &str, role_arn: &str, mfa: bool) -> SwitchRequest {
+    SwitchRequest {
+        caller_arn: format!("arn:aws:iam::111122223333:user/{user}"),
+        role_arn: role_arn.into(),
+        session_name: user.into(),
+        source_identity: user.into(),
+        mfa_authenticated_at: mfa.then(OffsetDateTime::now_utc),
+        source_ip: IpAddr::from([127, 0, 0, 1]),
+        duration: None,
+        token_code: None,
+    }
+}
+
+const UPDATE_APP: &str = "arn:aws:iam::123456789012:role/UpdateAPP";
+
+fn decided_by_console(result: Result<HeldCredentials, CloudError>) -> serde_json::Value {
+    match result {
+        Err(CloudError::Denied { detail }) => {
+            assert_eq!(detail["decided_by"], "console", "{detail}");
+            detail
+        }
+        other => panic!("expected the console to refuse, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_console_refuses_before_asking_aws() {
+    let cloud = cloud(BTreeMap::new()).await;
+    // bob's groups allow no sts:AssumeRole.
+    let detail = decided_by_console(cloud.assume_role(&request("bob", UPDATE_APP, true)).await);
+    assert_eq!(detail["decision"], "ImplicitlyDenied");
+    // The directory lists UpdateAPP: its trust policy wants MFA in the console session.
+    decided_by_console(
+        cloud
+            .assume_role(&request("alice", UPDATE_APP, false))
+            .await,
+    );
+    // A role no identity policy names.
+    decided_by_console(
+        cloud
+            .assume_role(&request(
+                "alice",
+                "arn:aws:iam::123456789012:role/NoSuchRole",
+                true,
+            ))
+            .await,
+    );
+    // Allowed by the console: the request goes on to STS (here: a closed port).
+    assert!(matches!(
+        cloud.assume_role(&request("alice", UPDATE_APP, true)).await,
+        Err(CloudError::Unavailable(_))
+    ));
+}
+
+#[tokio::test]
+async fn a_role_with_an_mfa_device_needs_a_code() {
+    let roles = BTreeMap::from([(
+        UPDATE_APP.to_string(),
+        AwsRoleSettings {
+            external_id: Some("story-external-id".into()),
+            mfa_serial: Some("arn:aws:iam::111122223333:mfa/switchyard".into()),
+        },
+    )]);
+    let cloud = cloud(roles).await;
+    assert!(cloud.requires_token_code(UPDATE_APP));
+    assert!(!cloud.requires_token_code("arn:aws:iam::123456789012:role/Other"));
+    assert!(matches!(
+        cloud.assume_role(&request("alice", UPDATE_APP, true)).await,
+        Err(CloudError::Invalid(_))
+    ));
+}
+
+fn caller(identity: CallerIdentity) -> ObjectCaller {
+    ObjectCaller {
+        identity,
+        mfa_authenticated_at: None,
+        source_ip: IpAddr::from([127, 0, 0, 1]),
+    }
+}
+
+fn held(expiration: i64) -> HeldCredentials {
+    HeldCredentials {
+        access_key_id: "ASIAEXAMPLE".into(),
+        secret_access_key: "secret".into(),
+        session_token: "token".into(),
+        expiration,
+        assumed_role_arn: "arn:aws:sts::123456789012:assumed-role/UpdateAPP/alice".into(),
+    }
+}
+
+#[tokio::test]
+async fn object_operations_need_a_live_role() {
+    let cloud = cloud(BTreeMap::new()).await;
+    let user = caller(CallerIdentity::User {
+        arn: "arn:aws:iam::111122223333:user/alice".into(),
+    });
+    match cloud.list_buckets(&user).await {
+        Err(CloudError::Denied { detail }) => {
+            assert!(
+                detail["reason"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains("no role held")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let expired = caller(CallerIdentity::Role(held(
+        OffsetDateTime::now_utc().unix_timestamp() - 1,
+    )));
+    assert!(matches!(
+        cloud.head_object(&expired, "productionapp", "k").await,
+        Err(CloudError::Expired)
+    ));
+    let live = caller(CallerIdentity::Role(held(
+        OffsetDateTime::now_utc().unix_timestamp() + 600,
+    )));
+    assert!(matches!(
+        cloud.list_buckets(&live).await,
+        Err(CloudError::Unavailable(_))
+    ));
+}
