@@ -62,22 +62,5 @@ if $for_tests; then
   fi
   npm_install end2end
 
-  # moto: a local STS/IAM/S3 for the AWS backend's tests. Its own virtualenv, outside the work
-  # tree so that a fresh clone reuses it; reinstalled when the pinned version changes.
-  moto_version=5.2.5
-  moto_venv=${MOTO_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/switchyard/moto-venv}
-  installed=$("$moto_venv/bin/python" -c 'import importlib.metadata as m; print(m.version("moto"))' 2>/dev/null || true)
-  if [ ! -x "$moto_venv/bin/moto_server" ] || [ "$installed" != "$moto_version" ]; then
-    if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
-      say "installing python3-venv"
-      export DEBIAN_FRONTEND=noninteractive
-      apt-get update -qq
-      apt-get install -y -qq python3-venv >/dev/null
-    fi
-    say "installing moto[server]==$moto_version into $moto_venv"
-    rm -rf "$moto_venv"
-    mkdir -p "$(dirname "$moto_venv")"
-    python3 -m venv "$moto_venv"
-    "$moto_venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$moto_version"
-  fi
+  scripts/install-moto.sh
 fi

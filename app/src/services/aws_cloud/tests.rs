@@ -150,3 +150,42 @@ async fn object_operations_need_a_live_role() {
         Err(CloudError::Unavailable(_))
     ));
 }
+
+#[tokio::test]
+async fn the_switch_form_asks_for_the_code_of_a_role_with_an_aws_mfa_device() {
+    use crate::services::client::ClientAddr;
+    use crate::services::session::SignedInUser;
+    use crate::services::switching::{SwitchError, SwitchForm, switch_role};
+    use crate::services::test_support;
+
+    let (mut state, _dir) = test_support::state(Duration::from_secs(3600)).await;
+    let roles = BTreeMap::from([(
+        UPDATE_APP.to_string(),
+        AwsRoleSettings {
+            external_id: None,
+            mfa_serial: Some("arn:aws:iam::111122223333:mfa/switchyard".into()),
+        },
+    )]);
+    state.cloud = Arc::new(cloud(roles).await);
+    let session = test_support::session();
+    let alice = SignedInUser::new("111122223333", "alice");
+    let client = ClientAddr(IpAddr::from([127, 0, 0, 1]));
+    let form = |code: &str| SwitchForm {
+        account: "production".into(),
+        role: "UpdateAPP".into(),
+        token_code: code.into(),
+        ..Default::default()
+    };
+    let mfa = Some(OffsetDateTime::now_utc());
+    for code in ["", "12ab56", "1234567"] {
+        match switch_role(&state, &session, client, &alice, mfa, &form(code)).await {
+            Err(SwitchError::Field { field, .. }) => assert_eq!(field, "token_code", "{code:?}"),
+            other => panic!("{code:?}: {other:?}"),
+        }
+    }
+    // A well-formed code goes on to STS (here: a closed port).
+    assert!(matches!(
+        switch_role(&state, &session, client, &alice, mfa, &form("123 456")).await,
+        Err(SwitchError::Unavailable(_))
+    ));
+}
