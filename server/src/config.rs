@@ -147,6 +147,8 @@ pub struct ServeArgs {
 struct FileRoleSettings {
     external_id: Option<String>,
     mfa_serial: Option<String>,
+    #[serde(default, with = "humantime_serde")]
+    session_duration: Option<Duration>,
 }
 
 /// The configuration file: the same keys as the flags.
@@ -318,6 +320,7 @@ impl Settings {
                             AwsRoleSettings {
                                 external_id: role.external_id,
                                 mfa_serial: role.mfa_serial,
+                                session_duration: role.session_duration,
                             },
                         )
                     })
@@ -439,6 +442,14 @@ impl Settings {
                 return Err(invalid(
                     "aws_roles",
                     format!("{arn}: external_id must have 2 to 1224 characters"),
+                ));
+            }
+            if let Some(duration) = role.session_duration
+                && !(900..=43_200).contains(&duration.as_secs())
+            {
+                return Err(invalid(
+                    "aws_roles",
+                    format!("{arn}: session_duration must be between 15m and 12h"),
                 ));
             }
             if let Some(serial) = &role.mfa_serial
@@ -689,6 +700,7 @@ aws_s3_path_style = true
 [aws_roles."arn:aws:iam::123456789012:role/UpdateAPP"]
 external_id = "story-external-id"
 mfa_serial = "arn:aws:iam::111122223333:mfa/switchyard"
+session_duration = "30m"
 "#,
         )
         .unwrap();
@@ -707,6 +719,7 @@ mfa_serial = "arn:aws:iam::111122223333:mfa/switchyard"
         assert!(settings.aws.s3_path_style);
         let role = &settings.aws.roles["arn:aws:iam::123456789012:role/UpdateAPP"];
         assert_eq!(role.external_id.as_deref(), Some("story-external-id"));
+        assert_eq!(role.session_duration, Some(Duration::from_secs(1800)));
         let printed = settings.to_string();
         assert!(printed.contains("backend = aws"), "{printed}");
         assert!(!printed.contains("story-external-id"), "{printed}");

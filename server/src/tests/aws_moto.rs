@@ -19,7 +19,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use app::services::aws_cloud::{AwsCloud, AwsSettings, BaseCredentials};
+use app::services::aws_cloud::{AwsCloud, AwsRoleSettings, AwsSettings, BaseCredentials};
 use app::services::cloud::{
     BucketSummary, ByteRange, ByteStream, CloudBackend, CloudError, DeleteOutcome, HeldCredentials,
     ListPage, ListRequest, ObjectCaller, ObjectDownload, ObjectInfo, ObjectUpload, SwitchRequest,
@@ -168,7 +168,11 @@ fn aws_settings(moto: &Moto) -> AwsSettings {
 }
 
 async fn cloud(moto: &Moto, base: BaseCredentials) -> AwsCloud {
-    AwsCloud::connect(aws_settings(moto), Arc::new(iam::Directory::demo()), base)
+    cloud_with(aws_settings(moto), base).await
+}
+
+async fn cloud_with(settings: AwsSettings, base: BaseCredentials) -> AwsCloud {
+    AwsCloud::connect(settings, Arc::new(iam::Directory::demo()), base)
         .await
         .expect("connect")
 }
@@ -223,7 +227,16 @@ fn is_denied<T: std::fmt::Debug>(result: &Result<T, CloudError>) -> bool {
 #[tokio::test]
 async fn a_developer_switches_and_works_on_productionapp_only() {
     let Some(moto) = start_moto() else { return };
-    let cloud = cloud(&moto, moto.broker.base()).await;
+    // DurationSeconds from the per-role settings (15 minutes, AWS's minimum).
+    let mut settings = aws_settings(&moto);
+    settings.roles.insert(
+        UPDATE_APP.into(),
+        AwsRoleSettings {
+            session_duration: Some(Duration::from_secs(900)),
+            ..Default::default()
+        },
+    );
+    let cloud = cloud_with(settings, moto.broker.base()).await;
 
     let held = cloud
         .assume_role(&switch_request("alice", UPDATE_APP))
@@ -236,7 +249,7 @@ async fn a_developer_switches_and_works_on_productionapp_only() {
     );
     let now = OffsetDateTime::now_utc().unix_timestamp();
     assert!(
-        held.expiration > now && held.expiration <= now + 3600 + 60,
+        held.expiration > now + 800 && held.expiration <= now + 900 + 60,
         "the real expiry: {} (now {now})",
         held.expiration
     );
@@ -595,6 +608,11 @@ async fn through_the_console_alice_switches_on_aws_and_no_reply_carries_the_cred
 
     let issued = issued.lock().expect("lock").clone();
     assert_eq!(issued.len(), 2, "a switch and a renewal");
+    // The banner counts down to the expiry STS gave.
+    assert!(
+        replies[1].contains(&issued[0].expiration.to_string()),
+        "the home page carries the real expiry"
+    );
     for held in &issued {
         for reply in &replies {
             assert!(

@@ -59,6 +59,9 @@ pub struct AwsRoleSettings {
     /// An MFA device of the console's own AWS principal (`arn:aws:iam::ACCOUNT:mfa/NAME`, or a
     /// hardware device serial): sent as SerialNumber, with the TOTP code the user types.
     pub mfa_serial: Option<String>,
+    /// Sent as DurationSeconds. `None`: the directory's default for the role when it lists
+    /// the role, otherwise AWS's default (one hour).
+    pub session_duration: Option<Duration>,
 }
 
 /// The console's own AWS credentials.
@@ -260,6 +263,11 @@ impl CloudBackend for AwsCloud {
     async fn assume_role(&self, request: &SwitchRequest) -> Result<HeldCredentials, CloudError> {
         self.broker_decision(request)?;
         let role = self.role_settings(&request.role_arn);
+        let duration = request.duration.or(role.session_duration).or_else(|| {
+            self.directory
+                .role_by_arn(&request.role_arn)
+                .map(|(_, r)| r.default_session_duration())
+        });
         let mut call = self
             .sts
             .assume_role()
@@ -267,7 +275,7 @@ impl CloudBackend for AwsCloud {
             .role_session_name(&request.session_name)
             .source_identity(&request.source_identity)
             .set_external_id(role.external_id);
-        if let Some(duration) = request.duration {
+        if let Some(duration) = duration {
             let seconds = i32::try_from(duration.as_secs())
                 .map_err(|_| CloudError::Invalid("the session duration is too long".into()))?;
             call = call.duration_seconds(seconds);

@@ -89,6 +89,7 @@ async fn a_role_with_an_mfa_device_needs_a_code() {
         AwsRoleSettings {
             external_id: Some("story-external-id".into()),
             mfa_serial: Some("arn:aws:iam::111122223333:mfa/switchyard".into()),
+            session_duration: None,
         },
     )]);
     let cloud = cloud(roles).await;
@@ -164,6 +165,7 @@ async fn the_switch_form_asks_for_the_code_of_a_role_with_an_aws_mfa_device() {
         AwsRoleSettings {
             external_id: None,
             mfa_serial: Some("arn:aws:iam::111122223333:mfa/switchyard".into()),
+            session_duration: None,
         },
     )]);
     state.cloud = Arc::new(cloud(roles).await);
