@@ -95,7 +95,15 @@ impl AwsCloud {
         if settings.region.trim().is_empty() {
             return Err(CloudError::Invalid("the AWS region is empty".into()));
         }
+        // Set explicitly so that every S3 client made for a role session shares it (and its
+        // connection pool); the SDK would otherwise build one per client.
+        let http_client = aws_smithy_http_client::Builder::new()
+            .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
+                aws_smithy_http_client::tls::rustls_provider::CryptoMode::AwsLc,
+            ))
+            .build_https();
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .http_client(http_client)
             .region(Region::new(settings.region.clone()))
             .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
             .timeout_config(
