@@ -433,8 +433,8 @@ async fn refusals_come_back_as_denied() {
         Err(CloudError::Denied { detail }) => assert_eq!(detail["decided_by"], "aws", "{detail}"),
         other => panic!("{other:?}"),
     }
-    // AWS refuses: the console's principal may not assume the role (moto answers a 403 the
-    // SDK cannot parse; it must still be a denial).
+    // AWS refuses: the console's principal may not assume the role (a 403 from moto, whose
+    // error body the SDK may not parse: either way it must be a denial).
     let powerless = self::cloud(&moto, moto.powerless.base()).await;
     match powerless
         .assume_role(&switch_request("alice", UPDATE_APP))
