@@ -325,6 +325,7 @@ impl Settings {
                         )
                     })
                     .collect(),
+                console_issuer: String::new(),
             },
         };
         let mut settings = settings;
@@ -339,6 +340,7 @@ impl Settings {
                     message: e.to_string(),
                 })?,
         };
+        settings.aws.console_issuer = settings.public_url.to_string();
         settings.validate()?;
         Ok(settings)
     }

@@ -4,6 +4,7 @@ pub mod account_menu;
 pub mod copy_button;
 pub mod mfa_code_field;
 pub mod navbar;
+pub mod open_aws_console;
 pub mod session_banner;
 pub mod step_up;
 pub mod webauthn;

@@ -91,6 +91,19 @@ pub trait CloudBackend: Send + Sync {
     fn requires_token_code(&self, _role_arn: &str) -> bool {
         false
     }
+    /// A URL that signs the browser into the cloud provider's own console as the held role
+    /// session (AWS federation), or `None` where there is no such console. The URL carries a
+    /// short-lived sign-in token, never the credentials.
+    async fn console_sign_in_url(
+        &self,
+        _credentials: &HeldCredentials,
+    ) -> Result<Option<String>, CloudError> {
+        Ok(None)
+    }
+    /// Whether `console_sign_in_url` can give a URL (the page offers the link then).
+    fn offers_console_sign_in(&self) -> bool {
+        false
+    }
     /// Forgets credentials early (switch back). Idempotent.
     async fn release(&self, credentials: &HeldCredentials) -> Result<(), CloudError>;
 

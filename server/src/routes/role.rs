@@ -1,5 +1,6 @@
 //! Switch back and renew as plain form POSTs from the session banner and the account menu.
 
+use app::services::audit::{AuditEvent, Decision};
 use app::services::client::ClientAddr;
 use app::services::session;
 use app::services::state::AppState;
@@ -51,6 +52,54 @@ pub async fn renew(
         }
         Err(SwitchError::Unavailable(e)) => {
             tracing::error!("renew: {e}");
+            Redirect::to("/")
+        }
+    }
+}
+
+/// "Open in AWS console" (AWS backend on AWS itself): trades the held role session's
+/// credentials for a federation sign-in URL and sends the browser there. The credentials stay
+/// here; the URL carries a one-time sign-in token.
+pub async fn open_aws_console(
+    State(state): State<AppState>,
+    Extension(client): Extension<ClientAddr>,
+    session: Session,
+) -> Redirect {
+    let user = match session::current_user(&state, &session).await {
+        Ok(Some(user)) => user,
+        Ok(None) => return Redirect::to("/signin"),
+        Err(e) => {
+            tracing::error!("open AWS console: {e}");
+            return Redirect::to("/");
+        }
+    };
+    let held = match session::held_role(&session).await {
+        Ok(Some(held)) => held,
+        Ok(None) => return Redirect::to("/"),
+        Err(e) => {
+            tracing::error!("open AWS console: {e}");
+            return Redirect::to("/");
+        }
+    };
+    match state.cloud.console_sign_in_url(&held.credentials).await {
+        Ok(Some(url)) => {
+            let event = AuditEvent::new("OpenAwsConsole", Decision::Allowed)
+                .actor(user.arn())
+                .account(&user.account_id)
+                .client(client)
+                .detail(serde_json::json!({
+                    "role_arn": held.role_arn,
+                    "access_key_id": held.credentials.access_key_id,
+                }));
+            if let Err(e) = state.audit.append(event).await {
+                tracing::error!("open AWS console: audit: {e}");
+                return Redirect::to("/");
+            }
+            Redirect::to(&url)
+        }
+        Ok(None) => Redirect::to("/"),
+        Err(e) => {
+            tracing::warn!("open AWS console: {e}");
             Redirect::to("/")
         }
     }

@@ -164,6 +164,7 @@ fn aws_settings(moto: &Moto) -> AwsSettings {
         s3_endpoint: Some(moto.endpoint.clone()),
         s3_path_style: true,
         roles: BTreeMap::new(),
+        console_issuer: "http://localhost:3000/".into(),
     }
 }
 
@@ -584,7 +585,13 @@ async fn through_the_console_alice_switches_on_aws_and_no_reply_carries_the_cred
     let home = console.send("GET", "/", Some(&cookie), None).await;
     assert_eq!(home.status, StatusCode::OK);
     assert!(home.body.contains("UpdateAPP"), "the banner names the role");
+    // A compatible endpoint (moto) has no AWS console to open.
+    assert!(!home.body.contains("Open in AWS console"));
     replies.push(home.body);
+    let console_link = console
+        .send("POST", "/role/aws-console", Some(&cookie), None)
+        .await;
+    assert_eq!(console_link.location.as_deref(), Some("/"));
     replies.push(
         console
             .send("GET", "/switchrole", Some(&cookie), None)

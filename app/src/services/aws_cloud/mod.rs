@@ -9,6 +9,7 @@
 //! AWS credential chain). Object operations use the held temporary credentials only.
 
 mod errors;
+mod federation;
 mod s3;
 
 use std::collections::BTreeMap;
@@ -49,6 +50,9 @@ pub struct AwsSettings {
     pub s3_path_style: bool,
     /// Per role ARN.
     pub roles: BTreeMap<String, AwsRoleSettings>,
+    /// The console's public URL: the Issuer of "Open in AWS console" sign-ins (AWS sends the
+    /// browser there when the AWS console session ends).
+    pub console_issuer: String,
 }
 
 /// What AssumeRole needs for one role beyond the ARN.
@@ -83,6 +87,8 @@ pub struct AwsCloud {
     /// Shared HTTP client, region, retry and timeout settings for the per-caller S3 clients.
     sdk: aws_config::SdkConfig,
     settings: AwsSettings,
+    /// AWS's federation endpoint, when the STS endpoint is AWS's own.
+    federation: Option<federation::Federation>,
 }
 
 impl AwsCloud {
@@ -134,12 +140,30 @@ impl AwsCloud {
         if let Some(endpoint) = &settings.sts_endpoint {
             sts = sts.endpoint_url(endpoint);
         }
+        let federation = match settings.sts_endpoint {
+            None => Some(federation::Federation::new(
+                federation::AWS_FEDERATION_ENDPOINT,
+                federation::AWS_CONSOLE,
+            )?),
+            Some(_) => None,
+        };
         Ok(AwsCloud {
             directory,
             sts: aws_sdk_sts::Client::from_conf(sts.build()),
             sdk,
             settings,
+            federation,
         })
+    }
+
+    /// Uses another federation endpoint and console (another AWS partition, or a test server).
+    pub fn with_federation(
+        mut self,
+        endpoint: &str,
+        destination: &str,
+    ) -> Result<AwsCloud, CloudError> {
+        self.federation = Some(federation::Federation::new(endpoint, destination)?);
+        Ok(self)
     }
 
     /// The console's own decision: may this user *request* the role? Identity policies (and
@@ -262,6 +286,26 @@ impl AwsCloud {
 impl CloudBackend for AwsCloud {
     fn name(&self) -> &'static str {
         "aws"
+    }
+
+    fn offers_console_sign_in(&self) -> bool {
+        self.federation.is_some()
+    }
+
+    async fn console_sign_in_url(
+        &self,
+        credentials: &HeldCredentials,
+    ) -> Result<Option<String>, CloudError> {
+        let Some(federation) = &self.federation else {
+            return Ok(None);
+        };
+        if credentials.expiration <= OffsetDateTime::now_utc().unix_timestamp() {
+            return Err(CloudError::Expired);
+        }
+        federation
+            .sign_in_url(credentials, &self.settings.console_issuer)
+            .await
+            .map(Some)
     }
 
     fn requires_token_code(&self, role_arn: &str) -> bool {

@@ -17,6 +17,7 @@ async fn cloud(roles: BTreeMap<String, AwsRoleSettings>) -> AwsCloud {
             s3_endpoint: Some(CLOSED_PORT.into()),
             s3_path_style: true,
             roles,
+            console_issuer: "https://switchyard.example.com/".into(),
         },
         Arc::new(Directory::demo()),
         BaseCredentials::Static {
@@ -189,5 +190,75 @@ async fn the_switch_form_asks_for_the_code_of_a_role_with_an_aws_mfa_device() {
     assert!(matches!(
         switch_role(&state, &session, client, &alice, mfa, &form("123 456")).await,
         Err(SwitchError::Unavailable(_))
+    ));
+}
+
+/// A one-request federation endpoint on loopback: answers a sign-in token, hands back the
+/// request line it got.
+async fn fake_federation() -> (String, tokio::task::JoinHandle<String>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let endpoint = format!("http://{}/federation", listener.local_addr().expect("addr"));
+    let served = tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.expect("accept");
+        let mut request = Vec::new();
+        let mut buffer = [0u8; 4096];
+        while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n = stream.read(&mut buffer).await.expect("read");
+            if n == 0 {
+                break;
+            }
+            request.extend_from_slice(&buffer[..n]);
+        }
+        let body = r#"{"SigninToken":"token-from-aws"}"#;
+        let reply = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        stream.write_all(reply.as_bytes()).await.expect("write");
+        let text = String::from_utf8_lossy(&request).into_owned();
+        text.lines().next().unwrap_or_default().to_string()
+    });
+    (endpoint, served)
+}
+
+#[tokio::test]
+async fn open_in_aws_console_trades_the_credentials_for_a_sign_in_url() {
+    let cloud = cloud(BTreeMap::new()).await;
+    // A compatible endpoint has no AWS console.
+    assert!(!cloud.offers_console_sign_in());
+    let live = held(OffsetDateTime::now_utc().unix_timestamp() + 600);
+    assert_eq!(cloud.console_sign_in_url(&live).await.expect("none"), None);
+
+    let (endpoint, served) = fake_federation().await;
+    let cloud = cloud
+        .with_federation(&endpoint, "https://console.aws.amazon.com/")
+        .expect("federation");
+    assert!(cloud.offers_console_sign_in());
+    let url = cloud
+        .console_sign_in_url(&live)
+        .await
+        .expect("sign-in URL")
+        .expect("a URL");
+    let request_line = served.await.expect("served");
+    assert!(request_line.starts_with("GET /federation?Action=getSigninToken&Session="));
+    assert!(request_line.contains("ASIAEXAMPLE"), "{request_line}");
+    let url = reqwest::Url::parse(&url).expect("URL");
+    let query: BTreeMap<String, String> = url.query_pairs().into_owned().collect();
+    assert_eq!(query["Action"], "login");
+    assert_eq!(query["SigninToken"], "token-from-aws");
+    assert_eq!(query["Issuer"], "https://switchyard.example.com/");
+    assert_eq!(query["Destination"], "https://console.aws.amazon.com/");
+    assert!(
+        !url.as_str().contains("secret"),
+        "no credentials in the URL: {url}"
+    );
+
+    let expired = held(OffsetDateTime::now_utc().unix_timestamp() - 1);
+    assert!(matches!(
+        cloud.console_sign_in_url(&expired).await,
+        Err(CloudError::Expired)
     ));
 }
