@@ -3,7 +3,9 @@
 # Safe to run again. Usage: scripts/setup.sh [--for-tests]
 #   always:       libssl-dev and pkg-config (apt, for webauthn-rs), the wasm32 target, cargo-leptos, the wasm-bindgen-cli matching Cargo.lock,
 #                 sass and wasm-opt (npm, into ./node_modules)
-#   --for-tests:  also Debian's chromium and the end-to-end suite's npm packages
+#   --for-tests:  also Debian's chromium, the end-to-end suite's npm packages, and moto (PyPI,
+#                 pinned, in a virtualenv at $MOTO_VENV, default ~/.cache/switchyard/moto-venv)
+#                 for the AWS backend's integration tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -59,4 +61,6 @@ if $for_tests; then
     apt-get install -y -qq chromium >/dev/null
   fi
   npm_install end2end
+
+  scripts/install-moto.sh
 fi

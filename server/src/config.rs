@@ -1,11 +1,13 @@
 //! One typed configuration: defaults, then a TOML file, then environment variables, then
 //! command-line flags (each later source wins). Unknown keys are refused everywhere.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use app::services::aws_cloud::{AwsRoleSettings, AwsSettings};
 use clap::Args;
 use serde::Deserialize;
 
@@ -29,7 +31,23 @@ const KNOWN_ENV: &[&str] = &[
     "SWITCHYARD_MFA_LOCKOUT",
     "SWITCHYARD_ROLE_SESSION_LIMIT",
     "SWITCHYARD_LOG",
+    "SWITCHYARD_BACKEND",
+    "SWITCHYARD_AWS_REGION",
+    "SWITCHYARD_AWS_STS_ENDPOINT",
+    "SWITCHYARD_AWS_S3_ENDPOINT",
+    "SWITCHYARD_AWS_S3_PATH_STYLE",
 ];
+
+/// Which cloud sits below the console's cloud boundary.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    /// The embedded IAM engine and object store (the directory file decides everything).
+    #[default]
+    Local,
+    /// AWS STS and S3, or any endpoint that speaks them.
+    Aws,
+}
 
 /// Flags of `switchyard serve`. Every one also reads an environment variable.
 #[derive(Args, Debug, Default, Clone)]
@@ -111,6 +129,31 @@ pub struct ServeArgs {
     /// temporary credentials last longer. Unset: the credentials' own expiry.
     #[arg(long, env = "SWITCHYARD_ROLE_SESSION_LIMIT", value_name = "DURATION", value_parser = humantime::parse_duration)]
     pub role_session_limit: Option<Duration>,
+    /// The cloud below the console: `local` (embedded IAM engine) or `aws`.
+    #[arg(long, env = "SWITCHYARD_BACKEND", value_name = "BACKEND")]
+    pub backend: Option<Backend>,
+    /// AWS region (aws backend). Default: us-east-1.
+    #[arg(long, env = "SWITCHYARD_AWS_REGION", value_name = "REGION")]
+    pub aws_region: Option<String>,
+    /// STS endpoint URL (aws backend). Default: AWS's own for the region.
+    #[arg(long, env = "SWITCHYARD_AWS_STS_ENDPOINT", value_name = "URL")]
+    pub aws_sts_endpoint: Option<String>,
+    /// S3 endpoint URL (aws backend). Default: AWS's own for the region.
+    #[arg(long, env = "SWITCHYARD_AWS_S3_ENDPOINT", value_name = "URL")]
+    pub aws_s3_endpoint: Option<String>,
+    /// Path-style S3 addressing (endpoint/bucket/key), as most S3-compatible servers want.
+    #[arg(long, env = "SWITCHYARD_AWS_S3_PATH_STYLE", value_name = "BOOL")]
+    pub aws_s3_path_style: Option<bool>,
+}
+
+/// Per-role settings of the aws backend, keyed by role ARN (configuration file only).
+#[derive(Deserialize, Debug, Default, Clone)]
+#[serde(deny_unknown_fields)]
+struct FileRoleSettings {
+    external_id: Option<String>,
+    mfa_serial: Option<String>,
+    #[serde(default, with = "humantime_serde")]
+    session_duration: Option<Duration>,
 }
 
 /// The configuration file: the same keys as the flags.
@@ -139,6 +182,12 @@ struct FileSettings {
     mfa_lockout: Option<Duration>,
     #[serde(default, with = "humantime_serde")]
     role_session_limit: Option<Duration>,
+    backend: Option<Backend>,
+    aws_region: Option<String>,
+    aws_sts_endpoint: Option<String>,
+    aws_s3_endpoint: Option<String>,
+    aws_s3_path_style: Option<bool>,
+    aws_roles: Option<BTreeMap<String, FileRoleSettings>>,
 }
 
 /// The resolved configuration.
@@ -163,6 +212,9 @@ pub struct Settings {
     pub mfa_max_failures: u32,
     pub mfa_lockout: Duration,
     pub role_session_limit: Option<Duration>,
+    pub backend: Backend,
+    /// Used when `backend` is `aws`.
+    pub aws: AwsSettings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -248,6 +300,42 @@ impl Settings {
                 .or(file.mfa_lockout)
                 .unwrap_or(Duration::from_secs(15 * 60)),
             role_session_limit: args.role_session_limit.or(file.role_session_limit),
+            backend: args.backend.or(file.backend).unwrap_or_default(),
+            aws: AwsSettings {
+                region: args
+                    .aws_region
+                    .or(file.aws_region)
+                    .map(|r| r.trim().to_string())
+                    .unwrap_or_else(|| "us-east-1".to_string()),
+                sts_endpoint: args
+                    .aws_sts_endpoint
+                    .or(file.aws_sts_endpoint)
+                    .map(|u| u.trim().to_string()),
+                s3_endpoint: args
+                    .aws_s3_endpoint
+                    .or(file.aws_s3_endpoint)
+                    .map(|u| u.trim().to_string()),
+                s3_path_style: args
+                    .aws_s3_path_style
+                    .or(file.aws_s3_path_style)
+                    .unwrap_or(false),
+                roles: file
+                    .aws_roles
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(arn, role)| {
+                        (
+                            arn,
+                            AwsRoleSettings {
+                                external_id: role.external_id,
+                                mfa_serial: role.mfa_serial,
+                                session_duration: role.session_duration,
+                            },
+                        )
+                    })
+                    .collect(),
+                console_issuer: String::new(),
+            },
         };
         let mut settings = settings;
         settings.public_url = match args.public_url.or(file.public_url) {
@@ -261,6 +349,7 @@ impl Settings {
                     message: e.to_string(),
                 })?,
         };
+        settings.aws.console_issuer = settings.public_url.to_string();
         settings.validate()?;
         Ok(settings)
     }
@@ -320,6 +409,7 @@ impl Settings {
                 "must be 32 bytes, base64-encoded (e.g. `openssl rand -base64 32`)",
             ));
         }
+        self.validate_aws()?;
         if let Some(header) = &self.client_ip_header
             && http::HeaderName::from_bytes(header.as_bytes()).is_err()
         {
@@ -327,6 +417,66 @@ impl Settings {
                 "client_ip_header",
                 "is not a valid HTTP header name",
             ));
+        }
+        Ok(())
+    }
+
+    fn validate_aws(&self) -> Result<(), ConfigError> {
+        let invalid = |field, message: String| ConfigError::Invalid { field, message };
+        let aws = &self.aws;
+        if aws.region.is_empty()
+            || !aws
+                .region
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return Err(invalid(
+                "aws_region",
+                "must be a region name such as us-east-1".into(),
+            ));
+        }
+        for (field, endpoint) in [
+            ("aws_sts_endpoint", &aws.sts_endpoint),
+            ("aws_s3_endpoint", &aws.s3_endpoint),
+        ] {
+            if let Some(endpoint) = endpoint {
+                match url::Url::parse(endpoint) {
+                    Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => {}
+                    _ => return Err(invalid(field, "must be an http or https URL".into())),
+                }
+            }
+        }
+        for (arn, role) in &aws.roles {
+            if !is_role_arn(arn) {
+                return Err(invalid(
+                    "aws_roles",
+                    format!("{arn:?} is not a role ARN (arn:aws:iam::ACCOUNT:role/NAME)"),
+                ));
+            }
+            if let Some(external_id) = &role.external_id
+                && !(2..=1224).contains(&external_id.len())
+            {
+                return Err(invalid(
+                    "aws_roles",
+                    format!("{arn}: external_id must have 2 to 1224 characters"),
+                ));
+            }
+            if let Some(duration) = role.session_duration
+                && !(900..=43_200).contains(&duration.as_secs())
+            {
+                return Err(invalid(
+                    "aws_roles",
+                    format!("{arn}: session_duration must be between 15m and 12h"),
+                ));
+            }
+            if let Some(serial) = &role.mfa_serial
+                && !(9..=256).contains(&serial.len())
+            {
+                return Err(invalid(
+                    "aws_roles",
+                    format!("{arn}: mfa_serial must have 9 to 256 characters"),
+                ));
+            }
         }
         Ok(())
     }
@@ -413,12 +563,47 @@ impl fmt::Display for Settings {
             }
         )?;
         writeln!(f, "  mfa_max_failures = {}", self.mfa_max_failures)?;
-        write!(
+        writeln!(
             f,
             "  mfa_lockout = {}",
             humantime::format_duration(self.mfa_lockout)
-        )
+        )?;
+        match self.backend {
+            Backend::Local => write!(f, "  backend = local"),
+            Backend::Aws => {
+                let aws = &self.aws;
+                let endpoint = |e: &Option<String>| e.clone().unwrap_or_else(|| "(AWS)".into());
+                writeln!(f, "  backend = aws")?;
+                writeln!(f, "  aws_region = {}", aws.region)?;
+                writeln!(f, "  aws_sts_endpoint = {}", endpoint(&aws.sts_endpoint))?;
+                writeln!(f, "  aws_s3_endpoint = {}", endpoint(&aws.s3_endpoint))?;
+                write!(f, "  aws_s3_path_style = {}", aws.s3_path_style)?;
+                for (arn, role) in &aws.roles {
+                    write!(
+                        f,
+                        "\n  aws_roles.{arn}: external_id {}, mfa_serial {}",
+                        if role.external_id.is_some() {
+                            "set"
+                        } else {
+                            "none"
+                        },
+                        role.mfa_serial.as_deref().unwrap_or("none")
+                    )?;
+                }
+                Ok(())
+            }
+        }
     }
+}
+
+/// `arn:PARTITION:iam::ACCOUNT:role/[PATH/]NAME`.
+fn is_role_arn(arn: &str) -> bool {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    matches!(parts.as_slice(), ["arn", partition, "iam", "", account, resource]
+        if !partition.is_empty()
+            && account.len() == 12
+            && account.bytes().all(|b| b.is_ascii_digit())
+            && resource.strip_prefix("role/").is_some_and(|name| !name.is_empty()))
 }
 
 fn read_file(path: &Path) -> Result<FileSettings, ConfigError> {
@@ -522,6 +707,70 @@ mod tests {
             let err = Settings::resolve(args).unwrap_err();
             assert!(err.to_string().starts_with(field), "{err}");
         }
+    }
+
+    #[test]
+    fn the_aws_backend_reads_its_settings_and_per_role_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("switchyard.toml");
+        std::fs::write(
+            &file,
+            r#"
+backend = "aws"
+aws_region = "eu-west-1"
+aws_s3_endpoint = "http://127.0.0.1:5000"
+aws_s3_path_style = true
+
+[aws_roles."arn:aws:iam::123456789012:role/UpdateAPP"]
+external_id = "story-external-id"
+mfa_serial = "arn:aws:iam::111122223333:mfa/switchyard"
+session_duration = "30m"
+"#,
+        )
+        .unwrap();
+        let args = ServeArgs {
+            config: Some(file.clone()),
+            aws_sts_endpoint: Some("http://127.0.0.1:5000".into()),
+            ..Default::default()
+        };
+        let settings = Settings::resolve(args).unwrap();
+        assert_eq!(settings.backend, Backend::Aws);
+        assert_eq!(settings.aws.region, "eu-west-1");
+        assert_eq!(
+            settings.aws.sts_endpoint.as_deref(),
+            Some("http://127.0.0.1:5000")
+        );
+        assert!(settings.aws.s3_path_style);
+        let role = &settings.aws.roles["arn:aws:iam::123456789012:role/UpdateAPP"];
+        assert_eq!(role.external_id.as_deref(), Some("story-external-id"));
+        assert_eq!(role.session_duration, Some(Duration::from_secs(1800)));
+        let printed = settings.to_string();
+        assert!(printed.contains("backend = aws"), "{printed}");
+        assert!(!printed.contains("story-external-id"), "{printed}");
+
+        std::fs::write(
+            &file,
+            "backend = 'aws'\n[aws_roles.'arn:aws:iam::123456789012:role/X']\nexternal_ids = 'x'\n",
+        )
+        .unwrap();
+        let args = ServeArgs {
+            config: Some(file.clone()),
+            ..Default::default()
+        };
+        assert!(Settings::resolve(args).is_err(), "unknown per-role key");
+        std::fs::write(&file, "[aws_roles.'arn:aws:iam::1234:role/X']\n").unwrap();
+        let args = ServeArgs {
+            config: Some(file),
+            ..Default::default()
+        };
+        let err = Settings::resolve(args).unwrap_err();
+        assert!(err.to_string().starts_with("aws_roles"), "{err}");
+        let args = ServeArgs {
+            aws_s3_endpoint: Some("ftp://x".into()),
+            ..Default::default()
+        };
+        let err = Settings::resolve(args).unwrap_err();
+        assert!(err.to_string().starts_with("aws_s3_endpoint"), "{err}");
     }
 
     #[test]

@@ -103,6 +103,7 @@ fn router(state: ServerState, sessions: SessionManagerLayer<SqliteStore>) -> Rou
         .route("/role/switch", post(routes::role::switch))
         .route("/role/switch-back", post(routes::role::switch_back))
         .route("/role/renew", post(routes::role::renew))
+        .route("/role/aws-console", post(routes::role::open_aws_console))
         .route("/auth/mfa", post(routes::auth::mfa_sign_in))
         .route("/api/{*fn_name}", post(server_fn_handler))
         .leptos_routes_with_context(&state, routes, page_context.clone(), {

@@ -7,6 +7,8 @@ use std::sync::Arc;
 
 use app::services::audit::SqliteAuditLog;
 use app::services::auth::PasswordVerifier;
+use app::services::aws_cloud::{AwsCloud, BaseCredentials};
+use app::services::cloud::CloudBackend;
 use app::services::local_cloud::LocalCloud;
 use app::services::rate_limit::FailureLimiter;
 use app::services::state::{AppState, ConsolePolicy, SignInLimits};
@@ -14,7 +16,7 @@ use iam::Directory;
 use tokio::task::JoinHandle;
 use tracing_subscriber::EnvFilter;
 
-use crate::config::{ServeArgs, Settings};
+use crate::config::{Backend, ServeArgs, Settings};
 use crate::router;
 
 #[derive(Debug, thiserror::Error)]
@@ -102,6 +104,16 @@ async fn serve(args: ServeArgs) -> Result<(), StartError> {
 /// Everything before listening: the directory, the data directory and database, the state,
 /// and the router. The integration tests start the console through here too.
 pub async fn prepare(settings: &Settings) -> Result<(axum::Router, JoinHandle<()>), StartError> {
+    prepare_with(settings, BaseCredentials::StandardChain, |cloud| cloud).await
+}
+
+/// `prepare`, with the AWS backend's base credentials given (the tests give moto's) and a
+/// wrapper around the cloud backend (the tests record what it hands out).
+pub async fn prepare_with(
+    settings: &Settings,
+    aws_credentials: BaseCredentials,
+    wrap_cloud: impl FnOnce(Arc<dyn CloudBackend>) -> Arc<dyn CloudBackend>,
+) -> Result<(axum::Router, JoinHandle<()>), StartError> {
     let directory = match &settings.directory {
         Some(path) => Directory::load(path)?,
         None => Directory::demo(),
@@ -117,8 +129,21 @@ pub async fn prepare(settings: &Settings) -> Result<(axum::Router, JoinHandle<()
     let db = app::services::db::open(&settings.data_dir).await?;
 
     let directory = Arc::new(directory);
-    let cloud = LocalCloud::open(Arc::clone(&directory), &settings.data_dir)
-        .map_err(|e| StartError::Cloud(e.to_string()))?;
+    let cloud: Arc<dyn CloudBackend> = match settings.backend {
+        Backend::Local => Arc::new(
+            LocalCloud::open(Arc::clone(&directory), &settings.data_dir)
+                .map_err(|e| StartError::Cloud(e.to_string()))?,
+        ),
+        Backend::Aws => Arc::new(
+            AwsCloud::connect(
+                settings.aws.clone(),
+                Arc::clone(&directory),
+                aws_credentials,
+            )
+            .await
+            .map_err(|e| StartError::Cloud(e.to_string()))?,
+        ),
+    };
     let cipher = app::services::mfa::cipher::MfaCipher::load(
         settings.mfa_encryption_key.as_deref(),
         &settings.data_dir,
@@ -133,7 +158,7 @@ pub async fn prepare(settings: &Settings) -> Result<(axum::Router, JoinHandle<()
     )
     .map_err(StartError::Mfa)?;
     let state = AppState {
-        cloud: Arc::new(cloud),
+        cloud: wrap_cloud(cloud),
         directory,
         audit: Arc::new(SqliteAuditLog::new(db.clone())),
         db,

@@ -560,3 +560,5 @@ async fn a_user_who_must_use_mfa_is_kept_on_security_credentials_until_enrolled(
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("Security credentials"));
 }
+
+mod aws_moto;

@@ -2,7 +2,9 @@
 
 pub mod account_menu;
 pub mod copy_button;
+pub mod mfa_code_field;
 pub mod navbar;
+pub mod open_aws_console;
 pub mod page;
 pub mod role_history;
 pub mod session_banner;

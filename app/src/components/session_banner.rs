@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use crate::components::open_aws_console::OpenAwsConsole;
 use crate::identity::{RoleSummary, grouped_account_id};
 
 /// Seconds since the Unix epoch, by the clock of wherever this runs.
@@ -69,6 +70,7 @@ pub fn SessionBanner(role: RoleSummary) -> impl IntoView {
             <form method="post" action="/role/renew" class="inline-form">
                 <button type="submit" class="button small">"Renew"</button>
             </form>
+            <OpenAwsConsole />
             <form method="post" action="/role/switch-back" class="inline-form">
                 <button type="submit" class="button small">"Switch back"</button>
             </form>

@@ -6,6 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
+use crate::components::mfa_code_field::MfaCodeField;
 use crate::components::page::{PageHeader, error_message};
 use crate::components::role_history::RoleHistoryList;
 use crate::components::step_up::StepUpDialog;
@@ -59,6 +60,8 @@ pub async fn switch_role(
     // Absent when no swatch is chosen (radio buttons send nothing then).
     #[server(default)] color: String,
     #[server(default)] redirect_uri: String,
+    // Only roles with an AWS MFA device ask for it (see `MfaCodeField`).
+    #[server(default)] token_code: String,
 ) -> Result<SwitchOutcome, ServerFnError> {
     use crate::services::switching::{SwitchError, SwitchForm};
     use crate::services::{server_fn, session, switching};
@@ -73,6 +76,7 @@ pub async fn switch_role(
         role,
         display_name,
         color,
+        token_code,
     };
     let mfa_authenticated_at = session::mfa_authenticated_at(session).await.ok().flatten();
     match switching::switch_role(state, session, client, &user, mfa_authenticated_at, &form).await {
@@ -124,6 +128,10 @@ pub fn SwitchRolePage() -> impl IntoView {
             "This role needs a fresh multi-factor authentication. Select Switch Role to confirm with MFA.",
         )),
         ("mfa-setup", _) | (_, "mfa-setup") => Some(("error", MFA_SETUP_MESSAGE)),
+        ("code", _) | (_, "code") => Some((
+            "warning",
+            "This role needs the current code of its MFA device. Enter it, then select Switch Role.",
+        )),
         (_, "unavailable") => Some((
             "error",
             "Switching is unavailable right now. Try again later.",
@@ -257,6 +265,7 @@ pub fn SwitchRolePage() -> impl IntoView {
                     }}
                     <p id="switch-color-error" class="field-error" role="alert">{field_error("color")}</p>
                 </fieldset>
+                <MfaCodeField error=field_error("token_code") />
                 <div class="form-actions">
                     <button type="submit" class="button primary" disabled=move || action.pending().get()>
                         {move || if action.pending().get() { "Switching…" } else { "Switch Role" }}

@@ -27,6 +27,9 @@ pub struct SwitchRequest {
     pub source_ip: IpAddr,
     /// `None`: the role's default duration.
     pub duration: Option<Duration>,
+    /// The current code of the AWS MFA device configured for the role (AWS backend, roles with
+    /// an `mfa_serial`); `None` everywhere else.
+    pub token_code: Option<String>,
 }
 
 /// Temporary credentials held server-side. They are kept in the server-side session record and
@@ -83,6 +86,24 @@ pub trait CloudBackend: Send + Sync {
     /// `local` or `aws`, for logs and the audit trail.
     fn name(&self) -> &'static str;
     async fn assume_role(&self, request: &SwitchRequest) -> Result<HeldCredentials, CloudError>;
+    /// Whether switching to `role_arn` needs the current code of an AWS MFA device
+    /// (`SwitchRequest::token_code`). The Switch Role form then asks for one.
+    fn requires_token_code(&self, _role_arn: &str) -> bool {
+        false
+    }
+    /// A URL that signs the browser into the cloud provider's own console as the held role
+    /// session (AWS federation), or `None` where there is no such console. The URL carries a
+    /// short-lived sign-in token, never the credentials.
+    async fn console_sign_in_url(
+        &self,
+        _credentials: &HeldCredentials,
+    ) -> Result<Option<String>, CloudError> {
+        Ok(None)
+    }
+    /// Whether `console_sign_in_url` can give a URL (the page offers the link then).
+    fn offers_console_sign_in(&self) -> bool {
+        false
+    }
     /// Forgets credentials early (switch back). Idempotent.
     async fn release(&self, credentials: &HeldCredentials) -> Result<(), CloudError>;
 

@@ -168,6 +168,7 @@ mod tests {
             mfa_authenticated_at: mfa.then(OffsetDateTime::now_utc),
             source_ip: IpAddr::from([127, 0, 0, 1]),
             duration: None,
+            token_code: None,
         }
     }
 

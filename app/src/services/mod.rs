@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod audit_view;
 pub mod auth;
+pub mod aws_cloud;
 pub mod client;
 pub mod cloud;
 pub mod credential_store;

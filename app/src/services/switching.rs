@@ -26,6 +26,8 @@ pub struct SwitchForm {
     pub role: String,
     pub display_name: String,
     pub color: String,
+    /// The current code of the role's AWS MFA device, for roles that need one (AWS backend).
+    pub token_code: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -141,6 +143,28 @@ fn validate(state: &AppState, form: &SwitchForm) -> Result<Target, SwitchError> 
     })
 }
 
+/// The AWS MFA code, when the backend needs one for this role: six digits.
+fn token_code(
+    state: &AppState,
+    role_arn: &str,
+    entered: &str,
+) -> Result<Option<String>, SwitchError> {
+    if !state.cloud.requires_token_code(role_arn) {
+        return Ok(None);
+    }
+    let code: String = entered.chars().filter(|c| !c.is_whitespace()).collect();
+    if code.is_empty() {
+        return Err(field(
+            "token_code",
+            "This role needs the current code of its MFA device.",
+        ));
+    }
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(field("token_code", "Enter the 6-digit code."));
+    }
+    Ok(Some(code))
+}
+
 /// Switches the session into the role. On success the credentials are held server-side and
 /// the session id has been cycled.
 pub async fn switch_role(
@@ -156,6 +180,7 @@ pub async fn switch_role(
         return Err(SwitchError::NotAllowed);
     }
     let target = validate(state, form)?;
+    let token_code = token_code(state, &target.role_arn, &form.token_code)?;
     let request = SwitchRequest {
         caller_arn: user.arn(),
         role_arn: target.role_arn.clone(),
@@ -164,6 +189,7 @@ pub async fn switch_role(
         mfa_authenticated_at,
         source_ip: client.0,
         duration: None,
+        token_code,
     };
     let audit = |decision| {
         AuditEvent::new("SwitchRole", decision)
@@ -351,6 +377,9 @@ pub async fn renew(
         role: role_path,
         display_name: held.display_name.clone(),
         color: held.color.clone(),
+        // A role that needs an AWS MFA code cannot be renewed without one: Renew then leads
+        // to the Switch Role form.
+        token_code: String::new(),
     };
     // switch_role releases the credentials it replaces.
     switch_role(state, session, client, user, mfa_authenticated_at, &form).await
@@ -380,6 +409,7 @@ mod tests {
             role: "UpdateAPP".into(),
             display_name: display_name.into(),
             color: color.into(),
+            token_code: String::new(),
         }
     }
 

@@ -2,6 +2,7 @@
 //! menu and on the Switch Role page, and from the session banner. They work without scripts.
 
 use app::links::safe_local_path;
+use app::services::audit::{AuditEvent, Decision};
 use app::services::client::ClientAddr;
 use app::services::session;
 use app::services::state::AppState;
@@ -48,12 +49,18 @@ pub async fn switch(
         role: form.role.clone(),
         display_name: form.display_name.clone(),
         color: form.color.clone(),
+        // A role that needs an AWS MFA code cannot be switched to in one click: the form asks.
+        token_code: String::new(),
     };
     let outcome =
         match switching::switch_role(&state, &session, client, &user, mfa, &switch_form).await {
             Ok(_) => return Redirect::to(safe_local_path(&form.redirect_uri).unwrap_or("/")),
             Err(SwitchError::MfaNeeded { has_device: true }) => "mfa",
             Err(SwitchError::MfaNeeded { has_device: false }) => "mfa-setup",
+            Err(SwitchError::Field {
+                field: "token_code",
+                ..
+            }) => "code",
             Err(SwitchError::NotAllowed | SwitchError::Field { .. }) => "refused",
             Err(SwitchError::Unavailable(e)) => {
                 tracing::error!("switch: {e}");
@@ -126,11 +133,63 @@ pub async fn renew(
     };
     match switching::renew(&state, &session, client, &user, mfa).await {
         Ok(_) => Redirect::to("/"),
+        Err(SwitchError::Field {
+            field: "token_code",
+            ..
+        }) => refused("code"),
         Err(SwitchError::NotAllowed | SwitchError::Field { .. }) => refused("refused"),
         Err(SwitchError::MfaNeeded { has_device: true }) => refused("mfa"),
         Err(SwitchError::MfaNeeded { has_device: false }) => refused("mfa-setup"),
         Err(SwitchError::Unavailable(e)) => {
             tracing::error!("renew: {e}");
+            Redirect::to("/")
+        }
+    }
+}
+
+/// "Open in AWS console" (AWS backend on AWS itself): trades the held role session's
+/// credentials for a federation sign-in URL and sends the browser there. The credentials stay
+/// here; the URL carries a one-time sign-in token.
+pub async fn open_aws_console(
+    State(state): State<AppState>,
+    Extension(client): Extension<ClientAddr>,
+    session: Session,
+) -> Redirect {
+    let user = match session::current_user(&state, &session).await {
+        Ok(Some(user)) => user,
+        Ok(None) => return Redirect::to("/signin"),
+        Err(e) => {
+            tracing::error!("open AWS console: {e}");
+            return Redirect::to("/");
+        }
+    };
+    let held = match session::held_role(&session).await {
+        Ok(Some(held)) => held,
+        Ok(None) => return Redirect::to("/"),
+        Err(e) => {
+            tracing::error!("open AWS console: {e}");
+            return Redirect::to("/");
+        }
+    };
+    match state.cloud.console_sign_in_url(&held.credentials).await {
+        Ok(Some(url)) => {
+            let event = AuditEvent::new("OpenAwsConsole", Decision::Allowed)
+                .actor(user.arn())
+                .account(&user.account_id)
+                .client(client)
+                .detail(serde_json::json!({
+                    "role_arn": held.role_arn,
+                    "access_key_id": held.credentials.access_key_id,
+                }));
+            if let Err(e) = state.audit.append(event).await {
+                tracing::error!("open AWS console: audit: {e}");
+                return Redirect::to("/");
+            }
+            Redirect::to(&url)
+        }
+        Ok(None) => Redirect::to("/"),
+        Err(e) => {
+            tracing::warn!("open AWS console: {e}");
             Redirect::to("/")
         }
     }

@@ -1,0 +1,264 @@
+//! What the AWS backend decides without AWS: the console's broker check, missing MFA codes,
+//! callers without a role, expired credentials. The endpoint is a closed loopback port, so a
+//! request that reached the network would fail as `Unavailable`, not as what is asserted here.
+//! The calls to AWS themselves are tested against moto (`server/src/tests/aws_moto.rs`).
+
+use std::net::IpAddr;
+
+use super::*;
+
+const CLOSED_PORT: &str = "http://127.0.0.1:9";
+
+async fn cloud(roles: BTreeMap<String, AwsRoleSettings>) -> AwsCloud {
+    AwsCloud::connect(
+        AwsSettings {
+            region: "us-east-1".into(),
+            sts_endpoint: Some(CLOSED_PORT.into()),
+            s3_endpoint: Some(CLOSED_PORT.into()),
+            s3_path_style: true,
+            roles,
+            console_issuer: "https://switchyard.example.com/".into(),
+        },
+        Arc::new(Directory::demo()),
+        BaseCredentials::Static {
+            access_key_id: "AKIDEXAMPLE".into(),
+            secret_access_key: "not-a-secret".into(),
+        },
+    )
+    .await
+    .expect("connect")
+}
+
+fn request(user: &str, role_arn: &str, mfa: bool) -> SwitchRequest {
+    SwitchRequest {
+        caller_arn: format!("arn:aws:iam::111122223333:user/{user}"),
+        role_arn: role_arn.into(),
+        session_name: user.into(),
+        source_identity: user.into(),
+        mfa_authenticated_at: mfa.then(OffsetDateTime::now_utc),
+        source_ip: IpAddr::from([127, 0, 0, 1]),
+        duration: None,
+        token_code: None,
+    }
+}
+
+const UPDATE_APP: &str = "arn:aws:iam::123456789012:role/UpdateAPP";
+
+fn decided_by_console(result: Result<HeldCredentials, CloudError>) -> serde_json::Value {
+    match result {
+        Err(CloudError::Denied { detail }) => {
+            assert_eq!(detail["decided_by"], "console", "{detail}");
+            detail
+        }
+        other => panic!("expected the console to refuse, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_console_refuses_before_asking_aws() {
+    let cloud = cloud(BTreeMap::new()).await;
+    // bob's groups allow no sts:AssumeRole.
+    let detail = decided_by_console(cloud.assume_role(&request("bob", UPDATE_APP, true)).await);
+    assert_eq!(detail["decision"], "ImplicitlyDenied");
+    // The directory lists UpdateAPP: its trust policy wants MFA in the console session.
+    decided_by_console(
+        cloud
+            .assume_role(&request("alice", UPDATE_APP, false))
+            .await,
+    );
+    // A role no identity policy names.
+    decided_by_console(
+        cloud
+            .assume_role(&request(
+                "alice",
+                "arn:aws:iam::123456789012:role/NoSuchRole",
+                true,
+            ))
+            .await,
+    );
+    // Allowed by the console: the request goes on to STS (here: a closed port).
+    assert!(matches!(
+        cloud.assume_role(&request("alice", UPDATE_APP, true)).await,
+        Err(CloudError::Unavailable(_))
+    ));
+}
+
+#[tokio::test]
+async fn a_role_with_an_mfa_device_needs_a_code() {
+    let roles = BTreeMap::from([(
+        UPDATE_APP.to_string(),
+        AwsRoleSettings {
+            external_id: Some("story-external-id".into()),
+            mfa_serial: Some("arn:aws:iam::111122223333:mfa/switchyard".into()),
+            session_duration: None,
+        },
+    )]);
+    let cloud = cloud(roles).await;
+    assert!(cloud.requires_token_code(UPDATE_APP));
+    assert!(!cloud.requires_token_code("arn:aws:iam::123456789012:role/Other"));
+    assert!(matches!(
+        cloud.assume_role(&request("alice", UPDATE_APP, true)).await,
+        Err(CloudError::Invalid(_))
+    ));
+}
+
+fn caller(identity: CallerIdentity) -> ObjectCaller {
+    ObjectCaller {
+        identity,
+        mfa_authenticated_at: None,
+        source_ip: IpAddr::from([127, 0, 0, 1]),
+    }
+}
+
+fn held(expiration: i64) -> HeldCredentials {
+    HeldCredentials {
+        access_key_id: "ASIAEXAMPLE".into(),
+        secret_access_key: "secret".into(),
+        session_token: "token".into(),
+        expiration,
+        assumed_role_arn: "arn:aws:sts::123456789012:assumed-role/UpdateAPP/alice".into(),
+    }
+}
+
+#[tokio::test]
+async fn object_operations_need_a_live_role() {
+    let cloud = cloud(BTreeMap::new()).await;
+    let user = caller(CallerIdentity::User {
+        arn: "arn:aws:iam::111122223333:user/alice".into(),
+    });
+    match cloud.list_buckets(&user).await {
+        Err(CloudError::Denied { detail }) => {
+            assert!(
+                detail["reason"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains("no role held")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let expired = caller(CallerIdentity::Role(held(
+        OffsetDateTime::now_utc().unix_timestamp() - 1,
+    )));
+    assert!(matches!(
+        cloud.head_object(&expired, "productionapp", "k").await,
+        Err(CloudError::Expired)
+    ));
+    let live = caller(CallerIdentity::Role(held(
+        OffsetDateTime::now_utc().unix_timestamp() + 600,
+    )));
+    assert!(matches!(
+        cloud.list_buckets(&live).await,
+        Err(CloudError::Unavailable(_))
+    ));
+}
+
+#[tokio::test]
+async fn the_switch_form_asks_for_the_code_of_a_role_with_an_aws_mfa_device() {
+    use crate::services::client::ClientAddr;
+    use crate::services::session::SignedInUser;
+    use crate::services::switching::{SwitchError, SwitchForm, switch_role};
+    use crate::services::test_support;
+
+    let (mut state, _dir) = test_support::state(Duration::from_secs(3600)).await;
+    let roles = BTreeMap::from([(
+        UPDATE_APP.to_string(),
+        AwsRoleSettings {
+            external_id: None,
+            mfa_serial: Some("arn:aws:iam::111122223333:mfa/switchyard".into()),
+            session_duration: None,
+        },
+    )]);
+    state.cloud = Arc::new(cloud(roles).await);
+    let session = test_support::session();
+    let alice = SignedInUser::new("111122223333", "alice");
+    let client = ClientAddr(IpAddr::from([127, 0, 0, 1]));
+    let form = |code: &str| SwitchForm {
+        account: "production".into(),
+        role: "UpdateAPP".into(),
+        token_code: code.into(),
+        ..Default::default()
+    };
+    let mfa = Some(OffsetDateTime::now_utc());
+    for code in ["", "12ab56", "1234567"] {
+        match switch_role(&state, &session, client, &alice, mfa, &form(code)).await {
+            Err(SwitchError::Field { field, .. }) => assert_eq!(field, "token_code", "{code:?}"),
+            other => panic!("{code:?}: {other:?}"),
+        }
+    }
+    // A well-formed code goes on to STS (here: a closed port).
+    assert!(matches!(
+        switch_role(&state, &session, client, &alice, mfa, &form("123 456")).await,
+        Err(SwitchError::Unavailable(_))
+    ));
+}
+
+/// A one-request federation endpoint on loopback: answers a sign-in token, hands back the
+/// request line it got.
+async fn fake_federation() -> (String, tokio::task::JoinHandle<String>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let endpoint = format!("http://{}/federation", listener.local_addr().expect("addr"));
+    let served = tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.expect("accept");
+        let mut request = Vec::new();
+        let mut buffer = [0u8; 4096];
+        while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n = stream.read(&mut buffer).await.expect("read");
+            if n == 0 {
+                break;
+            }
+            request.extend_from_slice(&buffer[..n]);
+        }
+        let body = r#"{"SigninToken":"token-from-aws"}"#;
+        let reply = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        stream.write_all(reply.as_bytes()).await.expect("write");
+        let text = String::from_utf8_lossy(&request).into_owned();
+        text.lines().next().unwrap_or_default().to_string()
+    });
+    (endpoint, served)
+}
+
+#[tokio::test]
+async fn open_in_aws_console_trades_the_credentials_for_a_sign_in_url() {
+    let cloud = cloud(BTreeMap::new()).await;
+    // A compatible endpoint has no AWS console.
+    assert!(!cloud.offers_console_sign_in());
+    let live = held(OffsetDateTime::now_utc().unix_timestamp() + 600);
+    assert_eq!(cloud.console_sign_in_url(&live).await.expect("none"), None);
+
+    let (endpoint, served) = fake_federation().await;
+    let cloud = cloud
+        .with_federation(&endpoint, "https://console.aws.amazon.com/")
+        .expect("federation");
+    assert!(cloud.offers_console_sign_in());
+    let url = cloud
+        .console_sign_in_url(&live)
+        .await
+        .expect("sign-in URL")
+        .expect("a URL");
+    let request_line = served.await.expect("served");
+    assert!(request_line.starts_with("GET /federation?Action=getSigninToken&Session="));
+    assert!(request_line.contains("ASIAEXAMPLE"), "{request_line}");
+    let url = reqwest::Url::parse(&url).expect("URL");
+    let query: BTreeMap<String, String> = url.query_pairs().into_owned().collect();
+    assert_eq!(query["Action"], "login");
+    assert_eq!(query["SigninToken"], "token-from-aws");
+    assert_eq!(query["Issuer"], "https://switchyard.example.com/");
+    assert_eq!(query["Destination"], "https://console.aws.amazon.com/");
+    assert!(
+        !url.as_str().contains("secret"),
+        "no credentials in the URL: {url}"
+    );
+
+    let expired = held(OffsetDateTime::now_utc().unix_timestamp() - 1);
+    assert!(matches!(
+        cloud.console_sign_in_url(&expired).await,
+        Err(CloudError::Expired)
+    ));
+}
