@@ -3,6 +3,7 @@
 //! Server-only code (sessions, storage, audit trail, authentication) lives in [`services`],
 //! compiled with the `ssr` feature only; everything else is shared with the browser.
 
+pub mod buckets;
 pub mod components;
 pub mod identity;
 pub mod links;

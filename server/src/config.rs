@@ -27,6 +27,7 @@ const KNOWN_ENV: &[&str] = &[
     "SWITCHYARD_MFA_ENCRYPTION_KEY",
     "SWITCHYARD_MFA_MAX_FAILURES",
     "SWITCHYARD_MFA_LOCKOUT",
+    "SWITCHYARD_MAX_UPLOAD_SIZE",
     "SWITCHYARD_LOG",
 ];
 
@@ -106,6 +107,9 @@ pub struct ServeArgs {
     /// How long the MFA failures count (and so how long a lock-out lasts).
     #[arg(long, env = "SWITCHYARD_MFA_LOCKOUT", value_name = "DURATION", value_parser = humantime::parse_duration)]
     pub mfa_lockout: Option<Duration>,
+    /// Largest object one upload may store, in bytes or with a unit (`5GiB`, `100MiB`, `10MB`).
+    #[arg(long, env = "SWITCHYARD_MAX_UPLOAD_SIZE", value_name = "SIZE", value_parser = parse_size)]
+    pub max_upload_size: Option<u64>,
 }
 
 /// The configuration file: the same keys as the flags.
@@ -132,6 +136,49 @@ struct FileSettings {
     mfa_max_failures: Option<u32>,
     #[serde(default, with = "humantime_serde")]
     mfa_lockout: Option<Duration>,
+    max_upload_size: Option<SizeSetting>,
+}
+
+/// A size in a file: a number of bytes, or a string with a unit.
+#[derive(Deserialize, Debug)]
+#[serde(untagged)]
+enum SizeSetting {
+    Bytes(u64),
+    Text(String),
+}
+
+/// The default upload limit: S3's limit for a single PUT.
+pub const DEFAULT_MAX_UPLOAD_SIZE: u64 = 5 * 1024 * 1024 * 1024;
+
+/// `1234`, `10KB`, `10KiB`, `5GiB`... (decimal units are powers of 1000, binary of 1024).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let number: u64 = digits
+        .parse()
+        .map_err(|_| format!("{text:?} is not a size (e.g. 5GiB, 100MiB, 1048576)"))?;
+    let multiplier: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" | "k" => 1000,
+        "kib" => 1 << 10,
+        "mb" | "m" => 1000 * 1000,
+        "mib" => 1 << 20,
+        "gb" | "g" => 1000 * 1000 * 1000,
+        "gib" => 1 << 30,
+        "tb" | "t" => 1000 * 1000 * 1000 * 1000,
+        "tib" => 1 << 40,
+        other => {
+            return Err(format!(
+                "unknown size unit {other:?} (use B, KiB, MiB, GiB, KB, MB, GB)"
+            ));
+        }
+    };
+    number
+        .checked_mul(multiplier)
+        .ok_or_else(|| format!("{text:?} is too large"))
 }
 
 /// The resolved configuration.
@@ -155,6 +202,8 @@ pub struct Settings {
     pub mfa_encryption_key: Option<String>,
     pub mfa_max_failures: u32,
     pub mfa_lockout: Duration,
+    /// Bytes.
+    pub max_upload_size: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -239,6 +288,17 @@ impl Settings {
                 .mfa_lockout
                 .or(file.mfa_lockout)
                 .unwrap_or(Duration::from_secs(15 * 60)),
+            max_upload_size: match (args.max_upload_size, file.max_upload_size) {
+                (Some(size), _) => size,
+                (None, Some(SizeSetting::Bytes(size))) => size,
+                (None, Some(SizeSetting::Text(text))) => {
+                    parse_size(&text).map_err(|message| ConfigError::Invalid {
+                        field: "max_upload_size",
+                        message,
+                    })?
+                }
+                (None, None) => DEFAULT_MAX_UPLOAD_SIZE,
+            },
         };
         let mut settings = settings;
         settings.public_url = match args.public_url.or(file.public_url) {
@@ -284,6 +344,9 @@ impl Settings {
         }
         if self.mfa_lockout.is_zero() {
             return Err(invalid("mfa_lockout", "must be longer than zero"));
+        }
+        if self.max_upload_size == 0 {
+            return Err(invalid("max_upload_size", "must be at least 1 byte"));
         }
         match self.public_url.host() {
             Some(url::Host::Domain(_)) => {}
@@ -391,11 +454,12 @@ impl fmt::Display for Settings {
             }
         )?;
         writeln!(f, "  mfa_max_failures = {}", self.mfa_max_failures)?;
-        write!(
+        writeln!(
             f,
             "  mfa_lockout = {}",
             humantime::format_duration(self.mfa_lockout)
-        )
+        )?;
+        write!(f, "  max_upload_size = {} bytes", self.max_upload_size)
     }
 }
 
@@ -423,6 +487,17 @@ fn reject_unknown_env(names: impl Iterator<Item = String>) -> Result<(), ConfigE
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_read_with_units() {
+        assert_eq!(parse_size("1048576"), Ok(1 << 20));
+        assert_eq!(parse_size("5GiB"), Ok(5 << 30));
+        assert_eq!(parse_size("100 MiB"), Ok(100 << 20));
+        assert_eq!(parse_size("10MB"), Ok(10_000_000));
+        assert!(parse_size("ten").is_err());
+        assert!(parse_size("5 parsecs").is_err());
+        assert!(parse_size("99999999999TiB").is_err());
+    }
 
     #[test]
     fn file_keys_are_checked() {
@@ -477,6 +552,7 @@ mod tests {
         assert_eq!(settings.public_url.as_str(), "http://localhost:4321/");
         assert_eq!(settings.mfa_max_failures, 10);
         assert_eq!(settings.mfa_lockout, Duration::from_secs(900));
+        assert_eq!(settings.max_upload_size, 5 * 1024 * 1024 * 1024);
         let printed = settings.to_string();
         assert!(!printed.contains(key), "{printed}");
         assert!(printed.contains("mfa_encryption_key = <redacted>"));

@@ -117,8 +117,12 @@ pub async fn prepare(settings: &Settings) -> Result<(axum::Router, JoinHandle<()
     let db = app::services::db::open(&settings.data_dir).await?;
 
     let directory = Arc::new(directory);
-    let cloud = LocalCloud::open(Arc::clone(&directory), &settings.data_dir)
-        .map_err(|e| StartError::Cloud(e.to_string()))?;
+    let cloud = LocalCloud::open_with_upload_limit(
+        Arc::clone(&directory),
+        &settings.data_dir,
+        settings.max_upload_size,
+    )
+    .map_err(|e| StartError::Cloud(e.to_string()))?;
     let cipher = app::services::mfa::cipher::MfaCipher::load(
         settings.mfa_encryption_key.as_deref(),
         &settings.data_dir,

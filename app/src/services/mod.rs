@@ -10,6 +10,7 @@ pub mod credential_store;
 pub mod db;
 pub mod local_cloud;
 pub mod mfa;
+pub mod object_access;
 pub mod objects;
 pub mod rate_limit;
 pub mod server_fn;
