@@ -5,4 +5,5 @@ pub mod copy_button;
 pub mod navbar;
 pub mod session_banner;
 pub mod step_up;
+pub mod uploader;
 pub mod webauthn;

@@ -1,5 +1,6 @@
 //! One module per page.
 
+pub mod buckets;
 pub mod home;
 pub mod mfa;
 pub mod not_found;
