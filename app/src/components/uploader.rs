@@ -186,16 +186,11 @@ pub fn UploadProgress(uploads: Uploads) -> impl IntoView {
 #[component]
 fn UploadRow(item: UploadItem) -> impl IntoView {
     let size = item.size;
-    let percent = move || {
-        if size == 0 {
-            if item.state.get() == UploadState::Done {
-                100
-            } else {
-                0
-            }
-        } else {
-            (item.loaded.get().min(size) * 100 / size) as u32
-        }
+    let percent = move || match (item.loaded.get().min(size) * 100).checked_div(size) {
+        Some(p) => p as u32,
+        // An empty file is done or not.
+        None if item.state.get() == UploadState::Done => 100,
+        None => 0,
     };
     let status = move || match item.state.get() {
         UploadState::Uploading => format!("{}%", percent()),
