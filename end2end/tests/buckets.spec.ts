@@ -50,7 +50,7 @@ test("alice in UpdateAPP uploads, downloads and deletes in productionapp; other 
   // Folders first, then objects.
   const table = page.locator("table.objects");
   await expect(table.locator("tbody tr").first()).toContainText("app/");
-  await expect(table.getByRole("link", { name: "index.html" })).toBeVisible();
+  await expect(table.getByRole("link", { name: "index.html", exact: true })).toBeVisible();
   await hydrated(page);
 
   // Upload with the picker: a progress bar for the file, then the object in the listing.
@@ -60,7 +60,7 @@ test("alice in UpdateAPP uploads, downloads and deletes in productionapp; other 
   await expect(progress).toBeVisible();
   await expect(progress).toHaveAttribute("aria-valuenow", "100");
   await expect(page.locator(".upload-row").filter({ hasText: "report.bin" })).toContainText("Uploaded");
-  await expect(table.getByRole("link", { name: "report.bin" })).toBeVisible();
+  await expect(table.getByRole("link", { name: "report.bin", exact: true })).toBeVisible();
   await page.screenshot({ path: "test-results/screens/buckets-uploaded.png", fullPage: true });
 
   // Download: the same bytes, as an attachment.
@@ -72,14 +72,14 @@ test("alice in UpdateAPP uploads, downloads and deletes in productionapp; other 
   expect(Buffer.compare(fs.readFileSync(saved), bytes)).toBe(0);
 
   // Details: key, size, ETag, ARN with a copy button.
-  await table.getByRole("link", { name: "report.bin" }).click();
+  await table.getByRole("link", { name: "report.bin", exact: true }).click();
   await expect(page.getByRole("heading", { name: "report.bin" })).toBeVisible();
   await expect(page.getByText("arn:aws:s3:::productionapp/report.bin")).toBeVisible();
   await expect(page.getByRole("button", { name: "Copy ARN" })).toBeVisible();
   await expect(page.getByText("300000 bytes")).toBeVisible();
   await page.screenshot({ path: "test-results/screens/buckets-object.png", fullPage: true });
   await page.getByRole("navigation", { name: "Breadcrumb" }).getByRole("link", { name: "productionapp" }).click();
-  await expect(table.getByRole("link", { name: "report.bin" })).toBeVisible();
+  await expect(table.getByRole("link", { name: "report.bin", exact: true })).toBeVisible();
   await hydrated(page);
 
   // Delete with a confirmation that lists the key.
@@ -90,7 +90,7 @@ test("alice in UpdateAPP uploads, downloads and deletes in productionapp; other 
   await page.screenshot({ path: "test-results/screens/buckets-delete.png", fullPage: true });
   await dialog.getByRole("button", { name: "Delete objects" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Deleted 1 object." })).toBeVisible();
-  await expect(table.getByRole("link", { name: "report.bin" })).toHaveCount(0);
+  await expect(table.getByRole("link", { name: "report.bin", exact: true })).toHaveCount(0);
 
 
   // An uploaded HTML page with a script is only ever downloaded, never run.
@@ -99,21 +99,21 @@ test("alice in UpdateAPP uploads, downloads and deletes in productionapp; other 
   const html = "<!doctype html><title>owned</title><script>alert('xss'); document.title = 'pwned';</script>";
   await page.locator("#upload-files").setInputFiles({ name: "evil.html", mimeType: "text/html", buffer: Buffer.from(html) });
   await expect(page.getByRole("progressbar", { name: "Uploading evil.html" })).toHaveAttribute("aria-valuenow", "100");
-  await expect(page.locator("table.objects").getByRole("link", { name: "evil.html" })).toBeVisible();
+  await expect(page.locator("table.objects").getByRole("link", { name: "evil.html", exact: true })).toBeVisible();
 
   const dialogs: string[] = [];
   context.on("dialog", (d) => {
     dialogs.push(d.message());
     void d.dismiss();
   });
-  const downloadPromise = page.waitForEvent("download");
+  const htmlDownloadPromise = page.waitForEvent("download");
   await page.getByRole("link", { name: "Download evil.html" }).click();
-  const download = await downloadPromise;
-  expect(download.suggestedFilename()).toBe("evil.html");
-  expect(fs.readFileSync(await download.path()).toString()).toBe(html);
+  const htmlDownload = await htmlDownloadPromise;
+  expect(htmlDownload.suggestedFilename()).toBe("evil.html");
+  expect(fs.readFileSync(await htmlDownload.path()).toString()).toBe(html);
 
   // Opening the URL directly (as a shared link would) also only downloads it.
-  const url = new URL(download.url());
+  const url = new URL(htmlDownload.url());
   const response = await page.request.get(url.pathname + url.search);
   expect(response.status()).toBe(200);
   const headers = response.headers();
