@@ -961,6 +961,33 @@ alias = "development"
     }
 
     #[tokio::test]
+    async fn a_body_of_many_small_chunks_arrives_whole() {
+        let (_dir, cloud, held) = alice_in_update_app().await;
+        let caller = as_role(&held);
+        let data: Vec<u8> = (0..1_000_003u32).map(|i| (i * 7 % 251) as u8).collect();
+        let chunks: Vec<Result<Bytes, std::io::Error>> = data
+            .chunks(4096)
+            .map(|c| Ok(Bytes::copy_from_slice(c)))
+            .collect();
+        let upload = ObjectUpload {
+            content_type: None,
+            metadata: Default::default(),
+            content_length: None,
+            body: Box::pin(futures_util::stream::iter(chunks)),
+        };
+        let info = cloud
+            .put_object(&caller, "productionapp", "big/chunks.bin", upload)
+            .await
+            .expect("put");
+        assert_eq!(info.size, data.len() as u64);
+        let got = cloud
+            .get_object(&caller, "productionapp", "big/chunks.bin", None)
+            .await
+            .expect("get");
+        assert_eq!(collect(got).await, data);
+    }
+
+    #[tokio::test]
     async fn an_upload_over_the_limit_or_interrupted_stores_nothing() {
         let dir = tempfile::tempdir().expect("temp dir");
         let directory = Arc::new(Directory::demo());
