@@ -8,7 +8,8 @@
 # small directory file (user `bench`, allowed s3:* on the buckets `bench` and `many`; `many`
 # is seeded with 10 000 objects under `many/`), signs in with curl, then measures:
 #   - writing the file directly (dd, fsync at the end) vs uploading it (POST, raw body);
-#   - reading it directly (dd, page cache) vs downloading it (GET);
+#   - reading it directly (dd) vs downloading it (GET), from the page cache and, when the
+#     script may drop caches (root), from the disk;
 #   - the server's peak resident memory (VmHWM of /proc/PID/status);
 #   - the time to the first page (1000 keys) of the 10 000-object prefix: the server
 #     function the page calls, and the whole server-rendered page.
@@ -113,6 +114,18 @@ rm -f "$WORK/downloaded.bin"
 download_null=$(curl -fsS -o /dev/null -w '%{time_total}' -b "$JAR" \
   "$BASE/s3/download/bench?key=big.bin")
 
+# Cold caches (root only): both reads come from the disk.
+cold_read="" cold_download=""
+if [[ -w /proc/sys/vm/drop_caches ]]; then
+  cp "$SRC" "$WORK/direct.bin"
+  sync; echo 1 >/proc/sys/vm/drop_caches
+  cold_read=$(seconds dd if="$WORK/direct.bin" of=/dev/null bs=1M status=none)
+  rm -f "$WORK/direct.bin"
+  sync; echo 1 >/proc/sys/vm/drop_caches
+  cold_download=$(curl -fsS -o /dev/null -w '%{time_total}' -b "$JAR" \
+    "$BASE/s3/download/bench?key=big.bin")
+fi
+
 hwm=$(awk '/VmHWM/ {print $2}' "/proc/$SERVER_PID/status")
 
 first_page_fn=$(curl -fsS -o "$WORK/page.json" -w '%{time_total}' -b "$JAR" -H "Origin: $BASE" \
@@ -128,6 +141,11 @@ printf '%-34s %8s s  %8s MiB/s\n' "upload through the server" "$upload" "$(mibps
 printf '%-34s %8s s  %8s MiB/s\n' "direct read (dd, page cache)" "$direct_read" "$(mibps "$direct_read")"
 printf '%-34s %8s s  %8s MiB/s\n' "download to a file" "$download" "$(mibps "$download")"
 printf '%-34s %8s s  %8s MiB/s\n' "download to /dev/null" "$download_null" "$(mibps "$download_null")"
+if [[ -n "$cold_read" ]]; then
+  printf '%-34s %8s s  %8s MiB/s\n' "direct read, cold cache" "$cold_read" "$(mibps "$cold_read")"
+  printf '%-34s %8s s  %8s MiB/s\n' "download, cold cache, /dev/null" "$cold_download" "$(mibps "$cold_download")"
+  echo "cold download / cold read ratio:  $(echo "scale=2; $cold_read / $cold_download" | bc)"
+fi
 echo "upload / direct write ratio:      $(echo "scale=2; $direct_write / $upload" | bc)"
 echo "download / direct read ratio:     $(echo "scale=2; $direct_read / $download_null" | bc)"
 echo "server RSS idle after start-up:    $((idle_rss / 1024)) MiB (start-up peak $((startup_hwm / 1024)) MiB)"
