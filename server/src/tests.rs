@@ -804,3 +804,84 @@ async fn without_a_role_bob_cannot_read_productionapp_and_strangers_cannot_downl
     let anonymous_upload = console.upload("x=y", "productionapp", "x.txt", b"hi").await;
     assert_eq!(anonymous_upload.status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn bucket_server_functions_answer_denials_in_place_and_audit_every_action() {
+    let console = console(|_| {}).await;
+    let cookie = console.alice_in_update_app().await;
+    let list = |bucket: &'static str| {
+        let console = &console;
+        let cookie = cookie.clone();
+        async move {
+            console
+                .send(
+                    "POST",
+                    "/api/s3_list_objects",
+                    Some(&cookie),
+                    Some(&format!("bucket={bucket}&prefix=")),
+                )
+                .await
+        }
+    };
+    let granted = list("productionapp").await;
+    assert_eq!(granted.status, StatusCode::OK, "{}", granted.body);
+    assert!(granted.body.contains("\"Granted\""), "{}", granted.body);
+    assert!(granted.body.contains("index.html"), "{}", granted.body);
+    assert!(granted.body.contains("app/"), "{}", granted.body);
+    let denied = list("production-logs").await;
+    assert_eq!(
+        denied.status,
+        StatusCode::OK,
+        "a denial is an answer, not an error"
+    );
+    assert_eq!(denied.body, "\"Denied\"");
+    let buckets = console
+        .send("POST", "/api/s3_list_buckets", Some(&cookie), Some(""))
+        .await;
+    assert_eq!(buckets.body, "\"Denied\"");
+
+    let folder = console
+        .send(
+            "POST",
+            "/api/s3_create_folder",
+            Some(&cookie),
+            Some("bucket=productionapp&prefix=app%2F&name=drafts"),
+        )
+        .await;
+    assert!(folder.body.contains("app/drafts/"), "{}", folder.body);
+    let deleted = console
+        .send(
+            "POST",
+            "/api/s3_delete_objects",
+            Some(&cookie),
+            Some("bucket=productionapp&keys[0]=app%2Fdrafts%2F&keys[1]=index.html"),
+        )
+        .await;
+    assert!(deleted.body.contains("Granted"), "{}", deleted.body);
+    assert!(deleted.body.contains("app/drafts/"), "{}", deleted.body);
+
+    let audit = console.audit().await;
+    let actions: Vec<(&str, Decision, Option<&str>)> = audit
+        .iter()
+        .filter(|r| r.event.action.starts_with("s3:"))
+        .map(|r| {
+            (
+                r.event.action.as_str(),
+                r.event.decision,
+                r.event.detail["bucket"].as_str(),
+            )
+        })
+        .collect();
+    for expected in [
+        ("s3:ListBucket", Decision::Allowed, Some("productionapp")),
+        ("s3:ListBucket", Decision::Denied, Some("production-logs")),
+        ("s3:ListAllMyBuckets", Decision::Denied, Some("*")),
+        ("s3:PutObject", Decision::Allowed, Some("productionapp")),
+        ("s3:DeleteObject", Decision::Allowed, Some("productionapp")),
+    ] {
+        assert!(
+            actions.contains(&expected),
+            "{expected:?} missing from {actions:?}"
+        );
+    }
+}
