@@ -4,6 +4,7 @@
 //! compiled with the `ssr` feature only; everything else is shared with the browser.
 
 pub mod audit_query;
+pub mod buckets;
 pub mod components;
 pub mod identity;
 pub mod links;
@@ -18,12 +19,13 @@ pub mod services;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    SsrMode, StaticSegment,
+    ParamSegment, SsrMode, StaticSegment,
     components::{Route, Router, Routes},
 };
 
 use crate::components::navbar::Navbar;
 use crate::identity::load_console_context;
+use crate::pages::buckets::{BucketPage, BucketsPage, ObjectDetailsPage};
 use crate::pages::{
     audit::AuditPageView, home::HomePage, link_builder::LinkBuilderPage, mfa::MfaPage,
     not_found::NotFound, security_credentials::SecurityCredentialsPage, sign_in::SignInPage,
@@ -86,6 +88,9 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("audit") view=AuditPageView ssr=SsrMode::InOrder />
                     <Route path=StaticSegment("mfa") view=MfaPage ssr=SsrMode::InOrder />
                     <Route path=StaticSegment("security-credentials") view=SecurityCredentialsPage ssr=SsrMode::InOrder />
+                    <Route path=StaticSegment("s3") view=BucketsPage ssr=SsrMode::InOrder />
+                    <Route path=(StaticSegment("s3"), StaticSegment("buckets"), ParamSegment("bucket")) view=BucketPage ssr=SsrMode::InOrder />
+                    <Route path=(StaticSegment("s3"), StaticSegment("object"), ParamSegment("bucket")) view=ObjectDetailsPage ssr=SsrMode::InOrder />
                 </Routes>
             </main>
         </Router>

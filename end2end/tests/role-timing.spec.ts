@@ -1,6 +1,7 @@
 // Time-bound roles, on a server of their own: a role whose trust policy wants an MFA at most
 // 8 seconds old (the switch asks for a fresh code inline and retries), and a console that ends
-// held roles after 15 seconds (the banner runs out and role actions are refused).
+// held roles after 15 seconds (the banner runs out and role actions, such as listing the
+// bucket, are refused).
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -58,6 +59,11 @@ test("a stale MFA is stepped up inline, and a short role runs out in the banner"
   // ...and the server agrees: the role's permissions no longer apply.
   await page.reload();
   await expect(page.getByRole("alert").filter({ hasText: "The role session has ended" })).toBeVisible();
+  // A role action (listing the bucket the role allows) is refused, inside the page.
+  await page.goto("/s3/buckets/productionapp");
+  await expect(page.getByText("Your role session has expired.")).toBeVisible();
+  await expect(page.locator("table")).toHaveCount(0);
+  await page.goto("/");
 
   // Renew needs a fresh MFA again (the trust policy wants one younger than 8 s).
   await banner.getByRole("button", { name: "Renew" }).click();

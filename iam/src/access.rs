@@ -295,6 +295,23 @@ pub fn authorize_with_context(
     evaluate(&request, &policies)
 }
 
+/// Decide a request by `identity` (context derived from `caller`) that also carries
+/// service-specific keys (`s3:prefix`, `s3:delimiter`...), given as `(key, value)`.
+pub fn authorize_with_keys(
+    directory: &Directory,
+    identity: &Identity<'_>,
+    action: &str,
+    resource: &str,
+    caller: &CallerContext,
+    request_keys: &[(&str, &str)],
+) -> Evaluation {
+    let mut context = identity.context(caller);
+    for (key, value) in request_keys {
+        context.insert(key, *value);
+    }
+    authorize_with_context(directory, identity, action, resource, context)
+}
+
 /// Decide a request by `identity` (context derived from `caller`).
 pub fn authorize(
     directory: &Directory,

@@ -421,6 +421,20 @@ impl<S: CredentialStore> Sts<S> {
         resource: &str,
         context: &CallerContext,
     ) -> Result<Evaluation, CredentialError> {
+        self.authorize_with_keys(access_key_id, session_token, action, resource, context, &[])
+    }
+
+    /// [`Sts::authorize`] for a request that also carries service-specific keys
+    /// (`s3:prefix`, `s3:delimiter`...), given as `(key, value)`.
+    pub fn authorize_with_keys(
+        &self,
+        access_key_id: &str,
+        session_token: &str,
+        action: &str,
+        resource: &str,
+        context: &CallerContext,
+        request_keys: &[(&str, &str)],
+    ) -> Result<Evaluation, CredentialError> {
         let session = self.validate(access_key_id, session_token, context.now)?;
         let (account, role) = self
             .directory
@@ -431,12 +445,13 @@ impl<S: CredentialStore> Sts<S> {
             role,
             session: &session.info,
         };
-        Ok(access::authorize(
+        Ok(access::authorize_with_keys(
             &self.directory,
             &identity,
             action,
             resource,
             context,
+            request_keys,
         ))
     }
 

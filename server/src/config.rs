@@ -30,6 +30,7 @@ const KNOWN_ENV: &[&str] = &[
     "SWITCHYARD_MFA_MAX_FAILURES",
     "SWITCHYARD_MFA_LOCKOUT",
     "SWITCHYARD_ROLE_SESSION_LIMIT",
+    "SWITCHYARD_MAX_UPLOAD_SIZE",
     "SWITCHYARD_LOG",
     "SWITCHYARD_BACKEND",
     "SWITCHYARD_AWS_REGION",
@@ -144,6 +145,9 @@ pub struct ServeArgs {
     /// Path-style S3 addressing (endpoint/bucket/key), as most S3-compatible servers want.
     #[arg(long, env = "SWITCHYARD_AWS_S3_PATH_STYLE", value_name = "BOOL")]
     pub aws_s3_path_style: Option<bool>,
+    /// Largest object one upload may store, in bytes or with a unit (`5GiB`, `100MiB`, `10MB`).
+    #[arg(long, env = "SWITCHYARD_MAX_UPLOAD_SIZE", value_name = "SIZE", value_parser = parse_size)]
+    pub max_upload_size: Option<u64>,
 }
 
 /// Per-role settings of the aws backend, keyed by role ARN (configuration file only).
@@ -188,6 +192,49 @@ struct FileSettings {
     aws_s3_endpoint: Option<String>,
     aws_s3_path_style: Option<bool>,
     aws_roles: Option<BTreeMap<String, FileRoleSettings>>,
+    max_upload_size: Option<SizeSetting>,
+}
+
+/// A size in a file: a number of bytes, or a string with a unit.
+#[derive(Deserialize, Debug)]
+#[serde(untagged)]
+enum SizeSetting {
+    Bytes(u64),
+    Text(String),
+}
+
+/// The default upload limit: S3's limit for a single PUT.
+pub const DEFAULT_MAX_UPLOAD_SIZE: u64 = 5 * 1024 * 1024 * 1024;
+
+/// `1234`, `10KB`, `10KiB`, `5GiB`... (decimal units are powers of 1000, binary of 1024).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let number: u64 = digits
+        .parse()
+        .map_err(|_| format!("{text:?} is not a size (e.g. 5GiB, 100MiB, 1048576)"))?;
+    let multiplier: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" | "k" => 1000,
+        "kib" => 1 << 10,
+        "mb" | "m" => 1000 * 1000,
+        "mib" => 1 << 20,
+        "gb" | "g" => 1000 * 1000 * 1000,
+        "gib" => 1 << 30,
+        "tb" | "t" => 1000 * 1000 * 1000 * 1000,
+        "tib" => 1 << 40,
+        other => {
+            return Err(format!(
+                "unknown size unit {other:?} (use B, KiB, MiB, GiB, KB, MB, GB)"
+            ));
+        }
+    };
+    number
+        .checked_mul(multiplier)
+        .ok_or_else(|| format!("{text:?} is too large"))
 }
 
 /// The resolved configuration.
@@ -215,6 +262,8 @@ pub struct Settings {
     pub backend: Backend,
     /// Used when `backend` is `aws`.
     pub aws: AwsSettings,
+    /// Bytes.
+    pub max_upload_size: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -336,6 +385,17 @@ impl Settings {
                     .collect(),
                 console_issuer: String::new(),
             },
+            max_upload_size: match (args.max_upload_size, file.max_upload_size) {
+                (Some(size), _) => size,
+                (None, Some(SizeSetting::Bytes(size))) => size,
+                (None, Some(SizeSetting::Text(text))) => {
+                    parse_size(&text).map_err(|message| ConfigError::Invalid {
+                        field: "max_upload_size",
+                        message,
+                    })?
+                }
+                (None, None) => DEFAULT_MAX_UPLOAD_SIZE,
+            },
         };
         let mut settings = settings;
         settings.public_url = match args.public_url.or(file.public_url) {
@@ -388,6 +448,9 @@ impl Settings {
             .is_some_and(|limit| limit < Duration::from_secs(5))
         {
             return Err(invalid("role_session_limit", "must be at least 5 seconds"));
+        }
+        if self.max_upload_size == 0 {
+            return Err(invalid("max_upload_size", "must be at least 1 byte"));
         }
         match self.public_url.host() {
             Some(url::Host::Domain(_)) => {}
@@ -569,7 +632,7 @@ impl fmt::Display for Settings {
             humantime::format_duration(self.mfa_lockout)
         )?;
         match self.backend {
-            Backend::Local => write!(f, "  backend = local"),
+            Backend::Local => writeln!(f, "  backend = local")?,
             Backend::Aws => {
                 let aws = &self.aws;
                 let endpoint = |e: &Option<String>| e.clone().unwrap_or_else(|| "(AWS)".into());
@@ -577,11 +640,11 @@ impl fmt::Display for Settings {
                 writeln!(f, "  aws_region = {}", aws.region)?;
                 writeln!(f, "  aws_sts_endpoint = {}", endpoint(&aws.sts_endpoint))?;
                 writeln!(f, "  aws_s3_endpoint = {}", endpoint(&aws.s3_endpoint))?;
-                write!(f, "  aws_s3_path_style = {}", aws.s3_path_style)?;
+                writeln!(f, "  aws_s3_path_style = {}", aws.s3_path_style)?;
                 for (arn, role) in &aws.roles {
-                    write!(
+                    writeln!(
                         f,
-                        "\n  aws_roles.{arn}: external_id {}, mfa_serial {}",
+                        "  aws_roles.{arn}: external_id {}, mfa_serial {}",
                         if role.external_id.is_some() {
                             "set"
                         } else {
@@ -590,9 +653,9 @@ impl fmt::Display for Settings {
                         role.mfa_serial.as_deref().unwrap_or("none")
                     )?;
                 }
-                Ok(())
             }
         }
+        write!(f, "  max_upload_size = {} bytes", self.max_upload_size)
     }
 }
 
@@ -630,6 +693,17 @@ fn reject_unknown_env(names: impl Iterator<Item = String>) -> Result<(), ConfigE
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_read_with_units() {
+        assert_eq!(parse_size("1048576"), Ok(1 << 20));
+        assert_eq!(parse_size("5GiB"), Ok(5 << 30));
+        assert_eq!(parse_size("100 MiB"), Ok(100 << 20));
+        assert_eq!(parse_size("10MB"), Ok(10_000_000));
+        assert!(parse_size("ten").is_err());
+        assert!(parse_size("5 parsecs").is_err());
+        assert!(parse_size("99999999999TiB").is_err());
+    }
 
     #[test]
     fn file_keys_are_checked() {
@@ -684,6 +758,7 @@ mod tests {
         assert_eq!(settings.public_url.as_str(), "http://localhost:4321/");
         assert_eq!(settings.mfa_max_failures, 10);
         assert_eq!(settings.mfa_lockout, Duration::from_secs(900));
+        assert_eq!(settings.max_upload_size, 5 * 1024 * 1024 * 1024);
         let printed = settings.to_string();
         assert!(!printed.contains(key), "{printed}");
         assert!(printed.contains("mfa_encryption_key = <redacted>"));

@@ -174,12 +174,15 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),
     );
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "frame-ancestors 'none'; object-src 'none'; base-uri 'self'; form-action 'self'",
-        ),
-    );
+    // A handler that set a stricter policy (object downloads) keeps it.
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "frame-ancestors 'none'; object-src 'none'; base-uri 'self'; form-action 'self'",
+            ),
+        );
+    }
     if !cacheable {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }

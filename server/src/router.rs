@@ -7,13 +7,15 @@ use app::services::state::AppState;
 use app::{App, shell};
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{FromRef, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRef, Request, State};
+use axum::http::{Extensions, HeaderMap, StatusCode, Version, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
 use tokio::task::JoinHandle;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::session_store::ExpiredDeletion;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -106,6 +108,12 @@ fn router(state: ServerState, sessions: SessionManagerLayer<SqliteStore>) -> Rou
         .route("/role/aws-console", post(routes::role::open_aws_console))
         .route("/auth/mfa", post(routes::auth::mfa_sign_in))
         .route("/api/{*fn_name}", post(server_fn_handler))
+        .route("/s3/download/{bucket}", get(routes::objects::download))
+        // The body streams to the store, which enforces the configured upload limit.
+        .route(
+            "/s3/upload/{bucket}",
+            post(routes::objects::upload).layer(DefaultBodyLimit::disable()),
+        )
         .leptos_routes_with_context(&state, routes, page_context.clone(), {
             let options = state.leptos.clone();
             move || shell(options.clone())
@@ -126,7 +134,16 @@ fn router(state: ServerState, sessions: SessionManagerLayer<SqliteStore>) -> Rou
         ))
         .layer(axum::middleware::from_fn(middleware::security_headers))
         // The WASM bundle is ~570 KB raw, ~180 KB with brotli.
-        .layer(tower_http::compression::CompressionLayer::new())
+        // Object downloads (attachments) go out as stored: exact lengths and ranges.
+        .layer(
+            tower_http::compression::CompressionLayer::new().compress_when(
+                DefaultPredicate::new().and(
+                    |_: StatusCode, _: Version, headers: &HeaderMap, _: &Extensions| {
+                        !headers.contains_key(header::CONTENT_DISPOSITION)
+                    },
+                ),
+            ),
+        )
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }

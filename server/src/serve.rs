@@ -131,8 +131,12 @@ pub async fn prepare_with(
     let directory = Arc::new(directory);
     let cloud: Arc<dyn CloudBackend> = match settings.backend {
         Backend::Local => Arc::new(
-            LocalCloud::open(Arc::clone(&directory), &settings.data_dir)
-                .map_err(|e| StartError::Cloud(e.to_string()))?,
+            LocalCloud::open_with_upload_limit(
+                Arc::clone(&directory),
+                &settings.data_dir,
+                settings.max_upload_size,
+            )
+            .map_err(|e| StartError::Cloud(e.to_string()))?,
         ),
         Backend::Aws => Arc::new(
             AwsCloud::connect(

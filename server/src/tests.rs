@@ -562,3 +562,329 @@ async fn a_user_who_must_use_mfa_is_kept_on_security_credentials_until_enrolled(
 }
 
 mod aws_moto;
+// ---- objects: streamed downloads and uploads through the cloud boundary ---------------------
+
+struct RawReply {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Console {
+    /// alice, signed in with her authenticator app, holding UpdateAPP: the session cookie.
+    async fn alice_in_update_app(&self) -> String {
+        self.enrol_alice_totp().await;
+        let pending = self.password_step("alice", "alice-demo-pass").await;
+        let done = self.mfa_step(&pending, &totp_code(0)).await;
+        let cookie = cookie_pair(&done.set_cookie.expect("signed in"));
+        let switched = self
+            .send(
+                "POST",
+                "/api/switch_role",
+                Some(&cookie),
+                Some("account=production&role=UpdateAPP&display_name=Prod"),
+            )
+            .await;
+        assert_eq!(switched.status, StatusCode::OK, "{}", switched.body);
+        cookie_pair(
+            &switched
+                .set_cookie
+                .expect("the id is cycled when a role is held"),
+        )
+    }
+
+    async fn raw(
+        &self,
+        method: &str,
+        uri: &str,
+        cookie: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> RawReply {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::HOST, "127.0.0.1:3000")
+            .header(header::COOKIE, cookie);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = self
+            .router
+            .clone()
+            .oneshot(request.body(Body::from(body)).expect("request"))
+            .await
+            .expect("response");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes()
+            .to_vec();
+        RawReply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    async fn upload(&self, cookie: &str, bucket: &str, key: &str, body: &[u8]) -> RawReply {
+        let uri = format!("/s3/upload/{bucket}?key={}", app::buckets::encode(key));
+        let length = body.len().to_string();
+        self.raw(
+            "POST",
+            &uri,
+            cookie,
+            &[
+                ("origin", "http://127.0.0.1:3000"),
+                ("content-type", "text/html"),
+                ("content-length", &length),
+            ],
+            body.to_vec(),
+        )
+        .await
+    }
+
+    async fn download(
+        &self,
+        cookie: &str,
+        bucket: &str,
+        key: &str,
+        range: Option<&str>,
+    ) -> RawReply {
+        let uri = app::buckets::download_url(bucket, key);
+        let mut headers = vec![("accept-encoding", "gzip, br")];
+        if let Some(range) = range {
+            headers.push(("range", range));
+        }
+        self.raw("GET", &uri, cookie, &headers, Vec::new()).await
+    }
+}
+
+fn header_of<'a>(reply: &'a RawReply, name: &str) -> &'a str {
+    reply
+        .headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn objects_stream_through_the_server_with_the_held_role_and_are_audited() {
+    let console = console(|args| args.max_upload_size = Some(64 * 1024)).await;
+    let cookie = console.alice_in_update_app().await;
+    let page = b"<!doctype html><script>document.title='pwned'</script>".to_vec();
+    let key = "notes/../été report.html";
+
+    let put = console.upload(&cookie, "productionapp", key, &page).await;
+    assert_eq!(
+        put.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&put.body)
+    );
+
+    let got = console.download(&cookie, "productionapp", key, None).await;
+    assert_eq!(got.status, StatusCode::OK);
+    assert_eq!(got.body, page, "identical bytes, not compressed");
+    assert_eq!(header_of(&got, "content-encoding"), "");
+    assert_eq!(
+        header_of(&got, "content-disposition"),
+        "attachment; filename=\"_t_ report.html\"; filename*=UTF-8''%C3%A9t%C3%A9%20report.html"
+    );
+    assert_eq!(header_of(&got, "x-content-type-options"), "nosniff");
+    assert_eq!(
+        header_of(&got, "content-security-policy"),
+        "sandbox; default-src 'none'"
+    );
+    assert_eq!(header_of(&got, "accept-ranges"), "bytes");
+
+    let part = console
+        .download(&cookie, "productionapp", key, Some("bytes=2-9"))
+        .await;
+    assert_eq!(part.status, StatusCode::PARTIAL_CONTENT);
+    assert_eq!(part.body, page[2..=9].to_vec());
+    assert_eq!(
+        header_of(&part, "content-range"),
+        format!("bytes 2-9/{}", page.len())
+    );
+    let past = console
+        .download(&cookie, "productionapp", key, Some("bytes=9999-"))
+        .await;
+    assert_eq!(past.status, StatusCode::RANGE_NOT_SATISFIABLE);
+    assert_eq!(
+        header_of(&past, "content-range"),
+        format!("bytes */{}", page.len())
+    );
+
+    // Outside what the role allows.
+    let logs = console
+        .download(&cookie, "production-logs", "2025/01/31/access.log", None)
+        .await;
+    assert_eq!(logs.status, StatusCode::FORBIDDEN);
+    assert!(String::from_utf8_lossy(&logs.body).contains("Access denied"));
+    let write_logs = console
+        .upload(&cookie, "production-logs", "x.txt", b"x")
+        .await;
+    assert_eq!(write_logs.status, StatusCode::FORBIDDEN);
+
+    // Too large for the configured limit: refused, nothing stored.
+    let big = vec![b'x'; 64 * 1024 + 1];
+    let refused = console
+        .upload(&cookie, "productionapp", "big.bin", &big)
+        .await;
+    assert_eq!(refused.status, StatusCode::PAYLOAD_TOO_LARGE);
+    let missing = console
+        .download(&cookie, "productionapp", "big.bin", None)
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+
+    // A cross-site upload is refused before it reaches the store.
+    let forged = console
+        .raw(
+            "POST",
+            "/s3/upload/productionapp?key=forged.html",
+            &cookie,
+            &[("origin", "https://evil.example")],
+            b"<script>".to_vec(),
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let none = console
+        .download(&cookie, "productionapp", "forged.html", None)
+        .await;
+    assert_eq!(none.status, StatusCode::NOT_FOUND);
+
+    let audit = console.audit().await;
+    let find = |action: &str, key: &str| {
+        audit
+            .iter()
+            .find(|r| r.event.action == action && r.event.detail["key"] == key)
+            .unwrap_or_else(|| panic!("no {action} of {key} in the audit trail"))
+    };
+    let put = find("s3:PutObject", key);
+    assert_eq!(put.event.decision, Decision::Allowed);
+    assert_eq!(
+        put.event.actor.as_deref(),
+        Some("arn:aws:iam::111122223333:user/alice")
+    );
+    assert_eq!(
+        put.event.detail["role_session"],
+        "arn:aws:sts::123456789012:assumed-role/UpdateAPP/alice"
+    );
+    let denied = find("s3:GetObject", "2025/01/31/access.log");
+    assert_eq!(denied.event.decision, Decision::Denied);
+    assert_eq!(denied.event.detail["bucket"], "production-logs");
+    assert!(denied.event.detail["reason"]["explanation"].is_array());
+}
+
+#[tokio::test]
+async fn without_a_role_bob_cannot_read_productionapp_and_strangers_cannot_download() {
+    let console = console(|_| {}).await;
+    let bob = cookie_pair(
+        &console
+            .sign_in("bob", "bob-demo-pass")
+            .await
+            .set_cookie
+            .expect("signed in"),
+    );
+    let refused = console
+        .download(&bob, "productionapp", "index.html", None)
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let upload = console
+        .upload(&bob, "productionapp", "bob.txt", b"hi")
+        .await;
+    assert_eq!(upload.status, StatusCode::FORBIDDEN);
+
+    let anonymous = console
+        .download("x=y", "productionapp", "index.html", None)
+        .await;
+    assert_eq!(anonymous.status, StatusCode::SEE_OTHER);
+    let anonymous_upload = console.upload("x=y", "productionapp", "x.txt", b"hi").await;
+    assert_eq!(anonymous_upload.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn bucket_server_functions_answer_denials_in_place_and_audit_every_action() {
+    let console = console(|_| {}).await;
+    let cookie = console.alice_in_update_app().await;
+    let list = |bucket: &'static str| {
+        let console = &console;
+        let cookie = cookie.clone();
+        async move {
+            console
+                .send(
+                    "POST",
+                    "/api/s3_list_objects",
+                    Some(&cookie),
+                    Some(&format!("bucket={bucket}&prefix=")),
+                )
+                .await
+        }
+    };
+    let granted = list("productionapp").await;
+    assert_eq!(granted.status, StatusCode::OK, "{}", granted.body);
+    assert!(granted.body.contains("\"Granted\""), "{}", granted.body);
+    assert!(granted.body.contains("index.html"), "{}", granted.body);
+    assert!(granted.body.contains("app/"), "{}", granted.body);
+    let denied = list("production-logs").await;
+    assert_eq!(
+        denied.status,
+        StatusCode::OK,
+        "a denial is an answer, not an error"
+    );
+    assert_eq!(denied.body, "\"Denied\"");
+    let buckets = console
+        .send("POST", "/api/s3_list_buckets", Some(&cookie), Some(""))
+        .await;
+    assert_eq!(buckets.body, "\"Denied\"");
+
+    let folder = console
+        .send(
+            "POST",
+            "/api/s3_create_folder",
+            Some(&cookie),
+            Some("bucket=productionapp&prefix=app%2F&name=drafts"),
+        )
+        .await;
+    assert!(folder.body.contains("app/drafts/"), "{}", folder.body);
+    let deleted = console
+        .send(
+            "POST",
+            "/api/s3_delete_objects",
+            Some(&cookie),
+            Some("bucket=productionapp&keys[0]=app%2Fdrafts%2F&keys[1]=index.html"),
+        )
+        .await;
+    assert!(deleted.body.contains("Granted"), "{}", deleted.body);
+    assert!(deleted.body.contains("app/drafts/"), "{}", deleted.body);
+
+    let audit = console.audit().await;
+    let actions: Vec<(&str, Decision, Option<&str>)> = audit
+        .iter()
+        .filter(|r| r.event.action.starts_with("s3:"))
+        .map(|r| {
+            (
+                r.event.action.as_str(),
+                r.event.decision,
+                r.event.detail["bucket"].as_str(),
+            )
+        })
+        .collect();
+    for expected in [
+        ("s3:ListBucket", Decision::Allowed, Some("productionapp")),
+        ("s3:ListBucket", Decision::Denied, Some("production-logs")),
+        ("s3:ListAllMyBuckets", Decision::Denied, Some("*")),
+        ("s3:PutObject", Decision::Allowed, Some("productionapp")),
+        ("s3:DeleteObject", Decision::Allowed, Some("productionapp")),
+    ] {
+        assert!(
+            actions.contains(&expected),
+            "{expected:?} missing from {actions:?}"
+        );
+    }
+}

@@ -9,4 +9,5 @@ pub mod page;
 pub mod role_history;
 pub mod session_banner;
 pub mod step_up;
+pub mod uploader;
 pub mod webauthn;

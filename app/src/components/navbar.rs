@@ -34,6 +34,9 @@ pub fn Navbar() -> impl IntoView {
                                     "demo organisation"
                                 </span>
                             })}
+                            {identity.is_some().then(|| view! {
+                                <a class="nav-link" href="/s3">"Buckets"</a>
+                            })}
                             <span class="navbar-spacer"></span>
                             {identity.map(|identity| view! { <AccountMenu identity /> })}
                         </nav>

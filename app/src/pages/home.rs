@@ -246,6 +246,10 @@ fn Overview(identity: IdentitySummary) -> impl IntoView {
                         <span class="muted">" — work in another account with a role's temporary permissions. Your own permissions are suspended while you hold the role."</span>
                     </li>
                     <li>
+                        <a href="/s3">"Buckets"</a>
+                        <span class="muted">" — browse, upload, download and delete objects in the buckets your role (or your own permissions) allows."</span>
+                    </li>
+                    <li>
                         <a href="/security-credentials">"Security credentials"</a>
                         <span class="muted">" — add an authenticator app or a security key. Roles that require MFA trust only sessions that used one."</span>
                     </li>

@@ -1,6 +1,7 @@
 //! One module per page.
 
 pub mod audit;
+pub mod buckets;
 pub mod home;
 pub mod link_builder;
 pub mod mfa;

@@ -12,6 +12,7 @@ pub mod credential_store;
 pub mod db;
 pub mod local_cloud;
 pub mod mfa;
+pub mod object_access;
 pub mod objects;
 pub mod rate_limit;
 pub mod role_history;

@@ -3,4 +3,5 @@
 pub mod audit;
 pub mod auth;
 pub mod health;
+pub mod objects;
 pub mod role;

@@ -1,0 +1,410 @@
+//! The bucket browser's data, as the browser sees it, and the server functions behind the
+//! bucket pages. Bodies never pass through here: uploads and downloads are streamed by the
+//! server's own routes (`/s3/upload/{bucket}?key=`, `/s3/download/{bucket}?key=`).
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// The answer of an object request that the page shows in place: a refusal is not an error
+/// page, it says "Access denied" for that bucket and action.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Access<T> {
+    Granted(T),
+    Denied,
+    /// The held role's session is over: switch again.
+    Expired,
+    /// No such bucket or key (message safe to show).
+    NotFound(String),
+    /// The request was refused as malformed (message safe to show).
+    Invalid(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BucketRow {
+    pub name: String,
+    /// RFC 3339.
+    pub created: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectRow {
+    pub key: String,
+    pub size: u64,
+    /// RFC 3339.
+    pub last_modified: String,
+    pub etag: String,
+}
+
+/// One page (at most 1000 entries) of a folder.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectPage {
+    /// Common prefixes (sub-folders), full keys ending in `/`.
+    pub folders: Vec<String>,
+    pub objects: Vec<ObjectRow>,
+    /// Present when more entries follow.
+    pub next_token: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectDetails {
+    pub bucket: String,
+    pub key: String,
+    pub size: u64,
+    pub etag: String,
+    pub content_type: Option<String>,
+    pub last_modified: String,
+    pub metadata: Vec<(String, String)>,
+    pub arn: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeleteSummary {
+    pub deleted: Vec<String>,
+    /// Key and a message safe to show.
+    pub failed: Vec<(String, String)>,
+}
+
+/// Entries of one listing page (S3's largest).
+pub const PAGE_SIZE: usize = 1000;
+
+/// `https://…/s3/download/{bucket}?key=…`: the key travels in the query so that no key
+/// (`..`, `//`, a trailing `/`) is ever rewritten as a path.
+pub fn download_url(bucket: &str, key: &str) -> String {
+    format!("/s3/download/{}?key={}", encode(bucket), encode(key))
+}
+
+pub fn upload_url(bucket: &str, key: &str) -> String {
+    format!("/s3/upload/{}?key={}", encode(bucket), encode(key))
+}
+
+/// The bucket view of a folder.
+pub fn folder_url(bucket: &str, prefix: &str) -> String {
+    if prefix.is_empty() {
+        format!("/s3/buckets/{}", encode(bucket))
+    } else {
+        format!("/s3/buckets/{}?prefix={}", encode(bucket), encode(prefix))
+    }
+}
+
+pub fn object_url(bucket: &str, key: &str) -> String {
+    format!("/s3/object/{}?key={}", encode(bucket), encode(key))
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters.
+pub fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(char::from(b))
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// `1.5 KB`-style sizes, as the AWS console writes them (powers of 1024).
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use leptos::prelude::ServerFnError;
+    use time::format_description::well_known::Rfc3339;
+
+    use super::Access;
+    use crate::services::cloud::CloudError;
+    use crate::services::object_access::{self, ObjectRequester};
+    use crate::services::server_fn;
+    use crate::services::state::AppState;
+
+    pub async fn requester() -> Result<(AppState, ObjectRequester), ServerFnError> {
+        let request = server_fn::request().await?;
+        let client = request
+            .client
+            .ok_or_else(|| server_fn::unavailable("no client address"))?;
+        // Answers "please sign in" / "enrol MFA first" the way the other functions do.
+        request.user(false).await?;
+        match object_access::requester(&request.state, &request.session, client).await {
+            Ok(Some(requester)) => Ok((request.state, requester)),
+            Ok(None) => Err(ServerFnError::new(
+                "Your session has ended. Please sign in again.",
+            )),
+            Err(e) => Err(server_fn::unavailable(e)),
+        }
+    }
+
+    /// A refusal, expiry or missing object is shown in the page; a failure is logged.
+    pub fn answer<T>(error: CloudError) -> Result<Access<T>, ServerFnError> {
+        match error {
+            CloudError::Denied { .. } => Ok(Access::Denied),
+            CloudError::Expired => Ok(Access::Expired),
+            CloudError::NotFound(message) => Ok(Access::NotFound(message)),
+            CloudError::Invalid(message) => Ok(Access::Invalid(message)),
+            CloudError::TooLarge { .. } | CloudError::RangeNotSatisfiable { .. } => {
+                Ok(Access::Invalid(error.to_string()))
+            }
+            CloudError::Unavailable(e) => Err(server_fn::unavailable(e)),
+        }
+    }
+
+    pub fn rfc3339(t: time::OffsetDateTime) -> String {
+        t.format(&Rfc3339).unwrap_or_default()
+    }
+}
+
+#[server(prefix = "/api", endpoint = "s3_list_buckets")]
+pub async fn list_buckets() -> Result<Access<Vec<BucketRow>>, ServerFnError> {
+    use serde_json::json;
+    let (state, requester) = server::requester().await?;
+    let result = state.cloud.list_buckets(&requester.caller).await;
+    requester
+        .audit(
+            &state,
+            "s3:ListAllMyBuckets",
+            "*",
+            None,
+            result.as_ref().map(|_| ()),
+            json!({}),
+        )
+        .await;
+    match result {
+        Ok(buckets) => Ok(Access::Granted(
+            buckets
+                .into_iter()
+                .map(|b| BucketRow {
+                    name: b.name,
+                    created: b.created.map(server::rfc3339),
+                })
+                .collect(),
+        )),
+        Err(e) => server::answer(e),
+    }
+}
+
+#[server(prefix = "/api", endpoint = "s3_list_objects")]
+pub async fn list_objects(
+    bucket: String,
+    #[server(default)] prefix: String,
+    #[server(default)] token: Option<String>,
+) -> Result<Access<ObjectPage>, ServerFnError> {
+    use crate::services::cloud::ListRequest;
+    use serde_json::json;
+    let (state, requester) = server::requester().await?;
+    let request = ListRequest {
+        prefix: Some(prefix.clone()),
+        delimiter: Some("/".into()),
+        continuation_token: token.filter(|t| !t.is_empty()),
+        start_after: None,
+        max_keys: Some(PAGE_SIZE),
+    };
+    let result = state
+        .cloud
+        .list_objects(&requester.caller, &bucket, &request)
+        .await;
+    requester
+        .audit(
+            &state,
+            "s3:ListBucket",
+            &bucket,
+            None,
+            result.as_ref().map(|_| ()),
+            json!({ "prefix": prefix, "delimiter": "/" }),
+        )
+        .await;
+    match result {
+        Ok(page) => Ok(Access::Granted(ObjectPage {
+            folders: page.common_prefixes,
+            objects: page
+                .objects
+                .into_iter()
+                .map(|o| ObjectRow {
+                    last_modified: server::rfc3339(o.last_modified),
+                    key: o.key,
+                    size: o.size,
+                    etag: o.etag,
+                })
+                .collect(),
+            next_token: page.next_continuation_token,
+        })),
+        Err(e) => server::answer(e),
+    }
+}
+
+#[server(prefix = "/api", endpoint = "s3_object_details")]
+pub async fn load_object_details(
+    bucket: String,
+    key: String,
+) -> Result<Access<ObjectDetails>, ServerFnError> {
+    use serde_json::json;
+    let (state, requester) = server::requester().await?;
+    let result = state
+        .cloud
+        .head_object(&requester.caller, &bucket, &key)
+        .await;
+    requester
+        .audit(
+            &state,
+            "s3:HeadObject",
+            &bucket,
+            Some(&key),
+            result.as_ref().map(|_| ()),
+            json!({}),
+        )
+        .await;
+    match result {
+        Ok(info) => Ok(Access::Granted(ObjectDetails {
+            arn: format!("arn:aws:s3:::{bucket}/{}", info.key),
+            bucket,
+            key: info.key,
+            size: info.size,
+            etag: info.etag,
+            content_type: info.content_type,
+            last_modified: server::rfc3339(info.last_modified),
+            metadata: info.metadata.into_iter().collect(),
+        })),
+        Err(e) => server::answer(e),
+    }
+}
+
+#[server(prefix = "/api", endpoint = "s3_delete_objects")]
+pub async fn delete_objects(
+    bucket: String,
+    keys: Vec<String>,
+) -> Result<Access<DeleteSummary>, ServerFnError> {
+    use serde_json::json;
+    let (state, requester) = server::requester().await?;
+    if keys.is_empty() {
+        return Ok(Access::Invalid("Select the objects to delete.".into()));
+    }
+    let result = state
+        .cloud
+        .delete_objects(&requester.caller, &bucket, &keys)
+        .await;
+    match result {
+        Ok(outcome) => {
+            for key in &outcome.deleted {
+                requester
+                    .audit(
+                        &state,
+                        "s3:DeleteObject",
+                        &bucket,
+                        Some(key),
+                        Ok(()),
+                        json!({}),
+                    )
+                    .await;
+            }
+            for (key, message) in &outcome.failed {
+                let denied = crate::services::cloud::CloudError::Denied {
+                    detail: json!({ "message": message }),
+                };
+                requester
+                    .audit(
+                        &state,
+                        "s3:DeleteObject",
+                        &bucket,
+                        Some(key),
+                        Err(&denied),
+                        json!({}),
+                    )
+                    .await;
+            }
+            Ok(Access::Granted(DeleteSummary {
+                deleted: outcome.deleted,
+                failed: outcome.failed,
+            }))
+        }
+        Err(e) => {
+            for key in &keys {
+                requester
+                    .audit(
+                        &state,
+                        "s3:DeleteObject",
+                        &bucket,
+                        Some(key),
+                        Err(&e),
+                        json!({}),
+                    )
+                    .await;
+            }
+            server::answer(e)
+        }
+    }
+}
+
+/// A folder is an empty object whose key ends in `/`, as in the AWS console.
+#[server(prefix = "/api", endpoint = "s3_create_folder")]
+pub async fn create_folder(
+    bucket: String,
+    #[server(default)] prefix: String,
+    name: String,
+) -> Result<Access<String>, ServerFnError> {
+    use crate::services::cloud::ObjectUpload;
+    use serde_json::json;
+    let name = name.trim().trim_end_matches('/');
+    if name.is_empty() || name.contains('/') {
+        return Ok(Access::Invalid("Enter a folder name without \"/\".".into()));
+    }
+    let key = format!("{prefix}{name}/");
+    let (state, requester) = server::requester().await?;
+    let upload = ObjectUpload {
+        content_type: Some("application/x-directory".into()),
+        metadata: Default::default(),
+        content_length: Some(0),
+        body: Box::pin(futures_util::stream::empty()),
+    };
+    let result = state
+        .cloud
+        .put_object(&requester.caller, &bucket, &key, upload)
+        .await;
+    requester
+        .audit(
+            &state,
+            "s3:PutObject",
+            &bucket,
+            Some(&key),
+            result.as_ref().map(|_| ()),
+            json!({ "folder": true }),
+        )
+        .await;
+    match result {
+        Ok(_) => Ok(Access::Granted(key)),
+        Err(e) => server::answer(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_travel_in_the_query_fully_encoded() {
+        assert_eq!(
+            download_url("productionapp", "../a b/ü?x=1&y"),
+            "/s3/download/productionapp?key=..%2Fa%20b%2F%C3%BC%3Fx%3D1%26y"
+        );
+        assert_eq!(folder_url("b", "app/"), "/s3/buckets/b?prefix=app%2F");
+        assert_eq!(folder_url("b", ""), "/s3/buckets/b");
+    }
+
+    #[test]
+    fn sizes_read_like_the_aws_console() {
+        assert_eq!(human_size(0), "0 B");
+        assert_eq!(human_size(1023), "1023 B");
+        assert_eq!(human_size(1536), "1.5 KB");
+        assert_eq!(human_size(5 << 30), "5.0 GB");
+    }
+}
