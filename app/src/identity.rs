@@ -62,6 +62,9 @@ pub struct ConsoleContext {
     /// True when the console runs on the embedded demo organisation.
     pub demo: bool,
     pub identity: Option<IdentitySummary>,
+    /// The cloud below the console has a console of its own to sign in to ("Open in AWS
+    /// console": the AWS backend on AWS itself).
+    pub cloud_console: bool,
 }
 
 /// The resource every component reads the console context from.
@@ -108,6 +111,7 @@ pub async fn load_console_context() -> Result<ConsoleContext, ServerFnError> {
     Ok(ConsoleContext {
         demo: state.directory.is_demo(),
         identity,
+        cloud_console: state.cloud.offers_console_sign_in(),
     })
 }
 

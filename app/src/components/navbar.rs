@@ -15,6 +15,7 @@ pub fn Navbar() -> impl IntoView {
             {move || Suspend::new(async move {
                 let context = context.await.ok();
                 let demo = context.as_ref().is_some_and(|c| c.demo);
+                let cloud_console = context.as_ref().is_some_and(|c| c.cloud_console);
                 let identity = context.and_then(|c| c.identity);
                 let role = identity.as_ref().and_then(|i| i.role.clone());
                 view! {
@@ -41,7 +42,7 @@ pub fn Navbar() -> impl IntoView {
                             {identity.map(|identity| view! { <AccountMenu identity /> })}
                         </nav>
                     </header>
-                    {role.map(|role| view! { <SessionBanner role /> })}
+                    {role.map(|role| view! { <SessionBanner role cloud_console /> })}
                 }
             })}
         </Suspense>

@@ -33,7 +33,11 @@ pub fn format_remaining(seconds: i64) -> String {
 }
 
 #[component]
-pub fn SessionBanner(role: RoleSummary) -> impl IntoView {
+pub fn SessionBanner(
+    role: RoleSummary,
+    /// The cloud has a console of its own to sign in to (AWS itself).
+    cloud_console: bool,
+) -> impl IntoView {
     let now = RwSignal::new(now_seconds());
     // Tick every second in the browser; the server renders the value at request time.
     Effect::new(move |_| {
@@ -70,7 +74,7 @@ pub fn SessionBanner(role: RoleSummary) -> impl IntoView {
             <form method="post" action="/role/renew" class="inline-form">
                 <button type="submit" class="button small">"Renew"</button>
             </form>
-            <OpenAwsConsole />
+            {cloud_console.then(|| view! { <OpenAwsConsole /> })}
             <form method="post" action="/role/switch-back" class="inline-form">
                 <button type="submit" class="button small">"Switch back"</button>
             </form>
