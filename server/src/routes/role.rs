@@ -35,13 +35,9 @@ pub async fn switch(
     session: Session,
     Form(form): Form<SwitchRoleForm>,
 ) -> Redirect {
-    let user = match session::current_user(&state, &session).await {
-        Ok(Some(user)) => user,
-        Ok(None) => return Redirect::to("/signin"),
-        Err(e) => {
-            tracing::error!("switch: {e}");
-            return Redirect::to("/");
-        }
+    let user = match signed_in(&state, &session, "switch").await {
+        Ok(user) => user,
+        Err(redirect) => return redirect,
     };
     let mfa = session::mfa_authenticated_at(&session).await.ok().flatten();
     let switch_form = SwitchForm {
@@ -83,19 +79,14 @@ pub async fn switch_back(
     Extension(client): Extension<ClientAddr>,
     session: Session,
 ) -> Redirect {
-    match session::current_user(&state, &session).await {
-        Ok(Some(user)) => {
-            if let Err(e) = switching::switch_back(&state, &session, client, &user).await {
-                tracing::error!("switch back: {e}");
-            }
-            Redirect::to("/")
-        }
-        Ok(None) => Redirect::to("/signin"),
-        Err(e) => {
-            tracing::error!("switch back: {e}");
-            Redirect::to("/")
-        }
+    let user = match signed_in(&state, &session, "switch back").await {
+        Ok(user) => user,
+        Err(redirect) => return redirect,
+    };
+    if let Err(e) = switching::switch_back(&state, &session, client, &user).await {
+        tracing::error!("switch back: {e}");
     }
+    Redirect::to("/")
 }
 
 pub async fn renew(
@@ -103,13 +94,9 @@ pub async fn renew(
     Extension(client): Extension<ClientAddr>,
     session: Session,
 ) -> Redirect {
-    let user = match session::current_user(&state, &session).await {
-        Ok(Some(user)) => user,
-        Ok(None) => return Redirect::to("/signin"),
-        Err(e) => {
-            tracing::error!("renew: {e}");
-            return Redirect::to("/");
-        }
+    let user = match signed_in(&state, &session, "renew").await {
+        Ok(user) => user,
+        Err(redirect) => return redirect,
     };
     let mfa = session::mfa_authenticated_at(&session).await.ok().flatten();
     let held = session::held_role(&session).await.ok().flatten();
@@ -155,13 +142,9 @@ pub async fn open_aws_console(
     Extension(client): Extension<ClientAddr>,
     session: Session,
 ) -> Redirect {
-    let user = match session::current_user(&state, &session).await {
-        Ok(Some(user)) => user,
-        Ok(None) => return Redirect::to("/signin"),
-        Err(e) => {
-            tracing::error!("open AWS console: {e}");
-            return Redirect::to("/");
-        }
+    let user = match signed_in(&state, &session, "open AWS console").await {
+        Ok(user) => user,
+        Err(redirect) => return redirect,
     };
     let held = match session::held_role(&session).await {
         Ok(Some(held)) => held,
@@ -191,6 +174,23 @@ pub async fn open_aws_console(
         Err(e) => {
             tracing::warn!("open AWS console: {e}");
             Redirect::to("/")
+        }
+    }
+}
+
+/// The signed-in user, or where to send a request without one (sign-in; home when the session
+/// store fails, which is logged as `what`).
+async fn signed_in(
+    state: &AppState,
+    session: &Session,
+    what: &str,
+) -> Result<app::services::session::SignedInUser, Redirect> {
+    match session::current_user(state, session).await {
+        Ok(Some(user)) => Ok(user),
+        Ok(None) => Err(Redirect::to("/signin")),
+        Err(e) => {
+            tracing::error!("{what}: {e}");
+            Err(Redirect::to("/"))
         }
     }
 }
