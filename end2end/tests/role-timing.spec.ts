@@ -50,7 +50,8 @@ test("a stale MFA is stepped up inline, and a short role runs out in the banner"
   await expect(banner).toContainText("Short lived");
   await hydrated(page);
   const timer = banner.getByRole("timer");
-  await expect(timer).toHaveText(/^0:1\d left$/);
+  // At most 15 s (the console limit), not the hour the credentials last.
+  await expect(timer).toHaveText(/^0:[01]\d left$/);
 
   // The console ends the role after 15 s: the banner says so without a reload...
   await expect(timer).toHaveText(/has ended/, { timeout: 20_000 });
