@@ -25,6 +25,8 @@ async function freshCode(totp: OTPAuth.TOTP, lastStep: number): Promise<{ code: 
 }
 
 async function signOut(page: Page) {
+  // Wait for hydration: a menu opened just before it would be reset as it happens.
+  await hydrated(page);
   await page.getByRole("button", { name: /^alice @ development/ }).click();
   await page.getByRole("menuitem", { name: "Sign out" }).click();
   await expect(page).toHaveURL(/\/signin\?signed_out=1$/);
