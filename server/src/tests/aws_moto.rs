@@ -225,7 +225,9 @@ fn is_denied<T: std::fmt::Debug>(result: &Result<T, CloudError>) -> bool {
     matches!(result, Err(CloudError::Denied { .. }))
 }
 
-#[tokio::test]
+// Multi-threaded, as the server runs: once, on the current-thread runtime, this suite stalled
+// with no request in flight.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_developer_switches_and_works_on_productionapp_only() {
     let Some(moto) = start_moto() else { return };
     // DurationSeconds from the per-role settings (15 minutes, AWS's minimum).
@@ -408,7 +410,9 @@ async fn a_developer_switches_and_works_on_productionapp_only() {
     }
 }
 
-#[tokio::test]
+// Multi-threaded, as the server runs: once, on the current-thread runtime, this suite stalled
+// with no request in flight.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refusals_come_back_as_denied() {
     let Some(moto) = start_moto() else { return };
     let cloud = cloud(&moto, moto.broker.base()).await;
@@ -536,8 +540,17 @@ impl CloudBackend for Recording {
     }
 }
 
-#[tokio::test]
+// Multi-threaded, as the server runs: once, on the current-thread runtime, this suite stalled
+// with no request in flight.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn through_the_console_alice_switches_on_aws_and_no_reply_carries_the_credentials() {
+    // A stall fails here with a message instead of holding the whole test run.
+    tokio::time::timeout(Duration::from_secs(180), through_the_console())
+        .await
+        .expect("the console test against moto finished within 3 minutes");
+}
+
+async fn through_the_console() {
     let Some(moto) = start_moto() else { return };
     let data_dir = tempfile::tempdir().expect("temp dir");
     let settings = Settings::resolve(ServeArgs {
