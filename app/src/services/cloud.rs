@@ -44,6 +44,14 @@ pub struct HeldCredentials {
     pub assumed_role_arn: String,
 }
 
+impl HeldCredentials {
+    /// Whether they have run out at `now` (the console's own limit included: see
+    /// `role_session_limit`). Every backend refuses role actions after this.
+    pub fn expired_at(&self, now: OffsetDateTime) -> bool {
+        now.unix_timestamp() >= self.expiration
+    }
+}
+
 impl std::fmt::Debug for HeldCredentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("HeldCredentials")

@@ -411,9 +411,7 @@ impl Parts {
         }
         let evaluation = match &caller.identity {
             // The console may end a role before its credentials (`role_session_limit`).
-            CallerIdentity::Role(credentials)
-                if credentials.expiration <= context.now.unix_timestamp() =>
-            {
+            CallerIdentity::Role(credentials) if credentials.expired_at(context.now) => {
                 return Err(CloudError::Expired);
             }
             CallerIdentity::Role(credentials) => self

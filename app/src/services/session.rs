@@ -197,7 +197,7 @@ impl HeldRole {
     }
 
     pub fn is_expired(&self) -> bool {
-        OffsetDateTime::now_utc().unix_timestamp() >= self.credentials.expiration
+        self.credentials.expired_at(OffsetDateTime::now_utc())
     }
 }
 

@@ -254,7 +254,7 @@ impl AwsCloud {
             }
         };
         // Checked here as well as by AWS: some compatible endpoints accept expired tokens.
-        if held.expiration <= OffsetDateTime::now_utc().unix_timestamp() {
+        if held.expired_at(OffsetDateTime::now_utc()) {
             return Err(CloudError::Expired);
         }
         let credentials = aws_sdk_s3::config::Credentials::new(
@@ -299,7 +299,7 @@ impl CloudBackend for AwsCloud {
         let Some(federation) = &self.federation else {
             return Ok(None);
         };
-        if credentials.expiration <= OffsetDateTime::now_utc().unix_timestamp() {
+        if credentials.expired_at(OffsetDateTime::now_utc()) {
             return Err(CloudError::Expired);
         }
         federation
