@@ -121,6 +121,7 @@ impl<'d> Identity<'d> {
                 c.insert_known(keys::PRINCIPAL_TYPE, "User");
                 c.insert_known(keys::USERNAME, user.name());
                 c.insert_known(keys::USERID, user.user_id());
+                insert_principal_org(&mut c, account);
                 for (k, v) in user.tags() {
                     c.insert(&format!("aws:PrincipalTag/{k}"), v.as_str());
                 }
@@ -146,6 +147,7 @@ impl<'d> Identity<'d> {
                     keys::USERID,
                     format!("{}:{}", role.role_id(), session.session_name),
                 );
+                insert_principal_org(&mut c, account);
                 for (k, v) in role.tags() {
                     c.insert(&format!("aws:PrincipalTag/{k}"), v.as_str());
                 }
@@ -186,6 +188,13 @@ impl<'d> Identity<'d> {
         c
     }
 
+    /// The account the caller belongs to.
+    pub fn account(&self) -> &'d Account {
+        match *self {
+            Identity::User { account, .. } | Identity::RoleSession { account, .. } => account,
+        }
+    }
+
     pub(crate) fn identity_policies(&self) -> &'d [NamedPolicy] {
         match self {
             Identity::User { user, .. } => user.identity_policies(),
@@ -205,6 +214,16 @@ impl<'d> Identity<'d> {
             Identity::User { .. } => None,
             Identity::RoleSession { session, .. } => session.session_policy.as_ref(),
         }
+    }
+}
+
+/// Keys every principal of the directory carries: it is not an AWS service,
+/// and where its account sits in the organization.
+fn insert_principal_org(c: &mut RequestContext, account: &Account) {
+    c.insert_known(keys::PRINCIPAL_IS_AWS_SERVICE, "false");
+    if let Some(org) = account.org() {
+        c.insert_known(keys::PRINCIPAL_ORG_ID, org.org_id.as_str());
+        c.insert_known(keys::PRINCIPAL_ORG_PATHS, org.path.as_str());
     }
 }
 
@@ -256,8 +275,8 @@ pub fn resource_policy<'d>(
         };
     }
     if let Some((account, role)) = directory.role_by_arn(resource) {
-        let is_assume = action.len() >= 14 && action[..14].eq_ignore_ascii_case("sts:AssumeRole");
-        return (is_assume.then(|| role.trust_policy()), Some(account.id()));
+        let trust = crate::resource_rules::is_trust_action(action);
+        return (trust.then(|| role.trust_policy()), Some(account.id()));
     }
     let owner = resource.split(':').nth(4).filter(|a| !a.is_empty());
     let owner = owner.and_then(|a| directory.account(a)).map(Account::id);
@@ -276,14 +295,29 @@ pub fn authorize_with_context(
     let principal = identity.principal();
     let (resource_policy, resource_account) = resource_policy(directory, action, resource);
     let boundary = identity.boundary();
+    let resource_org = resource_account
+        .and_then(|a| directory.account(a))
+        .and_then(Account::org);
     let policies = PolicySet {
         identity: identity.identity_policies(),
         resource: resource_policy,
         boundaries: boundary.map(std::slice::from_ref).unwrap_or(&[]),
         session: identity.session_policy(),
+        service_control: identity
+            .account()
+            .org()
+            .map(|o| o.service_control.as_slice())
+            .unwrap_or_default(),
+        resource_control: resource_org
+            .map(|o| o.resource_control.as_slice())
+            .unwrap_or_default(),
     };
     if let Some(acct) = resource_account {
         context.insert_known(keys::RESOURCE_ACCOUNT, acct);
+    }
+    if let Some(org) = resource_org {
+        context.insert_known(keys::RESOURCE_ORG_ID, org.org_id.as_str());
+        context.insert_known(keys::RESOURCE_ORG_PATHS, org.path.as_str());
     }
     let request = Request {
         principal,

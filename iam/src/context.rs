@@ -145,6 +145,11 @@ pub mod keys {
     pub const SOURCE_IDENTITY: &str = "aws:sourceidentity";
     pub const PRINCIPAL_TAG_PREFIX: &str = "aws:principaltag/";
     pub const RESOURCE_ACCOUNT: &str = "aws:resourceaccount";
+    pub const PRINCIPAL_ORG_ID: &str = "aws:principalorgid";
+    pub const PRINCIPAL_ORG_PATHS: &str = "aws:principalorgpaths";
+    pub const RESOURCE_ORG_ID: &str = "aws:resourceorgid";
+    pub const RESOURCE_ORG_PATHS: &str = "aws:resourceorgpaths";
+    pub const PRINCIPAL_IS_AWS_SERVICE: &str = "aws:principalisawsservice";
     pub const SECURE_TRANSPORT: &str = "aws:securetransport";
     pub const TOKEN_ISSUE_TIME: &str = "aws:tokenissuetime";
     pub const ROLE_SESSION_NAME: &str = "sts:rolesessionname";

@@ -1,17 +1,24 @@
 //! The decision: AWS's policy evaluation logic for identity-based policies,
-//! resource-based policies (bucket and trust policies), permissions
-//! boundaries and session policies, within one account and across accounts.
-//! Service control policies, resource control policies and VPC endpoint
+//! resource-based policies (bucket, trust and key policies), permissions
+//! boundaries, session policies and AWS Organizations' service and resource
+//! control policies, within one account and across accounts. VPC endpoint
 //! policies are not modelled.
 //!
-//! 1. An explicit Deny in any applicable policy wins.
-//! 2. Within one account, a resource policy that names the principal's own
+//! 1. An explicit Deny in any applicable policy wins, and so does a write on
+//!    an AWS-owned resource ([`crate::resource_rules`]).
+//! 2. SCPs (for principals of member accounts, not service-linked roles):
+//!    every level from the root down to the account must allow. RCPs only
+//!    deny (AWS attaches `RCPFullAWSAccess` at every level).
+//! 3. Role trust policies and KMS key policies must allow the principal in
+//!    every case; one that names only the account delegates to the identity
+//!    policies, which must then allow too.
+//! 4. Within one account, a resource policy that names the principal's own
 //!    ARN (user or session) or `*` allows on its own; one that names the
 //!    role's ARN allows if the boundary and session policy allow; one that
 //!    names the account delegates to the identity policies.
-//! 3. Otherwise the identity policies must allow, and so must every
+//! 5. Otherwise the identity policies must allow, and so must every
 //!    permissions boundary and the session policy.
-//! 4. Across accounts both the caller's side (step 3) and the resource
+//! 6. Across accounts both the caller's side (step 5) and the resource
 //!    policy must allow.
 
 use std::borrow::Cow;
@@ -23,6 +30,7 @@ use crate::context::RequestContext;
 use crate::matching::ArnParts;
 use crate::policy::{Effect, NamedPolicy, PrincipalMatch, StatementMatch};
 use crate::principal::Principal;
+use crate::resource_rules::{aws_owned_write, is_service_linked_role, required_policy};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Decision {
@@ -45,6 +53,8 @@ pub enum PolicyRole {
     Resource,
     PermissionsBoundary,
     Session,
+    ServiceControl,
+    ResourceControl,
 }
 
 /// One line of an explanation. `policy` and `statement` name what decided.
@@ -104,6 +114,15 @@ impl Evaluation {
     }
 }
 
+/// The policies of one level of an organization (the root, an OU, or the
+/// account) of one kind (SCPs or RCPs).
+#[derive(Debug, Clone)]
+pub struct OrgLevel {
+    /// e.g. `root r-1a2b`, `OU Production (ou-1a2b-3c4d5e6f)`, `account 123456789012`.
+    pub label: Arc<str>,
+    pub policies: Vec<NamedPolicy>,
+}
+
 /// The policies that take part in one decision.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PolicySet<'a> {
@@ -111,6 +130,11 @@ pub struct PolicySet<'a> {
     pub resource: Option<&'a NamedPolicy>,
     pub boundaries: &'a [NamedPolicy],
     pub session: Option<&'a NamedPolicy>,
+    /// SCPs of the principal's account, one level per entry from the root
+    /// down to the account; empty when no organization limits the principal.
+    pub service_control: &'a [OrgLevel],
+    /// RCPs of the resource's account, likewise.
+    pub resource_control: &'a [OrgLevel],
 }
 
 /// The request being decided.
@@ -131,11 +155,17 @@ struct Tally<'p> {
     denies: Vec<(&'p NamedPolicy, usize)>,
     allows: Vec<(&'p NamedPolicy, usize, Option<PrincipalMatch>)>,
     failed_conditions: Vec<(&'p NamedPolicy, usize, Effect, String)>,
+    /// Statements the simulator kept but that can never apply, with why.
+    ignored: Vec<(&'p NamedPolicy, usize, Arc<str>)>,
 }
 
 impl<'p> Tally<'p> {
     fn add(&mut self, named: &'p NamedPolicy, request: &Request<'_>, resource: &ArnParts<'_>) {
         for (i, statement) in named.policy.statements.iter().enumerate() {
+            if let Some(reason) = &statement.ignored {
+                self.ignored.push((named, i, reason.clone()));
+                continue;
+            }
             match statement.applies_to(request.principal, request.action, resource, request.context)
             {
                 StatementMatch::NotApplicable => {}
@@ -152,6 +182,18 @@ impl<'p> Tally<'p> {
 
     fn allows(&self) -> bool {
         !self.allows.is_empty()
+    }
+
+    fn of(
+        policies: impl IntoIterator<Item = &'p NamedPolicy>,
+        request: &Request<'_>,
+        resource: &ArnParts<'_>,
+    ) -> Self {
+        let mut t = Tally::default();
+        for p in policies {
+            t.add(p, request, resource);
+        }
+        t
     }
 
     fn best_principal_match(&self) -> Option<PrincipalMatch> {
@@ -179,49 +221,146 @@ fn finding(
     }
 }
 
+/// The tallies of one organization level.
+struct LevelTally<'p> {
+    level: &'p OrgLevel,
+    tally: Tally<'p>,
+}
+
+fn tally_levels<'p>(
+    levels: &'p [OrgLevel],
+    request: &Request<'_>,
+    resource: &ArnParts<'_>,
+) -> Vec<LevelTally<'p>> {
+    levels
+        .iter()
+        .map(|level| LevelTally {
+            level,
+            tally: Tally::of(&level.policies, request, resource),
+        })
+        .collect()
+}
+
+/// A finding about an organization policy names its level too.
+fn org_finding(
+    level: &OrgLevel,
+    named: &NamedPolicy,
+    index: usize,
+    role: PolicyRole,
+    effect: Effect,
+    message: impl Into<Cow<'static, str>>,
+) -> Finding {
+    let mut f = finding(named, index, role, effect, message);
+    f.policy = Some(format!("{} / {}", level.label, named.label).into());
+    f
+}
+
+/// Whether SCPs limit this principal: service-linked roles are exempt.
+fn limited_by_scps(principal: &Principal) -> bool {
+    match principal {
+        Principal::RoleSession {
+            role_arn,
+            role_name,
+            ..
+        } => !is_service_linked_role(role_arn, role_name),
+        Principal::Role { arn, .. } => {
+            let name = arn.rsplit('/').next().unwrap_or_default();
+            !is_service_linked_role(arn, name)
+        }
+        _ => true,
+    }
+}
+
 /// Decide a request against a set of policies.
 pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
     let arn = ArnParts::new(request.resource);
-    let mut identity = Tally::default();
-    for p in policies.identity {
-        identity.add(p, request, &arn);
-    }
-    let mut resource = Tally::default();
-    if let Some(p) = policies.resource {
-        resource.add(p, request, &arn);
-    }
-    let mut boundaries: Vec<Tally<'_>> = Vec::with_capacity(policies.boundaries.len());
-    for p in policies.boundaries {
-        let mut t = Tally::default();
-        t.add(p, request, &arn);
-        boundaries.push(t);
-    }
-    let mut session = Tally::default();
-    if let Some(p) = policies.session {
-        session.add(p, request, &arn);
-    }
+    let identity = Tally::of(policies.identity, request, &arn);
+    let resource = Tally::of(policies.resource, request, &arn);
+    let boundaries: Vec<Tally<'_>> = policies
+        .boundaries
+        .iter()
+        .map(|p| Tally::of([p], request, &arn))
+        .collect();
+    let session = Tally::of(policies.session, request, &arn);
+    let scp_levels = if limited_by_scps(request.principal) {
+        tally_levels(policies.service_control, request, &arn)
+    } else {
+        Vec::new()
+    };
+    let rcp_levels = tally_levels(policies.resource_control, request, &arn);
 
+    let mut explanation = Vec::new();
+    let mut ignored_notes = Vec::new();
     let groups: [(&Tally<'_>, PolicyRole); 3] = [
         (&identity, PolicyRole::Identity),
         (&resource, PolicyRole::Resource),
         (&session, PolicyRole::Session),
     ];
-    let mut explanation = Vec::new();
-    for (tally, role) in groups.iter().copied().chain(
+    let all_groups = groups.iter().copied().chain(
         boundaries
             .iter()
             .map(|b| (b, PolicyRole::PermissionsBoundary)),
-    ) {
+    );
+    for (tally, role) in all_groups.clone() {
         for (named, i) in &tally.denies {
             explanation.push(finding(named, *i, role, Effect::Deny, "explicit Deny"));
         }
+        for (named, i, why) in &tally.ignored {
+            ignored_notes.push(finding(
+                named,
+                *i,
+                role,
+                named.policy.statements[*i].effect,
+                format!("statement ignored: {why}"),
+            ));
+        }
+    }
+    for (levels, role) in [
+        (&scp_levels, PolicyRole::ServiceControl),
+        (&rcp_levels, PolicyRole::ResourceControl),
+    ] {
+        for l in levels {
+            for (named, i) in &l.tally.denies {
+                explanation.push(org_finding(
+                    l.level,
+                    named,
+                    *i,
+                    role,
+                    Effect::Deny,
+                    "explicit Deny",
+                ));
+            }
+            for (named, i, why) in &l.tally.ignored {
+                ignored_notes.push(org_finding(
+                    l.level,
+                    named,
+                    *i,
+                    role,
+                    named.policy.statements[*i].effect,
+                    format!("statement ignored: {why}"),
+                ));
+            }
+        }
+    }
+    if let Some(why) = aws_owned_write(request.action, request.resource) {
+        explanation.insert(
+            0,
+            Finding::note(format!(
+                "{why}: {} on {} is refused whatever the policies say",
+                request.action, request.resource
+            )),
+        );
     }
     if !explanation.is_empty() {
+        explanation.extend(ignored_notes);
         return Evaluation {
             decision: Decision::ExplicitlyDenied,
             explanation,
         };
     }
+
+    // Every SCP level from the root down to the account must allow.
+    let scp_gaps: Vec<&LevelTally<'_>> = scp_levels.iter().filter(|l| !l.tally.allows()).collect();
 
     let boundaries_allow = boundaries.iter().all(Tally::allows);
     let session_allows = policies.session.is_none() || session.allows();
@@ -231,6 +370,7 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
         (Some(r), Some(p)) => r == p,
         (Some(_), None) => false,
     };
+    let required = required_policy(request.action, request.resource);
     let resource_match = resource.best_principal_match();
 
     // A principal outside every account (anonymous, a service) has no
@@ -242,7 +382,12 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
             Some(PrincipalMatch::Role) => boundaries_allow && session_allows,
             Some(PrincipalMatch::Account) | None => false,
         };
-    let allowed = allowed_by_resource_alone || (caller_side && (same_account || resource.allows()));
+    // Trust and key policies must allow in the same account too; other
+    // resource policies only across accounts.
+    let resource_must_allow = !same_account || required.is_some();
+    let allowed = scp_gaps.is_empty()
+        && (allowed_by_resource_alone
+            || (caller_side && (!resource_must_allow || resource.allows())));
 
     let push_allows = |explanation: &mut Vec<Finding>,
                        tally: &Tally<'_>,
@@ -262,12 +407,16 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
             );
         } else {
             push_allows(&mut explanation, &identity, PolicyRole::Identity, "Allow");
-            if !same_account {
+            if resource_must_allow {
                 push_allows(
                     &mut explanation,
                     &resource,
                     PolicyRole::Resource,
-                    "cross-account Allow",
+                    if same_account {
+                        "Allow"
+                    } else {
+                        "cross-account Allow"
+                    },
                 );
             }
         }
@@ -287,6 +436,19 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
                 "session policy allows",
             );
         }
+        for l in &scp_levels {
+            for (named, i, _) in &l.tally.allows {
+                explanation.push(org_finding(
+                    l.level,
+                    named,
+                    *i,
+                    PolicyRole::ServiceControl,
+                    Effect::Allow,
+                    "SCP allows",
+                ));
+            }
+        }
+        explanation.extend(ignored_notes);
         return Evaluation {
             decision: Decision::Allowed,
             explanation,
@@ -296,6 +458,34 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
     // Implicit deny: say which required Allow is missing, and which
     // conditions kept statements from applying.
     let what = format!("{} on {}", request.action, request.resource);
+    for l in &scp_gaps {
+        explanation.push(Finding {
+            policy: Some(l.level.label.clone()),
+            role: Some(PolicyRole::ServiceControl),
+            statement: None,
+            effect: None,
+            message: format!(
+                "no service control policy at {} allows {what}",
+                l.level.label
+            )
+            .into(),
+        });
+    }
+    if let Some(required) = required
+        && !resource.allows()
+    {
+        explanation.push(Finding::note(match policies.resource {
+            Some(p) => format!(
+                "{} does not allow {what} for this principal ({} must allow it, in the same account too)",
+                p.label,
+                required.describe()
+            ),
+            None => format!(
+                "{} must allow {what} and there is none",
+                required.describe()
+            ),
+        }));
+    }
     if !identity.allows() {
         explanation.push(Finding::note(format!(
             "no identity-based policy allows {what}"
@@ -311,7 +501,7 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
             "the session policy does not allow {what}"
         )));
     }
-    if !same_account && !resource.allows() {
+    if !same_account && required.is_none() && !resource.allows() {
         explanation.push(Finding::note(match policies.resource {
             Some(p) => format!(
                 "cross-account request: {} does not allow {what} for this principal",
@@ -320,38 +510,41 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
             None => format!("cross-account request: the resource has no policy that allows {what}"),
         }));
     }
-    let all_failed = identity
-        .failed_conditions
+    let org_failed = scp_levels
         .iter()
-        .map(|f| (f, PolicyRole::Identity))
-        .chain(
-            resource
+        .map(|l| (l, PolicyRole::ServiceControl))
+        .flat_map(|(l, role)| {
+            l.tally
                 .failed_conditions
                 .iter()
-                .map(|f| (f, PolicyRole::Resource)),
-        )
-        .chain(
-            session
-                .failed_conditions
-                .iter()
-                .map(|f| (f, PolicyRole::Session)),
-        )
-        .chain(boundaries.iter().flat_map(|b| {
-            b.failed_conditions
-                .iter()
-                .map(|f| (f, PolicyRole::PermissionsBoundary))
-        }));
-    for ((named, i, effect, condition), role) in all_failed {
-        if *effect == Effect::Allow {
-            explanation.push(finding(
+                .map(move |(named, i, effect, c)| (l.level, named, *i, *effect, c, role))
+        });
+    for (tally, role) in all_groups {
+        for (named, i, effect, condition) in &tally.failed_conditions {
+            if *effect == Effect::Allow {
+                explanation.push(finding(
+                    named,
+                    *i,
+                    role,
+                    *effect,
+                    format!("condition not met: {condition}"),
+                ));
+            }
+        }
+    }
+    for (level, named, i, effect, condition, role) in org_failed {
+        if effect == Effect::Allow {
+            explanation.push(org_finding(
+                level,
                 named,
-                *i,
+                i,
                 role,
-                *effect,
+                effect,
                 format!("condition not met: {condition}"),
             ));
         }
     }
+    explanation.extend(ignored_notes);
     Evaluation {
         decision: Decision::ImplicitlyDenied,
         explanation,

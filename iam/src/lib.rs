@@ -12,9 +12,10 @@ pub mod directory;
 pub use directory::{Account, Bucket, Directory, DirectoryError, Group, Role, SampleObject, User};
 pub mod evaluate;
 pub mod principal;
+pub mod resource_rules;
 
 pub use context::{ContextValue, RequestContext};
-pub use evaluate::{Decision, Evaluation, Finding, PolicySet, Request, evaluate};
+pub use evaluate::{Decision, Evaluation, Finding, OrgLevel, PolicySet, Request, evaluate};
 pub use policy::NamedPolicy;
 pub use principal::Principal;
 pub mod access;

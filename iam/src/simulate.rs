@@ -20,7 +20,7 @@ use time::OffsetDateTime;
 use crate::access::{self, CallerContext, Identity, RoleSessionInfo};
 use crate::context::{ContextValue, RequestContext, keys};
 use crate::directory::Directory;
-use crate::evaluate::{Evaluation, PolicySet, Request, evaluate};
+use crate::evaluate::{Evaluation, OrgLevel, PolicySet, Request, evaluate};
 use crate::policy::{NamedPolicy, Policy, PolicyKind};
 use crate::principal::Principal;
 
@@ -35,6 +35,12 @@ struct Line {
     permission_boundaries: Option<Vec<Value>>,
     #[serde(default)]
     session_policy: Option<Value>,
+    /// One array of SCPs per level, from the root down to the account.
+    #[serde(default)]
+    service_control_policies: Option<Vec<Vec<Value>>>,
+    /// One array of RCPs per level, from the root down to the account.
+    #[serde(default)]
+    resource_control_policies: Option<Vec<Vec<Value>>>,
     request: LineRequest,
 }
 
@@ -98,11 +104,14 @@ pub fn simulate_line(line: &str, directory: Option<&Directory>) -> Result<Evalua
     }
 }
 
+/// A policy of the line, parsed as AWS evaluates it (see
+/// [`Policy::from_value_lenient`]): statements AWS would refuse at creation
+/// are kept, never apply, and the explanation says so.
 fn policy(value: &Value, kind: PolicyKind, label: &str) -> Result<NamedPolicy, String> {
     // A policy may also come as a JSON string holding the document.
     let parsed = match value {
-        Value::String(text) => Policy::parse(text, kind, usize::MAX),
-        other => Policy::from_value(other, kind),
+        Value::String(text) => Policy::parse_lenient(text, kind),
+        other => Policy::from_value_lenient(other, kind),
     };
     parsed
         .map(|p| NamedPolicy::new(label, p))
@@ -152,6 +161,16 @@ fn stateless(line: &Line, principal: &Principal) -> Result<Evaluation, String> {
         Some(Value::Null) | None => None,
         Some(v) => Some(policy(v, PolicyKind::Session, "sessionPolicy")?),
     };
+    let service_control = org_levels(
+        line.service_control_policies.as_deref(),
+        PolicyKind::ServiceControl,
+        "serviceControlPolicies",
+    )?;
+    let resource_control = org_levels(
+        line.resource_control_policies.as_deref(),
+        PolicyKind::ResourceControl,
+        "resourceControlPolicies",
+    )?;
     let context = context_of(&line.request);
     let request = Request {
         principal,
@@ -165,14 +184,40 @@ fn stateless(line: &Line, principal: &Principal) -> Result<Evaluation, String> {
         resource: resource.as_ref(),
         boundaries: &boundaries,
         session: session.as_ref(),
+        service_control: &service_control,
+        resource_control: &resource_control,
     };
     Ok(evaluate(&request, &policies))
 }
 
+/// `[[POLICY, ...], ...]`: one level per entry from the root down to the
+/// account, each named by its place in the line.
+fn org_levels(
+    levels: Option<&[Vec<Value>]>,
+    kind: PolicyKind,
+    field: &str,
+) -> Result<Vec<OrgLevel>, String> {
+    levels
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+        .map(|(l, policies)| {
+            let label = format!("{field}[{l}]");
+            let policies = policies
+                .iter()
+                .enumerate()
+                .map(|(i, v)| policy(v, kind, &format!("{label}[{i}]")))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(OrgLevel {
+                label: format!("level {l}").into(),
+                policies,
+            })
+        })
+        .collect()
+}
+
 fn is_assume_role(action: &str) -> bool {
-    action
-        .get(..14)
-        .is_some_and(|a| a.eq_ignore_ascii_case("sts:AssumeRole"))
+    crate::resource_rules::is_trust_action(action)
 }
 
 /// Keys the directory derives from the principal; a line cannot override them.
@@ -196,6 +241,8 @@ fn with_directory(
     if line.identity_policies.is_some()
         || line.permission_boundaries.is_some()
         || line.resource_policy.is_some()
+        || line.service_control_policies.is_some()
+        || line.resource_control_policies.is_some()
     {
         return Err("with --directory, policies come from the directory: only \"request\" and \"sessionPolicy\" are accepted".into());
     }

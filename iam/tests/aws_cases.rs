@@ -959,7 +959,7 @@ fn policy_validation_paths() {
             json!({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "*"}]}),
             Identity
         ),
-        "Statement[0].Principal: not allowed in an identity-based, boundary or session policy"
+        "Statement[0].Principal: not allowed in an identity-based, boundary, session or service control policy"
     );
     assert_eq!(
         bad(

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::names::{check_alias, check_bucket_name, check_iam_name, check_path};
+use super::organization::OrgBuilder;
 use super::raw::{RawAccount, RawDirectory, RawInlinePolicy};
 use super::{
     Account, Bucket, Directory, Group, ManagedPolicy, NamedPolicy, Role, SampleObject, User,
@@ -140,11 +141,19 @@ impl Builder<'_> {
             }
             accounts.push(self.account(account, &p, &limits)?);
         }
+        let organization = match raw.organization {
+            Some(org) => {
+                let err = |path: String, message: String| self.err(path, message);
+                Some(OrgBuilder { err: &err }.build(org, &mut accounts)?)
+            }
+            None => None,
+        };
         Ok(Directory {
             demo: raw.demo,
             limits,
             accounts,
             buckets: bucket_names,
+            organization,
         })
     }
 
@@ -515,6 +524,7 @@ impl Builder<'_> {
             policies,
             roles,
             buckets,
+            org: None,
         })
     }
 }

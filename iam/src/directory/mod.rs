@@ -4,6 +4,7 @@
 
 mod load;
 mod names;
+mod organization;
 mod raw;
 
 use std::collections::{BTreeMap, HashMap};
@@ -12,6 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use load::DirectoryError;
+pub use organization::{AccountOrg, OrgPolicy, OrgPolicyType, OrgUnit, Organization};
 
 pub use crate::policy::NamedPolicy;
 use crate::policy::{Limits, Policy};
@@ -25,6 +27,7 @@ pub struct Directory {
     limits: Limits,
     accounts: Vec<Account>,
     buckets: HashMap<String, (usize, usize)>,
+    organization: Option<Organization>,
 }
 
 impl Directory {
@@ -54,6 +57,11 @@ impl Directory {
     /// The TOML text of the embedded demo (a starting point for own files).
     pub fn demo_toml() -> &'static str {
         DEMO_TOML
+    }
+
+    /// The AWS Organization around the accounts, if the file has one.
+    pub fn organization(&self) -> Option<&Organization> {
+        self.organization.as_ref()
     }
 
     pub fn is_demo(&self) -> bool {
@@ -137,9 +145,15 @@ pub struct Account {
     policies: Vec<ManagedPolicy>,
     roles: Vec<Role>,
     buckets: Vec<Bucket>,
+    /// Its place in the organization (`None`: not in one).
+    org: Option<Arc<AccountOrg>>,
 }
 
 impl Account {
+    pub fn org(&self) -> Option<&AccountOrg> {
+        self.org.as_deref()
+    }
+
     pub fn id(&self) -> &str {
         &self.id
     }

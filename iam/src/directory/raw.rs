@@ -15,6 +15,8 @@ pub struct RawDirectory {
     #[serde(default)]
     pub limits: Option<Limits>,
     #[serde(default)]
+    pub organization: Option<RawOrganization>,
+    #[serde(default)]
     pub accounts: Vec<RawAccount>,
 }
 
@@ -116,4 +118,57 @@ pub struct RawSampleObject {
     pub key: String,
     pub content_type: Option<String>,
     pub content: String,
+}
+
+/// `[organization]`: AWS Organizations around the accounts.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOrganization {
+    pub id: String,
+    pub root_id: String,
+    pub management_account: String,
+    /// AWS attaches `FullAWSAccess` to the root, every OU and every account
+    /// when SCPs are enabled; `false` models an organization that detached it.
+    #[serde(default = "default_true")]
+    pub full_aws_access: bool,
+    #[serde(default)]
+    pub units: Vec<RawUnit>,
+    #[serde(default)]
+    pub policies: Vec<RawOrgPolicy>,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawUnit {
+    pub id: String,
+    pub name: String,
+    /// The parent OU (name or ID); absent: the root.
+    pub parent: Option<String>,
+    /// Accounts placed in this OU (IDs or aliases); the others sit in the root.
+    #[serde(default)]
+    pub accounts: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum RawOrgPolicyType {
+    #[serde(rename = "SCP")]
+    ServiceControl,
+    #[serde(rename = "RCP")]
+    ResourceControl,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOrgPolicy {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: RawOrgPolicyType,
+    pub description: Option<String>,
+    pub document: String,
+    /// Where it is attached: `"root"`, OU names or IDs, account IDs or aliases.
+    pub targets: Vec<String>,
 }

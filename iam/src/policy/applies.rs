@@ -2,8 +2,8 @@
 //! conditions.
 
 use super::{
-    ActionBlock, ActionPattern, PrincipalBlock, PrincipalPattern, ResourceBlock, ResourcePattern,
-    Statement,
+    ActionBlock, ActionPattern, Effect, PrincipalBlock, PrincipalPattern, ResourceBlock,
+    ResourcePattern, Statement,
 };
 use crate::context::RequestContext;
 use crate::matching::{ArnParts, ArnPattern, glob_match};
@@ -38,6 +38,7 @@ impl ActionBlock {
         let (service, name) = action.split_once(':').unwrap_or(("", action));
         let any = self.patterns.iter().any(|p| match p {
             ActionPattern::Any => true,
+            ActionPattern::Never => false,
             ActionPattern::Pattern {
                 service: s,
                 name: n,
@@ -75,40 +76,11 @@ impl ResourceBlock {
 }
 
 impl PrincipalBlock {
-    pub fn matches(&self, principal: &Principal) -> Option<PrincipalMatch> {
+    /// How this `Principal`/`NotPrincipal` element names `principal`, for a
+    /// statement of `effect`; `None`: the statement does not apply to it.
+    pub fn matches(&self, principal: &Principal, effect: Effect) -> Option<PrincipalMatch> {
         if self.negated {
-            // NotPrincipal excludes a principal only when every name it goes
-            // by is listed: its own ARN and its account (AWS documents that
-            // naming just one of them does not exclude it).
-            if self.principals.contains(&PrincipalPattern::Any) {
-                return None;
-            }
-            let own = match principal {
-                Principal::User { arn, .. }
-                | Principal::RoleSession { arn, .. }
-                | Principal::Role { arn, .. } => self
-                    .principals
-                    .iter()
-                    .any(|p| matches!(p, PrincipalPattern::Arn(a) if a == arn)),
-                Principal::AccountRoot { .. } => true,
-                Principal::Service { name } => self
-                    .principals
-                    .iter()
-                    .any(|p| matches!(p, PrincipalPattern::Service(s) if s == name)),
-                Principal::Anonymous => false,
-            };
-            let account = match principal.account() {
-                Some(acct) => self
-                    .principals
-                    .iter()
-                    .any(|p| matches!(p, PrincipalPattern::Account(a) if a == acct)),
-                None => true,
-            };
-            return if own && account {
-                None
-            } else {
-                Some(PrincipalMatch::Direct)
-            };
+            return self.not_principal_matches(principal, effect);
         }
         let mut best = None;
         for p in &self.principals {
@@ -117,10 +89,15 @@ impl PrincipalBlock {
                 (PrincipalPattern::Account(a), _) if principal.account() == Some(a.as_str()) => {
                     Some(PrincipalMatch::Account)
                 }
-                (
-                    PrincipalPattern::Arn(a),
-                    Principal::User { arn, .. } | Principal::Role { arn, .. },
-                ) if a == arn => Some(PrincipalMatch::Direct),
+                (PrincipalPattern::Arn(a), Principal::User { arn, .. }) if a == arn => {
+                    Some(PrincipalMatch::Direct)
+                }
+                // A role as the simulator's principal stands for a session of
+                // it whose own ARN is unknown: naming the role is a role match,
+                // limited by the boundary and session policy.
+                (PrincipalPattern::Arn(a), Principal::Role { arn, .. }) if a == arn => {
+                    Some(PrincipalMatch::Role)
+                }
                 (PrincipalPattern::Arn(a), Principal::RoleSession { arn, role_arn, .. }) => {
                     if a == arn {
                         Some(PrincipalMatch::Direct)
@@ -141,6 +118,44 @@ impl PrincipalBlock {
             }
         }
         best
+    }
+
+    /// `NotPrincipal` ("IAM JSON policy elements: NotPrincipal"). AWS may
+    /// evaluate a request as the account, then the role, then the session,
+    /// so a principal goes by several names. An `Allow` applies to everyone
+    /// *except* the names listed: listing any of the caller's names keeps it
+    /// from the caller. A `Deny` spares only a principal all of whose names
+    /// are listed (user and account; session, role and account).
+    fn not_principal_matches(
+        &self,
+        principal: &Principal,
+        effect: Effect,
+    ) -> Option<PrincipalMatch> {
+        if self.principals.contains(&PrincipalPattern::Any) {
+            return None;
+        }
+        let listed = |name: &PrincipalPattern| self.principals.contains(name);
+        let arn = |a: &str| PrincipalPattern::Arn(a.to_owned());
+        let mut names: Vec<PrincipalPattern> = Vec::with_capacity(3);
+        match principal {
+            Principal::User { arn: a, .. } | Principal::Role { arn: a, .. } => names.push(arn(a)),
+            Principal::RoleSession {
+                arn: a, role_arn, ..
+            } => {
+                names.push(arn(a));
+                names.push(arn(role_arn));
+            }
+            Principal::AccountRoot { .. } | Principal::Anonymous => {}
+            Principal::Service { name } => names.push(PrincipalPattern::Service(name.clone())),
+        }
+        if let Some(account) = principal.account() {
+            names.push(PrincipalPattern::Account(account.to_owned()));
+        }
+        let excluded = match effect {
+            Effect::Allow => names.iter().any(listed),
+            Effect::Deny => !names.is_empty() && names.iter().all(listed),
+        };
+        (!excluded).then_some(PrincipalMatch::Direct)
     }
 }
 
@@ -174,7 +189,7 @@ impl Statement {
             return StatementMatch::NotApplicable;
         }
         let principal_match = match &self.principals {
-            Some(block) => match block.matches(principal) {
+            Some(block) => match block.matches(principal, self.effect) {
                 Some(m) => Some(m),
                 None => return StatementMatch::NotApplicable,
             },

@@ -53,6 +53,8 @@ impl Limits {
             PolicyKind::Session => self.session_policy,
             PolicyKind::Resource => self.bucket_policy,
             PolicyKind::Trust => self.trust_policy,
+            // AWS Organizations: 5,120 characters per SCP or RCP.
+            PolicyKind::ServiceControl | PolicyKind::ResourceControl => 5120,
         }
     }
 }

@@ -32,12 +32,20 @@ pub enum PolicyKind {
     Resource,
     /// A role's trust policy (the resource policy of `sts:AssumeRole`).
     Trust,
+    /// An AWS Organizations service control policy (limits principals).
+    ServiceControl,
+    /// An AWS Organizations resource control policy (limits resources;
+    /// `Principal` is required, as in a resource policy).
+    ResourceControl,
 }
 
 impl PolicyKind {
     /// Whether the policy names its principals (`Principal`/`NotPrincipal`).
     pub fn has_principals(self) -> bool {
-        matches!(self, PolicyKind::Resource | PolicyKind::Trust)
+        matches!(
+            self,
+            PolicyKind::Resource | PolicyKind::Trust | PolicyKind::ResourceControl
+        )
     }
 }
 
@@ -97,6 +105,10 @@ pub struct Statement {
     pub(crate) conditions: Vec<Condition>,
     /// The statement as written in the policy document, for showing it to people.
     pub(crate) written: Arc<serde_json::Value>,
+    /// Set by the simulator's lenient parsing for a statement AWS would
+    /// refuse at creation (a `Principal` in an identity policy, none in a
+    /// resource policy): it is kept, never applies, and the reason is told.
+    pub(crate) ignored: Option<Arc<str>>,
 }
 
 impl Statement {
@@ -134,7 +146,13 @@ pub struct ActionBlock {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ActionPattern {
     Any,
-    Pattern { service: String, name: String },
+    /// A string that is not an action name (a comma inside, white space
+    /// around, an empty name): the simulator keeps it, and it matches nothing.
+    Never,
+    Pattern {
+        service: String,
+        name: String,
+    },
 }
 
 impl ActionPattern {

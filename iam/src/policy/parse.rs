@@ -36,31 +36,30 @@ impl Policy {
     /// Parse and validate a policy document. `max_chars` is the size limit
     /// (see [`super::Limits`]), counted without white space.
     pub fn parse(text: &str, kind: PolicyKind, max_chars: usize) -> Result<Policy, PolicyError> {
-        let size = policy_size(text);
-        if size > max_chars {
-            return Err(PolicyError::new(
-                "",
-                format!(
-                    "policy is {size} characters long (without white space); the limit is {max_chars}"
-                ),
-            ));
-        }
-        let value: Value = serde_json::from_str(text).map_err(|e| {
-            PolicyError::new(
-                "",
-                format!(
-                    "not valid JSON (line {}, column {}): {}",
-                    e.line(),
-                    e.column(),
-                    strip_position(&e)
-                ),
-            )
-        })?;
-        Policy::from_value(&value, kind)
+        Policy::compile(&parse_json(text, max_chars)?, kind, false)
+    }
+
+    /// [`Policy::from_value_lenient`] for a document given as text (no size limit).
+    pub fn parse_lenient(text: &str, kind: PolicyKind) -> Result<Policy, PolicyError> {
+        Policy::compile(&parse_json(text, usize::MAX)?, kind, true)
     }
 
     /// Validate an already-parsed JSON document (no size limit applies).
     pub fn from_value(value: &Value, kind: PolicyKind) -> Result<Policy, PolicyError> {
+        Policy::compile(value, kind, false)
+    }
+
+    /// Parse a document the way AWS *evaluates* it rather than the way IAM
+    /// accepts it at creation, for the simulator: an action string that is
+    /// not an action name matches nothing, a statement with a `Principal`
+    /// where none belongs (or without one where it is required) is kept but
+    /// never applies ([`Statement::ignored`] says why), duplicate `Sid`s are
+    /// accepted. Everything else is validated as by [`Policy::from_value`].
+    pub fn from_value_lenient(value: &Value, kind: PolicyKind) -> Result<Policy, PolicyError> {
+        Policy::compile(value, kind, true)
+    }
+
+    fn compile(value: &Value, kind: PolicyKind, lenient: bool) -> Result<Policy, PolicyError> {
         let doc = value
             .as_object()
             .ok_or_else(|| PolicyError::new("", "expected a JSON object"))?;
@@ -96,7 +95,14 @@ impl Policy {
         let statements = match doc.get("Statement") {
             None => return Err(PolicyError::new("Statement", "missing")),
             Some(Value::Object(obj)) => {
-                vec![parse_statement(obj, 0, "Statement".into(), kind, version)?]
+                vec![parse_statement(
+                    obj,
+                    0,
+                    "Statement".into(),
+                    kind,
+                    version,
+                    lenient,
+                )?]
             }
             Some(Value::Array(items)) => {
                 if items.is_empty() {
@@ -114,7 +120,7 @@ impl Policy {
                             format!("expected an object, found {}", short(item)),
                         )
                     })?;
-                    out.push(parse_statement(obj, i, path, kind, version)?);
+                    out.push(parse_statement(obj, i, path, kind, version, lenient)?);
                 }
                 out
             }
@@ -126,7 +132,7 @@ impl Policy {
             }
         };
         let mut sids = HashSet::new();
-        for s in &statements {
+        for s in statements.iter().filter(|_| !lenient) {
             if let Some(sid) = &s.sid
                 && !sids.insert(sid.as_str())
             {
@@ -151,7 +157,9 @@ fn parse_statement(
     path: String,
     kind: PolicyKind,
     version: PolicyVersion,
+    lenient: bool,
 ) -> Result<Statement, PolicyError> {
+    let mut ignored: Option<Arc<str>> = None;
     for key in obj.keys() {
         if !matches!(
             key.as_str(),
@@ -200,20 +208,26 @@ fn parse_statement(
             let p = format!("{path}.{name}");
             let mut patterns = Vec::new();
             for (i, item) in string_list(value, &p)? {
-                patterns.push(ActionPattern::new(&parse_action(item, &item_path(&p, i))?));
+                patterns.push(match parse_action(item, &item_path(&p, i)) {
+                    Ok(action) => ActionPattern::new(&action),
+                    Err(_) if lenient => ActionPattern::Never,
+                    Err(e) => return Err(e),
+                });
             }
             ActionBlock { negated, patterns }
         }
     };
     let resources = match one_of(obj, &path, "Resource", "NotResource")? {
-        None if kind == PolicyKind::Trust => None,
+        // Trust policies have no Resource (the role is the resource); an SCP
+        // without one limits every resource.
+        None if matches!(kind, PolicyKind::Trust | PolicyKind::ServiceControl) => None,
         None => {
             return Err(PolicyError::new(
                 format!("{path}.Resource"),
                 "missing (a statement needs Resource or NotResource)",
             ));
         }
-        Some((name, _, _)) if kind == PolicyKind::Trust => {
+        Some((name, _, _)) if kind == PolicyKind::Trust && !lenient => {
             return Err(PolicyError::new(
                 format!("{path}.{name}"),
                 "not allowed in a trust policy",
@@ -230,17 +244,23 @@ fn parse_statement(
     };
     let principals = match one_of(obj, &path, "Principal", "NotPrincipal")? {
         None if kind.has_principals() => {
-            return Err(PolicyError::new(
-                format!("{path}.Principal"),
-                "missing (a resource or trust policy statement needs Principal or NotPrincipal)",
-            ));
+            let message =
+                "missing (a resource or trust policy statement needs Principal or NotPrincipal)";
+            if !lenient {
+                return Err(PolicyError::new(format!("{path}.Principal"), message));
+            }
+            ignored = Some(format!("Principal is {message}").into());
+            None
         }
         None => None,
         Some((name, _, _)) if !kind.has_principals() => {
-            return Err(PolicyError::new(
-                format!("{path}.{name}"),
-                "not allowed in an identity-based, boundary or session policy",
-            ));
+            let message =
+                "not allowed in an identity-based, boundary, session or service control policy";
+            if !lenient {
+                return Err(PolicyError::new(format!("{path}.{name}"), message));
+            }
+            ignored = Some(format!("{name} is {message}").into());
+            None
         }
         Some((name, negated, value)) => Some(PrincipalBlock {
             negated,
@@ -267,6 +287,7 @@ fn parse_statement(
         resources,
         principals,
         conditions,
+        ignored,
     })
 }
 
@@ -496,4 +517,28 @@ fn strip_position(e: &serde_json::Error) -> String {
         Some(i) => full[..i].to_owned(),
         None => full,
     }
+}
+
+/// The JSON of a policy document given as text, within its size limit.
+fn parse_json(text: &str, max_chars: usize) -> Result<Value, PolicyError> {
+    let size = policy_size(text);
+    if size > max_chars {
+        return Err(PolicyError::new(
+            "",
+            format!(
+                "policy is {size} characters long (without white space); the limit is {max_chars}"
+            ),
+        ));
+    }
+    serde_json::from_str(text).map_err(|e| {
+        PolicyError::new(
+            "",
+            format!(
+                "not valid JSON (line {}, column {}): {}",
+                e.line(),
+                e.column(),
+                strip_position(&e)
+            ),
+        )
+    })
 }
