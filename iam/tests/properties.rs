@@ -1,5 +1,7 @@
 //! Property tests: an explicit Deny always wins; adding an Allow never turns
-//! Allowed into a denial; no input makes the engine panic.
+//! Allowed into a denial; SCPs and RCPs never turn a denial into an Allow;
+//! removing a statement from a trust policy never opens a role; no input
+//! makes the engine panic.
 
 use iam::Decision;
 use iam::simulate::simulate_line;
@@ -179,6 +181,50 @@ proptest! {
     }
 
     #[test]
+    fn organization_policies_never_turn_a_denial_into_an_allow(
+        line in line(),
+        scps in prop::collection::vec(prop::collection::vec(policy(false), 0..3), 0..4),
+        rcps in prop::collection::vec(prop::collection::vec(policy(true), 0..2), 0..4),
+    ) {
+        let before = decide(&line);
+        let mut limited = line.clone();
+        limited["serviceControlPolicies"] = json!(scps);
+        limited["resourceControlPolicies"] = json!(rcps);
+        let after = decide(&limited);
+        if before != Decision::Allowed {
+            prop_assert_ne!(after, Decision::Allowed, "{}", limited);
+        }
+        if before == Decision::ExplicitlyDenied {
+            prop_assert_eq!(after, Decision::ExplicitlyDenied);
+        }
+    }
+
+    #[test]
+    fn removing_a_trust_allow_never_opens_a_role(
+        mut line in line(),
+        trust in prop::collection::vec(trust_statement(), 1..4),
+        same_account in prop::bool::ANY,
+        remove in 0usize..4,
+    ) {
+        let role = if same_account { "arn:aws:iam::111122223333:role/Target" } else { "arn:aws:iam::444455556666:role/Target" };
+        line["request"]["action"] = json!("sts:AssumeRole");
+        line["request"]["resource"] = json!(role);
+        line["request"]["resourceAccount"] = json!(if same_account { "111122223333" } else { "444455556666" });
+        line["resourcePolicy"] = json!({"Version": "2012-10-17", "Statement": trust.clone()});
+        let before = decide(&line);
+        // Take away one Allow (taking away a Deny may rightly open the role).
+        let mut fewer = trust;
+        let allows: Vec<usize> = (0..fewer.len()).filter(|&i| fewer[i]["Effect"] == "Allow").collect();
+        prop_assume!(!allows.is_empty());
+        fewer.remove(allows[remove % allows.len()]);
+        line["resourcePolicy"] = if fewer.is_empty() { Value::Null } else { json!({"Version": "2012-10-17", "Statement": fewer}) };
+        let after = decide(&line);
+        if before != Decision::Allowed {
+            prop_assert_ne!(after, Decision::Allowed, "{}", line);
+        }
+    }
+
+    #[test]
     fn arbitrary_text_never_panics(text in ".{0,400}") {
         let _ = iam::Policy::parse(&text, iam::PolicyKind::Identity, usize::MAX);
         let _ = simulate_line(&text, None);
@@ -203,6 +249,33 @@ proptest! {
             prop_assert_eq!(iam::matching::glob_match(&pattern, &text, false), pattern == text);
         }
     }
+}
+
+/// A trust policy statement naming the caller in one of its forms.
+fn trust_statement() -> impl Strategy<Value = Value> {
+    (
+        prop::bool::ANY,
+        prop::sample::select(vec![
+            json!({"AWS": "111122223333"}),
+            json!({"AWS": "arn:aws:iam::111122223333:root"}),
+            json!({"AWS": "arn:aws:iam::111122223333:user/alice"}),
+            json!({"AWS": "arn:aws:iam::111122223333:role/R"}),
+            json!({"AWS": "arn:aws:sts::111122223333:assumed-role/R/s"}),
+            json!({"AWS": "arn:aws:iam::444455556666:root"}),
+            json!("*"),
+        ]),
+        prop::bool::ANY,
+        condition(),
+    )
+        .prop_map(|(allow, principal, negated, condition)| {
+            let mut s =
+                json!({"Effect": if allow { "Allow" } else { "Deny" }, "Action": "sts:AssumeRole"});
+            s[if negated { "NotPrincipal" } else { "Principal" }] = principal;
+            if let Some(c) = condition {
+                s["Condition"] = c;
+            }
+            s
+        })
 }
 
 fn arb_json() -> impl Strategy<Value = Value> {
