@@ -1,5 +1,7 @@
-//! Decisions per second: the demo's three requests, and a large policy set
-//! (100 policies x 10 statements). Run: `cargo bench -p iam`.
+//! Decisions per second: the demo's three requests (the demo is an
+//! organization: each decision passes a three-level SCP chain), the same
+//! decision with an explicit three-level SCP/RCP chain and without any, and
+//! a large policy set (100 policies x 10 statements). Run: `cargo bench -p iam`.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -7,8 +9,8 @@ use std::time::Duration;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use iam::access::{self, CallerContext, Identity, RoleSessionInfo};
 use iam::{
-    Directory, NamedPolicy, Policy, PolicyKind, PolicySet, Principal, Request, RequestContext,
-    evaluate,
+    Directory, NamedPolicy, OrgLevel, Policy, PolicyKind, PolicySet, Principal, Request,
+    RequestContext, evaluate,
 };
 use time::macros::datetime;
 
@@ -157,6 +159,89 @@ fn large(c: &mut Criterion) {
     group.finish();
 }
 
+fn named(label: &str, kind: PolicyKind, doc: serde_json::Value) -> NamedPolicy {
+    NamedPolicy::new(
+        label,
+        Policy::parse(&doc.to_string(), kind, usize::MAX).unwrap(),
+    )
+}
+
+/// alice's switch into UpdateAPP decided from a prepared policy set, with
+/// and without a three-level chain of SCPs (FullAWSAccess and a Deny at
+/// every level) and RCPs.
+fn organizations(c: &mut Criterion) {
+    use serde_json::json;
+    let identity = [named(
+        "AssumeUpdateAPP",
+        PolicyKind::Identity,
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "arn:aws:iam::123456789012:role/UpdateAPP"}]}),
+    )];
+    let trust = named(
+        "trust",
+        PolicyKind::Trust,
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "sts:AssumeRole", "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}]}),
+    );
+    let level = |l: usize, kind: PolicyKind| OrgLevel {
+        label: format!("level {l}").into(),
+        policies: match kind {
+            PolicyKind::ServiceControl => vec![
+                named(
+                    "FullAWSAccess",
+                    kind,
+                    json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}),
+                ),
+                named(
+                    "DenyLeave",
+                    kind,
+                    json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "organizations:LeaveOrganization", "Resource": "*"}]}),
+                ),
+            ],
+            _ => vec![named(
+                "OnlyOurOrg",
+                kind,
+                json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "sts:*", "Resource": "*", "Condition": {"StringNotEqualsIfExists": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}}]}),
+            )],
+        },
+    };
+    let scps: Vec<OrgLevel> = (0..3)
+        .map(|l| level(l, PolicyKind::ServiceControl))
+        .collect();
+    let rcps: Vec<OrgLevel> = (0..3)
+        .map(|l| level(l, PolicyKind::ResourceControl))
+        .collect();
+    let principal = Principal::from_arn("arn:aws:iam::111122223333:user/alice").unwrap();
+    let mut context = RequestContext::new();
+    context.insert("aws:MultiFactorAuthPresent", "true");
+    context.insert("aws:PrincipalOrgID", "o-a1b2c3d4e5");
+    let request = Request {
+        principal: &principal,
+        action: "sts:AssumeRole",
+        resource: "arn:aws:iam::123456789012:role/UpdateAPP",
+        resource_account: Some("123456789012"),
+        context: &context,
+    };
+    let plain = PolicySet {
+        identity: &identity,
+        resource: Some(&trust),
+        ..PolicySet::default()
+    };
+    let chained = PolicySet {
+        service_control: &scps,
+        resource_control: &rcps,
+        ..plain
+    };
+    assert!(evaluate(&request, &plain).is_allowed());
+    assert!(evaluate(&request, &chained).is_allowed());
+    let mut group = c.benchmark_group("organizations");
+    group.bench_function("AssumeRole UpdateAPP, no organization", |b| {
+        b.iter(|| evaluate(black_box(&request), &plain))
+    });
+    group.bench_function("AssumeRole UpdateAPP, three-level SCP and RCP chain", |b| {
+        b.iter(|| evaluate(black_box(&request), &chained))
+    });
+    group.finish();
+}
+
 fn config() -> Criterion {
     Criterion::default()
         .warm_up_time(Duration::from_millis(500))
@@ -164,5 +249,5 @@ fn config() -> Criterion {
         .sample_size(30)
 }
 
-criterion_group! { name = benches; config = config(); targets = demo, large }
+criterion_group! { name = benches; config = config(); targets = demo, organizations, large }
 criterion_main!(benches);

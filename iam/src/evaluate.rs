@@ -135,6 +135,11 @@ pub struct PolicySet<'a> {
     pub service_control: &'a [OrgLevel],
     /// RCPs of the resource's account, likewise.
     pub resource_control: &'a [OrgLevel],
+    /// Decide the caller's side only (identity, boundaries, session policy,
+    /// SCPs): the resource's own policy is decided elsewhere, e.g. by AWS for
+    /// a role the directory does not list. Never set it to skip a policy the
+    /// engine knows.
+    pub caller_side_only: bool,
 }
 
 /// The request being decided.
@@ -370,7 +375,8 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
         (Some(r), Some(p)) => r == p,
         (Some(_), None) => false,
     };
-    let required = required_policy(request.action, request.resource);
+    let required = required_policy(request.action, request.resource)
+        .filter(|_| !policies.caller_side_only);
     let resource_match = resource.best_principal_match();
 
     // A principal outside every account (anonymous, a service) has no
@@ -384,7 +390,8 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
         };
     // Trust and key policies must allow in the same account too; other
     // resource policies only across accounts.
-    let resource_must_allow = !same_account || required.is_some();
+    let resource_must_allow =
+        !policies.caller_side_only && (!same_account || required.is_some());
     let allowed = scp_gaps.is_empty()
         && (allowed_by_resource_alone
             || (caller_side && (!resource_must_allow || resource.allows())));
@@ -436,18 +443,8 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
                 "session policy allows",
             );
         }
-        for l in &scp_levels {
-            for (named, i, _) in &l.tally.allows {
-                explanation.push(org_finding(
-                    l.level,
-                    named,
-                    *i,
-                    PolicyRole::ServiceControl,
-                    Effect::Allow,
-                    "SCP allows",
-                ));
-            }
-        }
+        // SCPs never grant: an Allow names the policies that granted, not
+        // the SCPs it passed.
         explanation.extend(ignored_notes);
         return Evaluation {
             decision: Decision::Allowed,
@@ -474,16 +471,23 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
     if let Some(required) = required
         && !resource.allows()
     {
+        let needed = if same_account {
+            format!(
+                "{} must allow it, in the same account too",
+                required.describe()
+            )
+        } else {
+            format!(
+                "cross-account request: {} must allow it",
+                required.describe()
+            )
+        };
         explanation.push(Finding::note(match policies.resource {
             Some(p) => format!(
-                "{} does not allow {what} for this principal ({} must allow it, in the same account too)",
-                p.label,
-                required.describe()
+                "{} does not allow {what} for this principal ({needed})",
+                p.label
             ),
-            None => format!(
-                "{} must allow {what} and there is none",
-                required.describe()
-            ),
+            None => format!("there is no policy for {what} ({needed})"),
         }));
     }
     if !identity.allows() {

@@ -551,6 +551,12 @@ fn the_simulator_evaluates_what_aws_evaluates() {
         },
         Case {
             doc: EVAL,
+            name: "a resource that is not an ARN matches nothing",
+            expected: ImplicitlyDenied,
+            line: id(allow("s3:GetObject", "bucket/*")),
+        },
+        Case {
+            doc: EVAL,
             name: "a bad action beside a good one: the good one allows",
             expected: Allowed,
             line: id(

@@ -60,6 +60,7 @@ impl ResourceBlock {
         for pattern in &self.patterns {
             match pattern {
                 ResourcePattern::Any => any = true,
+                ResourcePattern::Never => {}
                 ResourcePattern::Fixed(p) => any = p.matches(resource),
                 ResourcePattern::Arn(t) => match t.resolve(context) {
                     Some(p) => any = ArnPattern::new(p.into_owned()).matches(resource),

@@ -182,6 +182,9 @@ pub struct ResourceBlock {
 #[derive(Debug, Clone)]
 pub enum ResourcePattern {
     Any,
+    /// A string that is not an ARN: the simulator keeps it, and it matches
+    /// no resource.
+    Never,
     /// Without variables: split once at compile time.
     Fixed(ArnPattern),
     /// With variables: resolved per request.

@@ -237,7 +237,11 @@ fn parse_statement(
             let p = format!("{path}.{name}");
             let mut patterns = Vec::new();
             for (i, item) in string_list(value, &p)? {
-                patterns.push(parse_resource(item, &item_path(&p, i), version)?);
+                patterns.push(match parse_resource(item, &item_path(&p, i), version) {
+                    Ok(pattern) => pattern,
+                    Err(_) if lenient => ResourcePattern::Never,
+                    Err(e) => return Err(e),
+                });
             }
             Some(ResourceBlock { negated, patterns })
         }

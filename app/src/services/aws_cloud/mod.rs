@@ -210,7 +210,13 @@ impl AwsCloud {
                     identity: user.identity_policies(),
                     resource: None,
                     boundaries: boundary.map(std::slice::from_ref).unwrap_or(&[]),
-                    session: None,
+                    service_control: identity
+                        .account()
+                        .org()
+                        .map(|o| o.service_control.as_slice())
+                        .unwrap_or_default(),
+                    caller_side_only: true,
+                    ..PolicySet::default()
                 },
             )
         };
