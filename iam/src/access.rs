@@ -311,6 +311,7 @@ pub fn authorize_with_context(
         resource_control: resource_org
             .map(|o| o.resource_control.as_slice())
             .unwrap_or_default(),
+        caller_side_only: false,
     };
     if let Some(acct) = resource_account {
         context.insert_known(keys::RESOURCE_ACCOUNT, acct);

@@ -375,8 +375,8 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
         (Some(r), Some(p)) => r == p,
         (Some(_), None) => false,
     };
-    let required = required_policy(request.action, request.resource)
-        .filter(|_| !policies.caller_side_only);
+    let required =
+        required_policy(request.action, request.resource).filter(|_| !policies.caller_side_only);
     let resource_match = resource.best_principal_match();
 
     // A principal outside every account (anonymous, a service) has no
@@ -390,8 +390,7 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
         };
     // Trust and key policies must allow in the same account too; other
     // resource policies only across accounts.
-    let resource_must_allow =
-        !policies.caller_side_only && (!same_account || required.is_some());
+    let resource_must_allow = !policies.caller_side_only && (!same_account || required.is_some());
     let allowed = scp_gaps.is_empty()
         && (allowed_by_resource_alone
             || (caller_side && (!resource_must_allow || resource.allows())));

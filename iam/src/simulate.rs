@@ -186,6 +186,7 @@ fn stateless(line: &Line, principal: &Principal) -> Result<Evaluation, String> {
         session: session.as_ref(),
         service_control: &service_control,
         resource_control: &resource_control,
+        caller_side_only: false,
     };
     Ok(evaluate(&request, &policies))
 }
