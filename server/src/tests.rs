@@ -888,3 +888,4 @@ async fn bucket_server_functions_answer_denials_in_place_and_audit_every_action(
         );
     }
 }
+mod trust;
