@@ -128,6 +128,81 @@ pub trait AuditLog: Send + Sync {
     -> Result<Vec<AuditRecord>, AuditError>;
     /// Every action name recorded so far, sorted (for the filter's choices).
     async fn actions(&self) -> Result<Vec<String>, AuditError>;
+    /// The newest matching events first, at most `limit`, read from the store as the stream
+    /// is consumed: an export of any size holds a few rows in memory at a time.
+    fn export(&self, filter: &AuditFilter, limit: u32) -> AuditStream;
+}
+
+/// Events one by one; an error ends the stream.
+pub type AuditStream =
+    std::pin::Pin<Box<dyn futures_util::Stream<Item = Result<AuditRecord, AuditError>> + Send>>;
+
+/// Rows read ahead of the consumer of an export.
+const EXPORT_READ_AHEAD: usize = 64;
+
+type StoredRow = (
+    i64,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+    Option<String>,
+    String,
+);
+
+fn filtered_query(
+    filter: &AuditFilter,
+    limit: u32,
+) -> Result<sqlx::QueryBuilder<'static, sqlx::Sqlite>, AuditError> {
+    let mut sql = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+        "SELECT id, at, actor, account_id, action, decision, client_ip, detail \
+         FROM audit_events WHERE 1 = 1",
+    );
+    if let Some(actor) = filter.actor.as_deref().filter(|a| !a.is_empty()) {
+        // instr() rather than LIKE: no wildcard characters to escape in what people type.
+        sql.push(" AND instr(lower(coalesce(actor, '')), lower(")
+            .push_bind(actor.to_string())
+            .push(")) > 0");
+    }
+    if let Some(action) = filter.action.as_deref().filter(|a| !a.is_empty()) {
+        sql.push(" AND action = ").push_bind(action.to_string());
+    }
+    if let Some(decision) = filter.decision {
+        sql.push(" AND decision = ").push_bind(decision.as_str());
+    }
+    if let Some(from) = filter.from {
+        sql.push(" AND at >= ").push_bind(stored_time(from)?);
+    }
+    if let Some(to) = filter.to {
+        sql.push(" AND at < ").push_bind(stored_time(to)?);
+    }
+    if let Some(before) = filter.before_id {
+        sql.push(" AND id < ").push_bind(before);
+    }
+    sql.push(" ORDER BY id DESC LIMIT ").push_bind(limit);
+    Ok(sql)
+}
+
+fn record_of(row: StoredRow) -> Result<AuditRecord, AuditError> {
+    let (id, at, actor, account_id, action, decision, client_ip, detail) = row;
+    let malformed = |reason: String| AuditError::Malformed { id, reason };
+    let at = OffsetDateTime::parse(&at, &Rfc3339).map_err(|e| malformed(e.to_string()))?;
+    let decision = Decision::parse(&decision)
+        .ok_or_else(|| malformed(format!("unknown decision {decision:?}")))?;
+    let detail = serde_json::from_str(&detail).map_err(|e| malformed(e.to_string()))?;
+    Ok(AuditRecord {
+        id,
+        at,
+        event: AuditEvent {
+            actor,
+            account_id,
+            action,
+            decision,
+            client_ip,
+            detail,
+        },
+    })
 }
 
 /// Timestamps are stored as RFC 3339 in UTC; whole seconds compare correctly as text.
@@ -180,68 +255,40 @@ impl AuditLog for SqliteAuditLog {
         filter: &AuditFilter,
         limit: u32,
     ) -> Result<Vec<AuditRecord>, AuditError> {
-        type Row = (
-            i64,
-            String,
-            Option<String>,
-            Option<String>,
-            String,
-            String,
-            Option<String>,
-            String,
-        );
-        let mut sql = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-            "SELECT id, at, actor, account_id, action, decision, client_ip, detail \
-             FROM audit_events WHERE 1 = 1",
-        );
-        if let Some(actor) = filter.actor.as_deref().filter(|a| !a.is_empty()) {
-            // instr() rather than LIKE: no wildcard characters to escape in what people type.
-            sql.push(" AND instr(lower(coalesce(actor, '')), lower(")
-                .push_bind(actor.to_string())
-                .push(")) > 0");
-        }
-        if let Some(action) = filter.action.as_deref().filter(|a| !a.is_empty()) {
-            sql.push(" AND action = ").push_bind(action.to_string());
-        }
-        if let Some(decision) = filter.decision {
-            sql.push(" AND decision = ").push_bind(decision.as_str());
-        }
-        if let Some(from) = filter.from {
-            sql.push(" AND at >= ").push_bind(stored_time(from)?);
-        }
-        if let Some(to) = filter.to {
-            sql.push(" AND at < ").push_bind(stored_time(to)?);
-        }
-        if let Some(before) = filter.before_id {
-            sql.push(" AND id < ").push_bind(before);
-        }
-        sql.push(" ORDER BY id DESC LIMIT ").push_bind(limit);
-        let rows: Vec<Row> = sql.build_query_as().fetch_all(&self.pool).await?;
-        rows.into_iter()
-            .map(
-                |(id, at, actor, account_id, action, decision, client_ip, detail)| {
-                    let malformed = |reason: String| AuditError::Malformed { id, reason };
-                    let at = OffsetDateTime::parse(&at, &Rfc3339)
-                        .map_err(|e| malformed(e.to_string()))?;
-                    let decision = Decision::parse(&decision)
-                        .ok_or_else(|| malformed(format!("unknown decision {decision:?}")))?;
-                    let detail =
-                        serde_json::from_str(&detail).map_err(|e| malformed(e.to_string()))?;
-                    Ok(AuditRecord {
-                        id,
-                        at,
-                        event: AuditEvent {
-                            actor,
-                            account_id,
-                            action,
-                            decision,
-                            client_ip,
-                            detail,
-                        },
-                    })
-                },
-            )
-            .collect()
+        let mut sql = filtered_query(filter, limit)?;
+        let rows: Vec<StoredRow> = sql.build_query_as().fetch_all(&self.pool).await?;
+        rows.into_iter().map(record_of).collect()
+    }
+
+    fn export(&self, filter: &AuditFilter, limit: u32) -> AuditStream {
+        use futures_util::StreamExt as _;
+        let (sender, receiver) = tokio::sync::mpsc::channel(EXPORT_READ_AHEAD);
+        let pool = self.pool.clone();
+        let query = filtered_query(filter, limit);
+        // The rows are read by a task of their own: the stream a response body holds must
+        // own everything, and the bounded channel keeps the reader just ahead of the client.
+        tokio::spawn(async move {
+            let mut sql = match query {
+                Ok(sql) => sql,
+                Err(e) => {
+                    let _ = sender.send(Err(e)).await;
+                    return;
+                }
+            };
+            let mut rows = sql.build_query_as::<StoredRow>().fetch(&pool);
+            while let Some(row) = rows.next().await {
+                let item = row.map_err(AuditError::from).and_then(record_of);
+                let failed = item.is_err();
+                if sender.send(item).await.is_err() || failed {
+                    // The client went away, or the stream ends with its error.
+                    return;
+                }
+            }
+        });
+        Box::pin(futures_util::stream::unfold(
+            receiver,
+            |mut receiver| async move { receiver.recv().await.map(|item| (item, receiver)) },
+        ))
     }
 
     async fn actions(&self) -> Result<Vec<String>, AuditError> {
@@ -261,6 +308,30 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = crate::services::db::open(dir.path()).await.expect("db");
         (SqliteAuditLog::new(db), dir)
+    }
+
+    #[tokio::test]
+    async fn an_export_streams_the_newest_matching_events_up_to_its_cap() {
+        use futures_util::StreamExt as _;
+        let (log, _dir) = log().await;
+        for i in 0..5 {
+            log.append(AuditEvent::new("SignIn", Decision::Denied).actor(format!("u{i}")))
+                .await
+                .expect("append");
+        }
+        log.append(AuditEvent::new("SignOut", Decision::Info))
+            .await
+            .expect("append");
+        let filter = AuditFilter {
+            action: Some("SignIn".into()),
+            ..Default::default()
+        };
+        let actors: Vec<String> = log
+            .export(&filter, 3)
+            .map(|r| r.expect("row").event.actor.unwrap_or_default())
+            .collect()
+            .await;
+        assert_eq!(actors, vec!["u4", "u3", "u2"]);
     }
 
     #[tokio::test]

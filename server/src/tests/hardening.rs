@@ -108,3 +108,66 @@ async fn requests_racing_a_sign_out_do_not_bring_the_session_back() {
         assert_eq!(rows, 0, "{rows} sessions left after sign-out");
     }
 }
+
+// ---- hole 2: the audit export streams from the database -------------------------------------
+
+#[tokio::test]
+async fn the_audit_export_streams_row_by_row() {
+    let console = console(|_| {}).await;
+    let admin = console.signed_in_as("admin").await;
+    let pool = app::services::db::open(console.data_dir.path())
+        .await
+        .expect("db");
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000) \
+         INSERT INTO audit_events (at, actor, action, decision, detail) \
+         SELECT '2026-01-01T00:00:00Z', 'user-' || i, 'SignIn', 'Denied', '{\"reason\":\"x\"}' FROM n",
+    )
+    .execute(&pool)
+    .await
+    .expect("rows");
+    for (format, parse) in [
+        (
+            "csv",
+            (|body: &str| body.lines().count() - 1) as fn(&str) -> usize,
+        ),
+        ("json", |body: &str| {
+            serde_json::from_str::<serde_json::Value>(body)
+                .expect("JSON")
+                .as_array()
+                .expect("array")
+                .len()
+        }),
+    ] {
+        let request = Request::builder()
+            .uri(format!("/audit/export.{format}"))
+            .header(header::HOST, "127.0.0.1:3000")
+            .header(header::COOKIE, &admin)
+            .body(Body::empty())
+            .expect("request");
+        let response = console
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("response");
+        assert_eq!(response.status(), StatusCode::OK);
+        assert!(
+            response.headers().get(header::CONTENT_LENGTH).is_none(),
+            "{format}: not built whole in memory first"
+        );
+        let mut body = response.into_body();
+        let mut frames = 0;
+        let mut bytes = Vec::new();
+        while let Some(frame) = body.frame().await {
+            if let Ok(data) = frame.expect("frame").into_data() {
+                frames += 1;
+                bytes.extend_from_slice(&data);
+            }
+        }
+        assert!(frames > 10, "{format}: {frames} frames");
+        let text = String::from_utf8(bytes).expect("UTF-8");
+        // The 5000 rows and the sign-in of the administrator.
+        assert_eq!(parse(&text), 5001, "{format}");
+    }
+}
