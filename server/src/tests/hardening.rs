@@ -66,6 +66,95 @@ fn code_at(secret: &[u8], offset: i64) -> String {
     totp::code_at_step(secret, (totp::step_of(now) as i64 + offset) as u64).expect("code")
 }
 
+// ---- hole 5: a new device needs an existing one; enrolment is not an MFA -------------------
+
+#[tokio::test]
+async fn enrolling_is_not_an_mfa_and_a_second_device_needs_the_first() {
+    let console = console(|_| {}).await;
+    let cookie = console.signed_in_as("bob").await;
+
+    // bob has no device yet: he may add one with his password alone.
+    let started = console
+        .send(
+            "POST",
+            "/api/mfa/totp/start",
+            Some(&cookie),
+            Some("name=phone"),
+        )
+        .await;
+    assert_eq!(started.status, StatusCode::OK, "{}", started.body);
+    let setup: serde_json::Value = serde_json::from_str(&started.body).expect("json");
+    let secret = base32_decode(setup["secret_base32"].as_str().expect("secret"));
+    let finished = console
+        .send(
+            "POST",
+            "/api/mfa/totp/finish",
+            Some(&cookie),
+            Some(&format!(
+                "code1={}&code2={}",
+                code_at(&secret, -2),
+                code_at(&secret, -1)
+            )),
+        )
+        .await;
+    assert_eq!(finished.status, StatusCode::OK, "{}", finished.body);
+    let cookie = finished
+        .set_cookie
+        .as_deref()
+        .map(cookie_pair)
+        .unwrap_or(cookie);
+
+    // The enrolment itself counts as no MFA: removing needs a step-up ...
+    let device = console.audit().await[0].event.detail["device_id"]
+        .as_str()
+        .expect("device id")
+        .to_string();
+    let removed = console
+        .send(
+            "POST",
+            "/api/mfa/remove",
+            Some(&cookie),
+            Some(&format!("device_id={device}")),
+        )
+        .await;
+    assert!(
+        removed.body.contains(app::mfa::STEP_UP_REQUIRED),
+        "{}",
+        removed.body
+    );
+    // ... and so does a second device (an attacker's), for both kinds.
+    for endpoint in ["/api/mfa/totp/start", "/api/mfa/webauthn/register/start"] {
+        let second = console
+            .send("POST", endpoint, Some(&cookie), Some("name=other"))
+            .await;
+        assert!(
+            second.body.contains(app::mfa::STEP_UP_REQUIRED),
+            "{endpoint}: {}",
+            second.body
+        );
+    }
+
+    // A step-up with the existing device opens both.
+    let step_up = console
+        .send(
+            "POST",
+            "/api/mfa/step-up/totp",
+            Some(&cookie),
+            Some(&format!("code={}", code_at(&secret, 0))),
+        )
+        .await;
+    assert_eq!(step_up.status, StatusCode::OK, "{}", step_up.body);
+    let second = console
+        .send(
+            "POST",
+            "/api/mfa/totp/start",
+            Some(&cookie),
+            Some("name=other"),
+        )
+        .await;
+    assert_eq!(second.status, StatusCode::OK, "{}", second.body);
+}
+
 // ---- hole 13: nothing re-saves a session that sign-out ended ----------------------------------
 
 #[tokio::test]
