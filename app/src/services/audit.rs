@@ -335,6 +335,43 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn stored_events_cannot_be_changed_deleted_or_replaced() {
+        let (log, _dir) = log().await;
+        log.append(AuditEvent::new("SignIn", Decision::Denied).actor("mallory"))
+            .await
+            .expect("append");
+        let id = log.recent(1).await.expect("recent")[0].id;
+        for statement in [
+            "UPDATE audit_events SET decision = 'Allowed'".to_string(),
+            "DELETE FROM audit_events".to_string(),
+            format!(
+                "INSERT OR REPLACE INTO audit_events (id, at, action, decision) \
+                 VALUES ({id}, '2000-01-01T00:00:00Z', 'Nothing', 'Info')"
+            ),
+            format!(
+                "REPLACE INTO audit_events (id, at, action, decision) \
+                 VALUES ({id}, '2000-01-01T00:00:00Z', 'Nothing', 'Info')"
+            ),
+            format!(
+                "INSERT INTO audit_events (id, at, action, decision) \
+                 VALUES ({id}, '2000-01-01T00:00:00Z', 'Nothing', 'Info') \
+                 ON CONFLICT (id) DO UPDATE SET action = 'Nothing'"
+            ),
+        ] {
+            let result = sqlx::query(&statement).execute(&log.pool).await;
+            assert!(result.is_err(), "{statement} was accepted");
+        }
+        let kept = log.recent(10).await.expect("recent");
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].event.action, "SignIn");
+        assert_eq!(kept[0].event.decision, Decision::Denied);
+        // New events still go in.
+        log.append(AuditEvent::new("SignIn", Decision::Allowed))
+            .await
+            .expect("append after");
+    }
+
+    #[tokio::test]
     async fn filters_combine_and_pages_go_back_in_time() {
         let (log, _dir) = log().await;
         let alice = "arn:aws:iam::111122223333:user/alice";
