@@ -26,6 +26,11 @@ impl Decision {
     }
 }
 
+/// The longest name-like field (actor, account, action, client) stored; S3 keys fit.
+pub const MAX_NAME_FIELD_BYTES: usize = 1024;
+/// The longest text inside `detail`.
+pub const MAX_TEXT_BYTES: usize = 1024;
+
 /// One thing that happened.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AuditEvent {
@@ -69,6 +74,94 @@ impl AuditEvent {
     pub fn detail(mut self, detail: serde_json::Value) -> Self {
         self.detail = detail;
         self
+    }
+}
+
+impl AuditEvent {
+    /// The event as it may be stored: name-like fields of at most [`MAX_NAME_FIELD_BYTES`]
+    /// with control characters escaped, and every text inside `detail` of at most
+    /// [`MAX_TEXT_BYTES`]. The callers refuse over-long input before acting; this is the
+    /// last guarantee that no row can grow with what a client sends.
+    pub fn bounded(self) -> AuditEvent {
+        let name = |value: Option<String>| {
+            value.map(|v| bound_text(&escape_controls(&v), MAX_NAME_FIELD_BYTES))
+        };
+        AuditEvent {
+            actor: name(self.actor),
+            account_id: name(self.account_id),
+            action: bound_text(&escape_controls(&self.action), MAX_NAME_FIELD_BYTES),
+            decision: self.decision,
+            client_ip: name(self.client_ip),
+            detail: bound_detail(self.detail, 0),
+        }
+    }
+}
+
+/// Beyond this depth a detail value is replaced: nothing the console writes nests deeper.
+const MAX_DETAIL_DEPTH: usize = 8;
+/// Entries of one detail array or object kept.
+const MAX_DETAIL_ENTRIES: usize = 64;
+
+fn escape_controls(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+fn bound_text(text: &str, limit: usize) -> String {
+    if text.len() <= limit {
+        return text.to_string();
+    }
+    let mut end = limit;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…[truncated {} bytes]", &text[..end], text.len() - end)
+}
+
+fn bound_detail(value: serde_json::Value, depth: usize) -> serde_json::Value {
+    use serde_json::Value;
+    if depth >= MAX_DETAIL_DEPTH {
+        return Value::String("[too deep]".into());
+    }
+    match value {
+        Value::String(text) => Value::String(bound_text(&text, MAX_TEXT_BYTES)),
+        Value::Array(items) => {
+            let total = items.len();
+            let mut kept: Vec<Value> = items
+                .into_iter()
+                .take(MAX_DETAIL_ENTRIES)
+                .map(|v| bound_detail(v, depth + 1))
+                .collect();
+            if total > MAX_DETAIL_ENTRIES {
+                kept.push(Value::String(format!(
+                    "[{} more]",
+                    total - MAX_DETAIL_ENTRIES
+                )));
+            }
+            Value::Array(kept)
+        }
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .take(MAX_DETAIL_ENTRIES)
+                .map(|(k, v)| {
+                    (
+                        bound_text(&k, MAX_NAME_FIELD_BYTES),
+                        bound_detail(v, depth + 1),
+                    )
+                })
+                .collect(),
+        ),
+        other => other,
     }
 }
 
@@ -233,6 +326,7 @@ impl SqliteAuditLog {
 #[async_trait]
 impl AuditLog for SqliteAuditLog {
     async fn append(&self, event: AuditEvent) -> Result<(), AuditError> {
+        let event = event.bounded();
         let at = stored_time(OffsetDateTime::now_utc())?;
         sqlx::query(
             "INSERT INTO audit_events (at, actor, account_id, action, decision, client_ip, detail) \
@@ -303,6 +397,7 @@ impl AuditLog for SqliteAuditLog {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     async fn log() -> (SqliteAuditLog, tempfile::TempDir) {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -332,6 +427,36 @@ mod tests {
             .collect()
             .await;
         assert_eq!(actors, vec!["u4", "u3", "u2"]);
+    }
+
+    #[tokio::test]
+    async fn no_field_reaches_the_store_unbounded_or_with_control_characters() {
+        let (log, _dir) = log().await;
+        let huge = "x".repeat(2 * 1024 * 1024);
+        log.append(
+            AuditEvent::new("SignIn", Decision::Denied)
+                .actor(format!("evil\n{huge}"))
+                .account(huge.clone())
+                .detail(json!({ "reason": huge.clone(), "key": "k".repeat(5000), "list": [huge.clone()] })),
+        )
+        .await
+        .expect("append");
+        let stored = &log.recent(1).await.expect("recent")[0].event;
+        let actor = stored.actor.as_deref().unwrap_or_default();
+        assert!(actor.len() <= MAX_NAME_FIELD_BYTES + 64, "{}", actor.len());
+        assert!(!actor.chars().any(char::is_control), "{actor:.40}");
+        assert!(actor.starts_with("evil\\u{a}x"), "{actor:.40}");
+        assert!(
+            stored.account_id.as_deref().unwrap_or_default().len() <= MAX_NAME_FIELD_BYTES + 64
+        );
+        let detail = stored.detail.to_string();
+        assert!(detail.len() < 8 * 1024, "{}", detail.len());
+        assert!(
+            stored.detail["reason"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("truncated")
+        );
     }
 
     #[tokio::test]

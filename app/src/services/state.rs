@@ -11,7 +11,7 @@ use crate::services::audit::AuditLog;
 use crate::services::auth::PasswordVerifier;
 use crate::services::cloud::CloudBackend;
 use crate::services::mfa::MfaService;
-use crate::services::rate_limit::FailureLimiter;
+use crate::services::rate_limit::{FailureLimiter, ThrottleWindows};
 use crate::services::session::SignedInUser;
 
 /// Console rules that come from configuration.
@@ -32,6 +32,8 @@ pub struct ConsolePolicy {
 pub struct SignInLimits {
     pub per_user: FailureLimiter,
     pub per_client: FailureLimiter,
+    /// Throttled attempts, audited as one counted event per window.
+    pub throttled: ThrottleWindows,
 }
 
 #[derive(Clone)]

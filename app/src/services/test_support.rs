@@ -8,7 +8,7 @@ use tower_sessions::{MemoryStore, Session};
 use crate::services::audit::SqliteAuditLog;
 use crate::services::auth::PasswordVerifier;
 use crate::services::local_cloud::LocalCloud;
-use crate::services::rate_limit::FailureLimiter;
+use crate::services::rate_limit::{FailureLimiter, ThrottleWindows};
 use crate::services::state::{AppState, ConsolePolicy, SignInLimits};
 
 /// The demo organisation with a session absolute lifetime of `absolute`.
@@ -36,6 +36,7 @@ pub async fn state(absolute: Duration) -> (AppState, tempfile::TempDir) {
         sign_in_limits: Arc::new(SignInLimits {
             per_user: limiter(),
             per_client: limiter(),
+            throttled: ThrottleWindows::new(Duration::from_secs(60)),
         }),
         policy: Arc::new(ConsolePolicy {
             session_absolute_lifetime: absolute,

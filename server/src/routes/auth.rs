@@ -89,6 +89,8 @@ pub async fn sign_in(
             }
         }
         Err(SignInError::InvalidCredentials) => back_to_form("invalid"),
+        // Not echoed back: it is what was too long or not printable.
+        Err(SignInError::Malformed) => Redirect::to("/signin?error=malformed"),
         Err(SignInError::TooManyAttempts { .. }) => back_to_form("throttled"),
         Err(SignInError::Internal(e)) => {
             tracing::error!("sign-in: {e}");

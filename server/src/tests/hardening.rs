@@ -66,6 +66,66 @@ fn code_at(secret: &[u8], offset: i64) -> String {
     totp::code_at_step(secret, (totp::step_of(now) as i64 + offset) as u64).expect("code")
 }
 
+// ---- hole 1: nothing unbounded reaches the audit trail or a limiter key ---------------------
+
+#[tokio::test]
+async fn oversized_or_control_character_sign_in_input_is_refused_before_anything_is_written() {
+    let console = console(|_| {}).await;
+    let long_name = "a".repeat(100_000);
+    for form in [
+        format!("account=development&username={long_name}&password=x"),
+        format!("account={long_name}&username=alice&password=x"),
+        "account=development&username=al%0Aice&password=x".to_string(),
+        format!(
+            "account=development&username=alice&password={}",
+            "p".repeat(5000)
+        ),
+    ] {
+        let reply = console
+            .send("POST", "/auth/sign-in", None, Some(&form))
+            .await;
+        let location = reply.location.unwrap_or_default();
+        assert!(
+            location.starts_with("/signin?error=malformed"),
+            "{location}"
+        );
+        assert!(location.len() < 1000, "the input is not echoed back");
+    }
+    assert!(console.audit().await.is_empty(), "nothing was written");
+}
+
+#[tokio::test]
+async fn throttled_sign_ins_are_one_counted_event_per_window() {
+    let console = console(|args| {
+        args.sign_in_max_failures_per_client = Some(2);
+        args.sign_in_failure_window = Some(Duration::from_secs(600));
+    })
+    .await;
+    for _ in 0..2 {
+        console.sign_in("alice", "guess").await;
+    }
+    for _ in 0..30 {
+        let reply = console.sign_in("alice", "guess").await;
+        assert!(
+            reply
+                .location
+                .unwrap_or_default()
+                .starts_with("/signin?error=throttled")
+        );
+    }
+    let audit = console.audit().await;
+    let throttled: Vec<_> = audit
+        .iter()
+        .filter(|r| r.event.detail["reason"] == "rate limited")
+        .collect();
+    assert_eq!(
+        throttled.len(),
+        1,
+        "one row for the window, not one per attempt"
+    );
+    assert_eq!(audit.len(), 3, "two failures and the throttled window");
+}
+
 // ---- hole 5: a new device needs an existing one; enrolment is not an MFA -------------------
 
 #[tokio::test]
@@ -153,6 +213,57 @@ async fn enrolling_is_not_an_mfa_and_a_second_device_needs_the_first() {
         )
         .await;
     assert_eq!(second.status, StatusCode::OK, "{}", second.body);
+}
+
+// ---- hole 7: one limiter key per user, whatever the case; the proxy's address ----------------
+
+#[tokio::test]
+async fn the_user_limiter_counts_every_spelling_of_a_name_as_one_user() {
+    let console = console(|args| {
+        args.sign_in_max_failures_per_user = Some(2);
+        args.sign_in_failure_window = Some(Duration::from_secs(600));
+    })
+    .await;
+    console.sign_in("alice", "guess").await;
+    console.sign_in("Alice", "guess").await;
+    let paused = console.sign_in("ALICE", "alice-demo-pass").await;
+    assert!(
+        paused
+            .location
+            .unwrap_or_default()
+            .starts_with("/signin?error=throttled")
+    );
+    // An unknown user: by the lower-cased name.
+    console.sign_in("Mallory", "guess").await;
+    console.sign_in("mallory", "guess").await;
+    let paused = console.sign_in("MALLORY", "guess").await;
+    assert!(
+        paused
+            .location
+            .unwrap_or_default()
+            .starts_with("/signin?error=throttled")
+    );
+}
+
+#[tokio::test]
+async fn the_client_address_is_the_last_one_across_every_header_line() {
+    let console = console(|args| args.client_ip_header = Some("x-forwarded-for".into())).await;
+    let request = Request::builder()
+        .method("POST")
+        .uri("/auth/sign-in")
+        .header(header::HOST, "127.0.0.1:3000")
+        .header(header::ORIGIN, "http://127.0.0.1:3000")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        // What the client claimed, then the line the proxy appended.
+        .header("x-forwarded-for", "203.0.113.9, 203.0.113.10")
+        .header("x-forwarded-for", "198.51.100.7")
+        .body(Body::from(
+            "account=development&username=alice&password=nope",
+        ))
+        .expect("request");
+    console.send_request(request).await;
+    let audit = console.audit().await;
+    assert_eq!(audit[0].event.client_ip.as_deref(), Some("198.51.100.7"));
 }
 
 // ---- hole 13: nothing re-saves a session that sign-out ended ----------------------------------
