@@ -183,6 +183,8 @@ pub async fn prepare_with(
             admin_groups: settings.admin_groups.clone(),
             role_session_limit: settings.role_session_limit,
             public_url: settings.public_url.to_string(),
+            data_dir: settings.data_dir.clone(),
+            upload_free_space_reserve: settings.upload_free_space_reserve,
         }),
         mfa: Arc::new(mfa),
     };

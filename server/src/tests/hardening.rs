@@ -126,6 +126,48 @@ async fn throttled_sign_ins_are_one_counted_event_per_window() {
     assert_eq!(audit.len(), 3, "two failures and the throttled window");
 }
 
+#[tokio::test]
+async fn a_delete_of_more_keys_than_the_store_takes_is_refused_whole_with_one_event() {
+    let console = console(|_| {}).await;
+    let cookie = console.alice_in_update_app().await;
+    let before = console.audit().await.len();
+    let mut form = "bucket=productionapp".to_string();
+    for i in 0..1001 {
+        form.push_str(&format!("&keys[{i}]=k{i}"));
+    }
+    form.push_str("&keys[1001]=index.html");
+    let reply = console
+        .send("POST", "/api/s3_delete_objects", Some(&cookie), Some(&form))
+        .await;
+    assert!(reply.body.contains("Invalid"), "{}", reply.body);
+    assert!(reply.body.contains("1000"), "{}", reply.body);
+    let audit = console.audit().await;
+    assert_eq!(audit.len(), before + 1, "one audit event for the refusal");
+    assert_eq!(audit[0].event.action, "s3:DeleteObjects");
+    assert_eq!(audit[0].event.decision, Decision::Denied);
+    assert_eq!(audit[0].event.detail["keys"], 1002);
+    // Nothing went.
+    assert!(
+        console
+            .list_productionapp(&cookie)
+            .await
+            .contains("index.html")
+    );
+}
+
+#[tokio::test]
+async fn an_object_key_longer_than_s3_allows_is_refused_without_an_audit_row() {
+    let console = console(|_| {}).await;
+    let cookie = console.alice_in_update_app().await;
+    let before = console.audit().await.len();
+    let key = "k".repeat(2000);
+    let got = console.download(&cookie, "productionapp", &key, None).await;
+    assert_eq!(got.status, StatusCode::BAD_REQUEST);
+    let put = console.upload(&cookie, "productionapp", &key, b"x").await;
+    assert_eq!(put.status, StatusCode::BAD_REQUEST);
+    assert_eq!(console.audit().await.len(), before);
+}
+
 // ---- hole 5: a new device needs an existing one; enrolment is not an MFA -------------------
 
 #[tokio::test]
@@ -264,6 +306,76 @@ async fn the_client_address_is_the_last_one_across_every_header_line() {
     console.send_request(request).await;
     let audit = console.audit().await;
     assert_eq!(audit[0].event.client_ip.as_deref(), Some("198.51.100.7"));
+}
+
+// ---- hole 9: no unaudited object action; a disk reserve for uploads -------------------------
+
+impl Console {
+    /// Makes every later audit write fail, as a full disk or a broken database would.
+    async fn break_the_audit_trail(&self) {
+        let pool = app::services::db::open(self.data_dir.path())
+            .await
+            .expect("db");
+        sqlx::query(
+            "CREATE TRIGGER audit_events_broken BEFORE INSERT ON audit_events \
+             BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END",
+        )
+        .execute(&pool)
+        .await
+        .expect("trigger");
+    }
+}
+
+#[tokio::test]
+async fn object_actions_are_refused_when_their_audit_event_cannot_be_written() {
+    let console = console(|_| {}).await;
+    let cookie = console.alice_in_update_app().await;
+    console.break_the_audit_trail().await;
+
+    let put = console
+        .upload(&cookie, "productionapp", "unaudited.txt", b"x")
+        .await;
+    assert_eq!(put.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(String::from_utf8_lossy(&put.body).contains("audit"));
+    let got = console
+        .download(&cookie, "productionapp", "index.html", None)
+        .await;
+    assert_eq!(got.status, StatusCode::SERVICE_UNAVAILABLE);
+    let listed = console.list_productionapp(&cookie).await;
+    assert!(!listed.contains("index.html"), "{listed}");
+    let deleted = console
+        .send(
+            "POST",
+            "/api/s3_delete_objects",
+            Some(&cookie),
+            Some("bucket=productionapp&keys[0]=index.html"),
+        )
+        .await;
+    assert!(!deleted.body.contains("Granted"), "{}", deleted.body);
+
+    // Nothing happened: the object is still there and the new one is not.
+    let pool = app::services::db::open(console.data_dir.path())
+        .await
+        .expect("db");
+    sqlx::query("DROP TRIGGER audit_events_broken")
+        .execute(&pool)
+        .await
+        .expect("repair");
+    let listed = console.list_productionapp(&cookie).await;
+    assert!(listed.contains("index.html"), "{listed}");
+    assert!(!listed.contains("unaudited.txt"), "{listed}");
+}
+
+#[tokio::test]
+async fn uploads_are_refused_below_the_free_space_reserve() {
+    let console = console(|args| args.upload_free_space_reserve = Some(u64::MAX / 4)).await;
+    let cookie = console.alice_in_update_app().await;
+    let put = console
+        .upload(&cookie, "productionapp", "x.txt", b"x")
+        .await;
+    assert_eq!(put.status, StatusCode::INSUFFICIENT_STORAGE);
+    assert!(String::from_utf8_lossy(&put.body).contains("space"));
+    assert!(!console.list_productionapp(&cookie).await.contains("x.txt"));
 }
 
 // ---- hole 13: nothing re-saves a session that sign-out ended ----------------------------------
