@@ -36,7 +36,7 @@ pub async fn requester(
     if user.must_enrol {
         return Ok(None);
     }
-    let role = session::held_role(session).await?;
+    let role = session::held_role(state, session).await?;
     let identity = match &role {
         Some(held) => CallerIdentity::Role(held.credentials.clone()),
         None => CallerIdentity::User { arn: user.arn() },

@@ -118,6 +118,8 @@ pub enum SessionError {
     Session(#[from] tower_sessions::session::Error),
     #[error(transparent)]
     Mfa(#[from] MfaStoreError),
+    #[error("held role: {0}")]
+    Sealing(String),
 }
 
 /// The signed-in user of this session, if the session is still valid.
@@ -201,6 +203,42 @@ impl HeldRole {
     }
 }
 
+/// A held role as the session record keeps it: sealed with AES-256-GCM under the data key
+/// (as TOTP secrets are), so that the session table holds no usable credentials.
+#[derive(Serialize, Deserialize)]
+struct SealedRole {
+    sealed: String,
+}
+
+/// The associated data of sealed roles: a sealed TOTP secret does not open as a role.
+const ROLE_SEAL_CONTEXT: &str = "switchyard:held-role";
+
+fn seal(state: &AppState, role: &HeldRole) -> Result<SealedRole, SessionError> {
+    use base64::Engine as _;
+    let plain = serde_json::to_vec(role).map_err(|e| SessionError::Sealing(e.to_string()))?;
+    let sealed = state
+        .mfa
+        .cipher
+        .encrypt(&plain, ROLE_SEAL_CONTEXT)
+        .map_err(|e| SessionError::Sealing(e.to_string()))?;
+    Ok(SealedRole {
+        sealed: base64::engine::general_purpose::STANDARD.encode(sealed),
+    })
+}
+
+fn unseal(state: &AppState, stored: &SealedRole) -> Result<HeldRole, SessionError> {
+    use base64::Engine as _;
+    let sealed = base64::engine::general_purpose::STANDARD
+        .decode(&stored.sealed)
+        .map_err(|e| SessionError::Sealing(e.to_string()))?;
+    let plain = state
+        .mfa
+        .cipher
+        .decrypt(&sealed, ROLE_SEAL_CONTEXT)
+        .map_err(|e| SessionError::Sealing(e.to_string()))?;
+    serde_json::from_slice(&plain).map_err(|e| SessionError::Sealing(e.to_string()))
+}
+
 /// When the user last proved MFA in this session (at sign-in or a later step-up); it feeds
 /// `aws:MultiFactorAuthPresent` and `aws:MultiFactorAuthAge` when switching roles.
 pub async fn mfa_authenticated_at(
@@ -210,21 +248,46 @@ pub async fn mfa_authenticated_at(
     Ok(user.and_then(|u| u.mfa).map(|m| m.authenticated_at()))
 }
 
-pub async fn held_role(session: &Session) -> Result<Option<HeldRole>, SessionError> {
-    Ok(session.get::<HeldRole>(ROLE_KEY).await?)
+pub async fn held_role(
+    state: &AppState,
+    session: &Session,
+) -> Result<Option<HeldRole>, SessionError> {
+    let Some(stored) = session.get::<SealedRole>(ROLE_KEY).await? else {
+        return Ok(None);
+    };
+    match unseal(state, &stored) {
+        Ok(role) => Ok(Some(role)),
+        Err(e) => {
+            // Sealed under another data key (or damaged): the role is not held any more.
+            tracing::warn!("dropping a held role that cannot be opened: {e}");
+            session.remove_value(ROLE_KEY).await?;
+            Ok(None)
+        }
+    }
 }
 
 /// Starts holding a role (replacing any held one). The session id is cycled: the session now
 /// carries more power than before.
-pub async fn hold_role(session: &Session, role: &HeldRole) -> Result<(), SessionError> {
+pub async fn hold_role(
+    state: &AppState,
+    session: &Session,
+    role: &HeldRole,
+) -> Result<(), SessionError> {
+    let sealed = seal(state, role)?;
     session.cycle_id().await?;
-    session.insert(ROLE_KEY, role).await?;
+    session.insert(ROLE_KEY, sealed).await?;
     Ok(())
 }
 
 /// Stops holding the role; returns it so that its credentials can be released.
-pub async fn drop_role(session: &Session) -> Result<Option<HeldRole>, SessionError> {
-    Ok(session.remove::<HeldRole>(ROLE_KEY).await?)
+pub async fn drop_role(
+    state: &AppState,
+    session: &Session,
+) -> Result<Option<HeldRole>, SessionError> {
+    let Some(stored) = session.remove::<SealedRole>(ROLE_KEY).await? else {
+        return Ok(None);
+    };
+    unseal(state, &stored).map(Some)
 }
 
 /// Parks a sign-in between the password and the MFA step. The id is cycled here too.

@@ -483,3 +483,33 @@ async fn the_audit_export_streams_row_by_row() {
         assert_eq!(parse(&text), 5001, "{format}");
     }
 }
+
+// ---- hole 12: held role credentials are sealed in the session table --------------------------
+
+#[tokio::test]
+async fn held_role_credentials_are_sealed_in_the_session_table() {
+    let console = console(|_| {}).await;
+    let cookie = console.alice_in_update_app().await;
+    let access_key = console.last_access_key().await;
+    let pool = app::services::db::open(console.data_dir.path())
+        .await
+        .expect("db");
+    let blobs: Vec<Vec<u8>> = sqlx::query_scalar("SELECT data FROM tower_sessions")
+        .fetch_all(&pool)
+        .await
+        .expect("sessions");
+    assert!(!blobs.is_empty());
+    for blob in blobs {
+        let text = String::from_utf8_lossy(&blob);
+        for secret in ["secret_access_key", "session_token", access_key.as_str()] {
+            assert!(!text.contains(secret), "{secret} stored in plain text");
+        }
+    }
+    // The role still works.
+    assert!(
+        console
+            .list_productionapp(&cookie)
+            .await
+            .contains("Granted")
+    );
+}
