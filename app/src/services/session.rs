@@ -144,14 +144,39 @@ pub async fn current_user(
         .is_some();
     let generation = state.mfa.store.session_generation(&user.key()).await?;
     if age >= lifetime || age < 0 || !still_in_directory || user.generation != generation {
-        session.flush().await?;
+        end(state, session).await?;
         return Ok(None);
     }
     Ok(Some(user))
 }
 
-/// Starts a signed-in session. The session id is cycled so that an id planted before sign-in
-/// (session fixation) is worthless afterwards.
+/// Empties the session before someone signs in on it: held role credentials are released,
+/// every value is dropped and the id is cycled, so that nothing of an earlier user (or of an
+/// id planted before sign-in) carries over.
+async fn start_afresh(state: &AppState, session: &Session) -> Result<(), SessionError> {
+    release_held_role(state, session).await;
+    session.cycle_id().await?;
+    session.clear().await;
+    Ok(())
+}
+
+/// Releases the credentials of the role this session holds, if any (local backend: revoked;
+/// AWS: forgotten). A failure is logged: the session stops holding them either way.
+async fn release_held_role(state: &AppState, session: &Session) {
+    match drop_role(state, session).await {
+        Ok(Some(held)) => {
+            if let Err(e) = state.cloud.release(&held.credentials).await {
+                tracing::warn!("releasing the held role's credentials: {e}");
+            }
+        }
+        Ok(None) => {}
+        Err(e) => tracing::warn!("reading the held role to release it: {e}"),
+    }
+}
+
+/// Starts a signed-in session from an empty one (see `start_afresh`): the id is cycled, so
+/// that an id planted before sign-in (session fixation) is worthless afterwards, and a role
+/// held by whoever used the session before is released.
 pub async fn begin(
     state: &AppState,
     session: &Session,
@@ -159,8 +184,7 @@ pub async fn begin(
 ) -> Result<(), SessionError> {
     let mut user = user.clone();
     user.generation = state.mfa.store.session_generation(&user.key()).await?;
-    session.cycle_id().await?;
-    session.remove_value(PENDING_KEY).await?;
+    start_afresh(state, session).await?;
     session.insert(USER_KEY, &user).await?;
     Ok(())
 }
@@ -290,10 +314,14 @@ pub async fn drop_role(
     unseal(state, &stored).map(Some)
 }
 
-/// Parks a sign-in between the password and the MFA step. The id is cycled here too.
-pub async fn begin_pending(session: &Session, pending: &PendingSignIn) -> Result<(), SessionError> {
-    session.cycle_id().await?;
-    session.remove_value(USER_KEY).await?;
+/// Parks a sign-in between the password and the MFA step, in an emptied session (see
+/// `start_afresh`).
+pub async fn begin_pending(
+    state: &AppState,
+    session: &Session,
+    pending: &PendingSignIn,
+) -> Result<(), SessionError> {
+    start_afresh(state, session).await?;
     session.insert(PENDING_KEY, pending).await?;
     Ok(())
 }
@@ -311,8 +339,10 @@ pub async fn pending(session: &Session) -> Result<Option<PendingSignIn>, Session
     Ok(Some(pending))
 }
 
-/// Ends the session: its record is deleted from the store and the cookie cleared.
-pub async fn end(session: &Session) -> Result<(), SessionError> {
+/// Ends the session: the held role's credentials are released, the record is deleted from
+/// the store and the cookie cleared.
+pub async fn end(state: &AppState, session: &Session) -> Result<(), SessionError> {
+    release_held_role(state, session).await;
     session.flush().await?;
     Ok(())
 }

@@ -257,6 +257,49 @@ async fn enrolling_is_not_an_mfa_and_a_second_device_needs_the_first() {
     assert_eq!(second.status, StatusCode::OK, "{}", second.body);
 }
 
+// ---- hole 6: a sign-in never inherits a held role; sign-out releases it --------------------
+
+#[tokio::test]
+async fn signing_in_again_on_the_same_cookie_drops_the_previous_users_role() {
+    let console = console(|_| {}).await;
+    let alice = console.alice_in_update_app().await;
+    let access_key = console.last_access_key().await;
+    assert!(console.list_productionapp(&alice).await.contains("Granted"));
+
+    let form = "account=development&username=bob&password=bob-demo-pass&next=";
+    let reply = console
+        .send("POST", "/auth/sign-in", Some(&alice), Some(form))
+        .await;
+    assert_eq!(reply.location.as_deref(), Some("/"));
+    let bob = cookie_pair(&reply.set_cookie.expect("a new session"));
+    assert_eq!(console.list_productionapp(&bob).await, "\"Denied\"");
+    assert!(
+        !console.local_credentials_exist(&access_key),
+        "alice's role credentials were revoked"
+    );
+    // The old cookie opens nothing either.
+    assert_eq!(
+        console
+            .send("GET", "/", Some(&alice), None)
+            .await
+            .location
+            .as_deref(),
+        Some("/signin")
+    );
+}
+
+#[tokio::test]
+async fn signing_out_revokes_the_held_role_credentials() {
+    let console = console(|_| {}).await;
+    let alice = console.alice_in_update_app().await;
+    let access_key = console.last_access_key().await;
+    assert!(console.local_credentials_exist(&access_key));
+    console
+        .send("POST", "/auth/sign-out", Some(&alice), None)
+        .await;
+    assert!(!console.local_credentials_exist(&access_key));
+}
+
 // ---- hole 7: one limiter key per user, whatever the case; the proxy's address ----------------
 
 #[tokio::test]
