@@ -16,6 +16,8 @@ use crate::services::state::AppState;
 const USER_KEY: &str = "user";
 const ROLE_KEY: &str = "role";
 const PENDING_KEY: &str = "pending_mfa";
+/// Unix time of the last request that extended the session (see `current_user`).
+const LAST_ACTIVE_KEY: &str = "last_active";
 
 /// How long the MFA step may take after the password step.
 pub const PENDING_MFA_LIFETIME_SECONDS: i64 = 5 * 60;
@@ -147,7 +149,30 @@ pub async fn current_user(
         end(state, session).await?;
         return Ok(None);
     }
+    touch(session).await?;
     Ok(Some(user))
+}
+
+/// How often activity is written: at most once a minute, and often enough that an idle
+/// timeout shorter than two minutes still slides.
+fn touch_interval(session: &Session) -> i64 {
+    let idle = match session.expiry() {
+        Some(tower_sessions::Expiry::OnInactivity(idle)) => idle.whole_seconds(),
+        _ => 120,
+    };
+    (idle / 2).clamp(1, 60)
+}
+
+/// Extends the idle timeout of an active session. tower-sessions moves the expiry only when
+/// the record is saved, and it saves only what changed: stamping the activity (at most once
+/// per interval) is what makes the timeout slide without a write on every request.
+async fn touch(session: &Session) -> Result<(), SessionError> {
+    let last = session.get::<i64>(LAST_ACTIVE_KEY).await?.unwrap_or(0);
+    let now = now();
+    if now - last >= touch_interval(session) || now < last {
+        session.insert(LAST_ACTIVE_KEY, now).await?;
+    }
+    Ok(())
 }
 
 /// Empties the session before someone signs in on it: held role credentials are released,
@@ -186,6 +211,7 @@ pub async fn begin(
     user.generation = state.mfa.store.session_generation(&user.key()).await?;
     start_afresh(state, session).await?;
     session.insert(USER_KEY, &user).await?;
+    session.insert(LAST_ACTIVE_KEY, now()).await?;
     Ok(())
 }
 
@@ -365,6 +391,38 @@ mod tests {
             current_user(&state, &session).await.expect("read"),
             Some(alice)
         );
+    }
+
+    #[tokio::test]
+    async fn activity_slides_the_idle_timeout_with_at_most_one_write_a_minute() {
+        use std::sync::Arc;
+        use tower_sessions::{Expiry, MemoryStore};
+        let (state, _dir) = state(Duration::from_secs(3600)).await;
+        let store = Arc::new(MemoryStore::default());
+        let expiry = Some(Expiry::OnInactivity(time::Duration::minutes(30)));
+        let first = Session::new(None, store.clone(), expiry);
+        begin(&state, &first, &SignedInUser::new("111122223333", "alice"))
+            .await
+            .expect("begin");
+        first.save().await.expect("save");
+        let id = first.id();
+
+        // A request within the minute: read only, nothing to save.
+        let soon = Session::new(id, store.clone(), expiry);
+        assert!(current_user(&state, &soon).await.expect("read").is_some());
+        assert!(!soon.is_modified(), "no write on every request");
+
+        // Last activity more than a minute ago: the request marks the session, so the store
+        // saves it with a fresh expiry (and the cookie is sent again).
+        let earlier = Session::new(id, store.clone(), expiry);
+        earlier
+            .insert(LAST_ACTIVE_KEY, now() - 61)
+            .await
+            .expect("age");
+        earlier.save().await.expect("save");
+        let later = Session::new(id, store, expiry);
+        assert!(current_user(&state, &later).await.expect("read").is_some());
+        assert!(later.is_modified(), "activity extends the session");
     }
 
     #[tokio::test]
