@@ -302,11 +302,16 @@ pub async fn held_role(
     state: &AppState,
     session: &Session,
 ) -> Result<Option<HeldRole>, SessionError> {
-    let Some(stored) = session.get::<SealedRole>(ROLE_KEY).await? else {
+    let Some(stored) = session.get::<serde_json::Value>(ROLE_KEY).await? else {
         return Ok(None);
     };
-    match unseal(state, &stored) {
-        Ok(role) => Ok(Some(role)),
+    match read_stored_role(state, stored) {
+        Ok(StoredRole::Sealed(role)) => Ok(Some(role)),
+        Ok(StoredRole::Plain(role)) => {
+            // Held before roles were sealed: sealed in place now.
+            session.insert(ROLE_KEY, seal(state, &role)?).await?;
+            Ok(Some(role))
+        }
         Err(e) => {
             // Sealed under another data key (or damaged): the role is not held any more.
             tracing::warn!("dropping a held role that cannot be opened: {e}");
@@ -314,6 +319,23 @@ pub async fn held_role(
             Ok(None)
         }
     }
+}
+
+enum StoredRole {
+    Sealed(HeldRole),
+    Plain(HeldRole),
+}
+
+fn read_stored_role(
+    state: &AppState,
+    stored: serde_json::Value,
+) -> Result<StoredRole, SessionError> {
+    if let Ok(sealed) = serde_json::from_value::<SealedRole>(stored.clone()) {
+        return unseal(state, &sealed).map(StoredRole::Sealed);
+    }
+    serde_json::from_value::<HeldRole>(stored)
+        .map(StoredRole::Plain)
+        .map_err(|e| SessionError::Sealing(e.to_string()))
 }
 
 /// Starts holding a role (replacing any held one). The session id is cycled: the session now
@@ -334,10 +356,12 @@ pub async fn drop_role(
     state: &AppState,
     session: &Session,
 ) -> Result<Option<HeldRole>, SessionError> {
-    let Some(stored) = session.remove::<SealedRole>(ROLE_KEY).await? else {
+    let Some(stored) = session.remove::<serde_json::Value>(ROLE_KEY).await? else {
         return Ok(None);
     };
-    unseal(state, &stored).map(Some)
+    match read_stored_role(state, stored)? {
+        StoredRole::Sealed(role) | StoredRole::Plain(role) => Ok(Some(role)),
+    }
 }
 
 /// Parks a sign-in between the password and the MFA step, in an emptied session (see
@@ -423,6 +447,58 @@ mod tests {
         let later = Session::new(id, store, expiry);
         assert!(current_user(&state, &later).await.expect("read").is_some());
         assert!(later.is_modified(), "activity extends the session");
+    }
+
+    #[tokio::test]
+    async fn a_role_held_before_sealing_is_sealed_in_place_and_one_that_cannot_be_opened_is_dropped()
+     {
+        use crate::services::cloud::HeldCredentials;
+        let (state, _dir) = state(Duration::from_secs(3600)).await;
+        let session = session();
+        let role = HeldRole {
+            account_id: "123456789012".into(),
+            account_alias: None,
+            role_name: "UpdateAPP".into(),
+            role_arn: "arn:aws:iam::123456789012:role/UpdateAPP".into(),
+            display_name: "Prod".into(),
+            color: "#b7ca9d".into(),
+            assumed_at: now(),
+            credentials: HeldCredentials {
+                access_key_id: "ASIAEXAMPLE".into(),
+                secret_access_key: "plain-secret".into(),
+                session_token: "plain-token".into(),
+                expiration: now() + 3600,
+                assumed_role_arn: "arn:aws:sts::123456789012:assumed-role/UpdateAPP/alice".into(),
+            },
+        };
+        session.insert(ROLE_KEY, &role).await.expect("legacy");
+        assert_eq!(
+            held_role(&state, &session).await.expect("read"),
+            Some(role.clone())
+        );
+        let stored = session
+            .get::<serde_json::Value>(ROLE_KEY)
+            .await
+            .expect("get")
+            .expect("kept");
+        assert!(!stored.to_string().contains("plain-secret"), "sealed now");
+        assert_eq!(held_role(&state, &session).await.expect("read"), Some(role));
+
+        session
+            .insert(
+                ROLE_KEY,
+                serde_json::json!({ "sealed": "bm90IHNlYWxlZA==" }),
+            )
+            .await
+            .expect("damaged");
+        assert_eq!(held_role(&state, &session).await.expect("read"), None);
+        assert_eq!(
+            session
+                .get::<serde_json::Value>(ROLE_KEY)
+                .await
+                .expect("get"),
+            None
+        );
     }
 
     #[tokio::test]
