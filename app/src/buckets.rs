@@ -66,6 +66,16 @@ pub struct DeleteSummary {
 
 /// Entries of one listing page (S3's largest).
 pub const PAGE_SIZE: usize = 1000;
+/// The most keys one delete request takes, as S3's DeleteObjects.
+pub const MAX_DELETE_KEYS: usize = 1000;
+
+#[cfg(feature = "ssr")]
+fn object_access_names<'a>(
+    bucket: &str,
+    keys: impl IntoIterator<Item = &'a str>,
+) -> Result<(), String> {
+    crate::services::object_access::check_names(bucket, keys)
+}
 
 /// `https://…/s3/download/{bucket}?key=…`: the key travels in the query so that no key
 /// (`..`, `//`, a trailing `/`) is ever rewritten as a path.
@@ -125,6 +135,7 @@ mod server {
     use time::format_description::well_known::Rfc3339;
 
     use super::Access;
+    use crate::services::audit::AuditError;
     use crate::services::cloud::CloudError;
     use crate::services::object_access::{self, ObjectRequester};
     use crate::services::server_fn;
@@ -160,6 +171,11 @@ mod server {
         }
     }
 
+    /// An action whose audit event could not be written is refused (a read is not answered).
+    pub fn audit_unavailable(_: AuditError) -> ServerFnError {
+        ServerFnError::new(object_access::AUDIT_UNAVAILABLE)
+    }
+
     pub fn rfc3339(t: time::OffsetDateTime) -> String {
         t.format(&Rfc3339).unwrap_or_default()
     }
@@ -179,7 +195,8 @@ pub async fn list_buckets() -> Result<Access<Vec<BucketRow>>, ServerFnError> {
             result.as_ref().map(|_| ()),
             json!({}),
         )
-        .await;
+        .await
+        .map_err(server::audit_unavailable)?;
     match result {
         Ok(buckets) => Ok(Access::Granted(
             buckets
@@ -203,6 +220,9 @@ pub async fn list_objects(
     use crate::services::cloud::ListRequest;
     use serde_json::json;
     let (state, requester) = server::requester().await?;
+    if let Err(message) = object_access_names(&bucket, [prefix.as_str()]) {
+        return Ok(Access::Invalid(message));
+    }
     let request = ListRequest {
         prefix: Some(prefix.clone()),
         delimiter: Some("/".into()),
@@ -223,7 +243,8 @@ pub async fn list_objects(
             result.as_ref().map(|_| ()),
             json!({ "prefix": prefix, "delimiter": "/" }),
         )
-        .await;
+        .await
+        .map_err(server::audit_unavailable)?;
     match result {
         Ok(page) => Ok(Access::Granted(ObjectPage {
             folders: page.common_prefixes,
@@ -250,6 +271,9 @@ pub async fn load_object_details(
 ) -> Result<Access<ObjectDetails>, ServerFnError> {
     use serde_json::json;
     let (state, requester) = server::requester().await?;
+    if let Err(message) = object_access_names(&bucket, [key.as_str()]) {
+        return Ok(Access::Invalid(message));
+    }
     let result = state
         .cloud
         .head_object(&requester.caller, &bucket, &key)
@@ -263,7 +287,8 @@ pub async fn load_object_details(
             result.as_ref().map(|_| ()),
             json!({}),
         )
-        .await;
+        .await
+        .map_err(server::audit_unavailable)?;
     match result {
         Ok(info) => Ok(Access::Granted(ObjectDetails {
             arn: format!("arn:aws:s3:::{bucket}/{}", info.key),
@@ -284,19 +309,58 @@ pub async fn delete_objects(
     bucket: String,
     keys: Vec<String>,
 ) -> Result<Access<DeleteSummary>, ServerFnError> {
+    use crate::services::cloud::CloudError;
     use serde_json::json;
     let (state, requester) = server::requester().await?;
     if keys.is_empty() {
         return Ok(Access::Invalid("Select the objects to delete.".into()));
     }
+    if let Err(message) = object_access_names(&bucket, keys.iter().map(String::as_str)) {
+        return Ok(Access::Invalid(message));
+    }
+    if keys.len() > MAX_DELETE_KEYS {
+        // Refused as a whole, and audited once (not once per key).
+        let refusal = CloudError::Denied {
+            detail: json!(format!(
+                "{} keys in one request; at most {MAX_DELETE_KEYS} are accepted",
+                keys.len()
+            )),
+        };
+        requester
+            .audit(
+                &state,
+                "s3:DeleteObjects",
+                &bucket,
+                None,
+                Err(&refusal),
+                json!({ "keys": keys.len() }),
+            )
+            .await
+            .map_err(server::audit_unavailable)?;
+        return Ok(Access::Invalid(format!(
+            "Delete at most {MAX_DELETE_KEYS} objects at a time."
+        )));
+    }
+    // Nothing is deleted unless its audit trail can be written.
+    requester
+        .audit_attempt(
+            &state,
+            "s3:DeleteObjects",
+            &bucket,
+            None,
+            json!({ "keys": keys.len() }),
+        )
+        .await
+        .map_err(server::audit_unavailable)?;
     let result = state
         .cloud
         .delete_objects(&requester.caller, &bucket, &keys)
         .await;
+    // The deletions have happened by now: a failed write below is logged by `audit`.
     match result {
         Ok(outcome) => {
             for key in &outcome.deleted {
-                requester
+                let _ = requester
                     .audit(
                         &state,
                         "s3:DeleteObject",
@@ -308,10 +372,10 @@ pub async fn delete_objects(
                     .await;
             }
             for (key, message) in &outcome.failed {
-                let denied = crate::services::cloud::CloudError::Denied {
+                let denied = CloudError::Denied {
                     detail: json!({ "message": message }),
                 };
-                requester
+                let _ = requester
                     .audit(
                         &state,
                         "s3:DeleteObject",
@@ -328,18 +392,16 @@ pub async fn delete_objects(
             }))
         }
         Err(e) => {
-            for key in &keys {
-                requester
-                    .audit(
-                        &state,
-                        "s3:DeleteObject",
-                        &bucket,
-                        Some(key),
-                        Err(&e),
-                        json!({}),
-                    )
-                    .await;
-            }
+            let _ = requester
+                .audit(
+                    &state,
+                    "s3:DeleteObjects",
+                    &bucket,
+                    None,
+                    Err(&e),
+                    json!({ "keys": keys.len() }),
+                )
+                .await;
             server::answer(e)
         }
     }
@@ -360,6 +422,19 @@ pub async fn create_folder(
     }
     let key = format!("{prefix}{name}/");
     let (state, requester) = server::requester().await?;
+    if let Err(message) = object_access_names(&bucket, [key.as_str()]) {
+        return Ok(Access::Invalid(message));
+    }
+    requester
+        .audit_attempt(
+            &state,
+            "s3:PutObject",
+            &bucket,
+            Some(&key),
+            json!({ "folder": true }),
+        )
+        .await
+        .map_err(server::audit_unavailable)?;
     let upload = ObjectUpload {
         content_type: Some("application/x-directory".into()),
         metadata: Default::default(),
@@ -379,7 +454,8 @@ pub async fn create_folder(
             result.as_ref().map(|_| ()),
             json!({ "folder": true }),
         )
-        .await;
+        .await
+        .ok();
     match result {
         Ok(_) => Ok(Access::Granted(key)),
         Err(e) => server::answer(e),

@@ -90,7 +90,7 @@ pub async fn load_console_context() -> Result<ConsoleContext, ServerFnError> {
         .map(|user| state.identity_summary(&user));
     let identity = match identity {
         Some(mut identity) => {
-            identity.role = session::held_role(&session)
+            identity.role = session::held_role(&state, &session)
                 .await
                 .map_err(|_| ServerFnError::new("the session store is unavailable"))?
                 .map(|role| role.summary());

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// The message of a server-function error that means "confirm with MFA, then retry".
 pub const STEP_UP_REQUIRED: &str = "Confirm this action with your MFA device.";
-/// Removing a device needs an MFA at most this old.
+/// Removing a device, or adding one when the user has one, needs an MFA at most this old.
 pub const REMOVE_DEVICE_MAX_MFA_AGE_SECONDS: u64 = 5 * 60;
 
 /// True when a server function refused because the session's MFA is missing or too old.
@@ -65,8 +65,20 @@ mod server {
             MfaError::DuplicateName => "You already have an MFA device with this name.",
             MfaError::InvalidName => "Enter a device name of 1 to 64 characters.",
             MfaError::Expired => "This request has expired. Please start again.",
+            MfaError::StepUpRequired => super::STEP_UP_REQUIRED,
             MfaError::Internal(e) => return unavailable(e),
         })
+    }
+
+    /// Refuses to add a device without a recent MFA with one the user already has.
+    pub async fn may_add_device(
+        request: &crate::services::server_fn::Request,
+        user: &crate::services::session::SignedInUser,
+    ) -> Result<(), ServerFnError> {
+        let max_age = std::time::Duration::from_secs(super::REMOVE_DEVICE_MAX_MFA_AGE_SECONDS);
+        crate::services::mfa::may_add_device(&request.state, &request.session, &user.key(), max_age)
+            .await
+            .map_err(user_error)
     }
 
     pub fn format_time(unix: i64) -> String {
@@ -119,6 +131,7 @@ pub async fn load_security_credentials() -> Result<SecurityCredentials, ServerFn
 pub async fn start_totp_enrolment(name: String) -> Result<TotpSetupView, ServerFnError> {
     let request = server::request().await?;
     let user = request.user(true).await?;
+    server::may_add_device(&request, &user).await?;
     let setup = crate::services::mfa::start_totp_enrolment(
         &request.state,
         &request.session,
@@ -137,10 +150,10 @@ pub async fn start_totp_enrolment(name: String) -> Result<TotpSetupView, ServerF
 #[server(prefix = "/api", endpoint = "mfa/totp/finish")]
 pub async fn finish_totp_enrolment(code1: String, code2: String) -> Result<(), ServerFnError> {
     use crate::services::mfa;
-    use crate::services::session::{MfaContext, MfaMethod};
     let request = server::request().await?;
     let user = request.user(true).await?;
-    let device = mfa::finish_totp_enrolment(
+    server::may_add_device(&request, &user).await?;
+    mfa::finish_totp_enrolment(
         &request.state,
         &request.session,
         &user.key(),
@@ -150,9 +163,8 @@ pub async fn finish_totp_enrolment(code1: String, code2: String) -> Result<(), S
     )
     .await
     .map_err(server::user_error)?;
-    // Two fresh codes of the new device count as an MFA of this session.
-    let context = MfaContext::new(MfaMethod::Totp, &device.id);
-    mfa::end_other_sessions(&request.state, &request.session, &user, Some(context))
+    // A device just added proves nothing about who added it: no MFA time is set.
+    mfa::end_other_sessions(&request.state, &request.session, &user, None)
         .await
         .map_err(server::user_error)?;
     Ok(())
@@ -162,6 +174,7 @@ pub async fn finish_totp_enrolment(code1: String, code2: String) -> Result<(), S
 pub async fn start_security_key_enrolment(name: String) -> Result<String, ServerFnError> {
     let request = server::request().await?;
     let user = request.user(true).await?;
+    server::may_add_device(&request, &user).await?;
     let challenge = crate::services::mfa::start_webauthn_registration(
         &request.state,
         &request.session,
@@ -177,10 +190,10 @@ pub async fn start_security_key_enrolment(name: String) -> Result<String, Server
 #[server(prefix = "/api", endpoint = "mfa/webauthn/register/finish")]
 pub async fn finish_security_key_enrolment(credential: String) -> Result<(), ServerFnError> {
     use crate::services::mfa;
-    use crate::services::session::{MfaContext, MfaMethod};
     let request = server::request().await?;
     let user = request.user(true).await?;
-    let device = mfa::finish_webauthn_registration(
+    server::may_add_device(&request, &user).await?;
+    mfa::finish_webauthn_registration(
         &request.state,
         &request.session,
         &user.key(),
@@ -189,8 +202,7 @@ pub async fn finish_security_key_enrolment(credential: String) -> Result<(), Ser
     )
     .await
     .map_err(server::user_error)?;
-    let context = MfaContext::new(MfaMethod::WebAuthn, &device.id);
-    mfa::end_other_sessions(&request.state, &request.session, &user, Some(context))
+    mfa::end_other_sessions(&request.state, &request.session, &user, None)
         .await
         .map_err(server::user_error)?;
     Ok(())

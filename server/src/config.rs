@@ -148,6 +148,10 @@ pub struct ServeArgs {
     /// Largest object one upload may store, in bytes or with a unit (`5GiB`, `100MiB`, `10MB`).
     #[arg(long, env = "SWITCHYARD_MAX_UPLOAD_SIZE", value_name = "SIZE", value_parser = parse_size)]
     pub max_upload_size: Option<u64>,
+    /// Uploads are refused while the data directory's file system has less free space than
+    /// this (bytes or with a unit), so that the database and audit trail keep room to write.
+    #[arg(long, env = "SWITCHYARD_UPLOAD_FREE_SPACE_RESERVE", value_name = "SIZE", value_parser = parse_size)]
+    pub upload_free_space_reserve: Option<u64>,
 }
 
 /// Per-role settings of the aws backend, keyed by role ARN (configuration file only).
@@ -193,6 +197,7 @@ struct FileSettings {
     aws_s3_path_style: Option<bool>,
     aws_roles: Option<BTreeMap<String, FileRoleSettings>>,
     max_upload_size: Option<SizeSetting>,
+    upload_free_space_reserve: Option<SizeSetting>,
 }
 
 /// A size in a file: a number of bytes, or a string with a unit.
@@ -205,6 +210,8 @@ enum SizeSetting {
 
 /// The default upload limit: S3's limit for a single PUT.
 pub const DEFAULT_MAX_UPLOAD_SIZE: u64 = 5 * 1024 * 1024 * 1024;
+/// 1 GiB: room for the database, its journal and the audit trail after the last upload.
+pub const DEFAULT_UPLOAD_FREE_SPACE_RESERVE: u64 = 1024 * 1024 * 1024;
 
 /// `1234`, `10KB`, `10KiB`, `5GiB`... (decimal units are powers of 1000, binary of 1024).
 pub fn parse_size(text: &str) -> Result<u64, String> {
@@ -264,6 +271,7 @@ pub struct Settings {
     pub aws: AwsSettings,
     /// Bytes.
     pub max_upload_size: u64,
+    pub upload_free_space_reserve: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -395,6 +403,20 @@ impl Settings {
                     })?
                 }
                 (None, None) => DEFAULT_MAX_UPLOAD_SIZE,
+            },
+            upload_free_space_reserve: match (
+                args.upload_free_space_reserve,
+                file.upload_free_space_reserve,
+            ) {
+                (Some(size), _) => size,
+                (None, Some(SizeSetting::Bytes(size))) => size,
+                (None, Some(SizeSetting::Text(text))) => {
+                    parse_size(&text).map_err(|message| ConfigError::Invalid {
+                        field: "upload_free_space_reserve",
+                        message,
+                    })?
+                }
+                (None, None) => DEFAULT_UPLOAD_FREE_SPACE_RESERVE,
             },
         };
         let mut settings = settings;
@@ -655,7 +677,12 @@ impl fmt::Display for Settings {
                 }
             }
         }
-        write!(f, "  max_upload_size = {} bytes", self.max_upload_size)
+        writeln!(f, "  max_upload_size = {} bytes", self.max_upload_size)?;
+        write!(
+            f,
+            "  upload_free_space_reserve = {} bytes",
+            self.upload_free_space_reserve
+        )
     }
 }
 

@@ -7,6 +7,7 @@ mod middleware;
 mod router;
 mod routes;
 mod serve;
+mod session_store;
 #[cfg(test)]
 mod tests;
 

@@ -14,8 +14,8 @@ use tower_sessions::Session;
 use crate::router::ServerState;
 
 /// Records the client address in the request's extensions for the rate limiter and the audit
-/// trail. Behind a proxy (configured header) the last address the proxy appended is used: the
-/// ones before it are whatever the client claimed.
+/// trail. Behind a proxy (configured header) the last address the proxy appended, across all
+/// lines of the header, is used: the ones before it are whatever the client claimed.
 pub async fn client_addr(
     State(state): State<ServerState>,
     mut request: Request,
@@ -26,10 +26,12 @@ pub async fn client_addr(
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip())
         .unwrap_or(IpAddr::from([127, 0, 0, 1]));
+    // A proxy may append its own header line rather than extend the client's: the last
+    // entry of the last line is the one it wrote.
     let forwarded = state
         .client_ip_header
         .as_deref()
-        .and_then(|name| request.headers().get(name))
+        .and_then(|name| request.headers().get_all(name).iter().next_back())
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.rsplit(',').next())
         .and_then(|last| last.trim().parse::<IpAddr>().ok());

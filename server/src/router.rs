@@ -19,12 +19,12 @@ use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::session_store::ExpiredDeletion;
 use tower_sessions::{Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::SqliteStore;
 
 use crate::config::Settings;
 use crate::middleware;
 use crate::routes;
 use crate::serve::StartError;
+use crate::session_store::ConsoleSessionStore;
 
 /// The server's state: what Leptos needs, and the console's own state.
 #[derive(Clone)]
@@ -58,7 +58,7 @@ pub async fn build(
         .site_addr(settings.site_addr)
         .build();
 
-    let store = SqliteStore::new(app.db.clone());
+    let store = ConsoleSessionStore::new(app.db.clone());
     store
         .migrate()
         .await
@@ -72,7 +72,7 @@ pub async fn build(
             tracing::error!("deleting expired sessions stopped: {e}");
         }
     });
-    let store = SqliteStore::new(app.db.clone());
+    let store = ConsoleSessionStore::new(app.db.clone());
     let idle = time::Duration::try_from(settings.session_idle_timeout)
         .map_err(|e| StartError::Sessions(e.to_string()))?;
     let sessions = SessionManagerLayer::new(store)
@@ -91,7 +91,7 @@ pub async fn build(
     Ok((router(state, sessions), cleanup))
 }
 
-fn router(state: ServerState, sessions: SessionManagerLayer<SqliteStore>) -> Router {
+fn router(state: ServerState, sessions: SessionManagerLayer<ConsoleSessionStore>) -> Router {
     let routes = generate_route_list(App);
     let page_context = {
         let app = state.app.clone();

@@ -10,7 +10,7 @@ use app::services::auth::PasswordVerifier;
 use app::services::aws_cloud::{AwsCloud, BaseCredentials};
 use app::services::cloud::CloudBackend;
 use app::services::local_cloud::LocalCloud;
-use app::services::rate_limit::FailureLimiter;
+use app::services::rate_limit::{FailureLimiter, ThrottleWindows};
 use app::services::state::{AppState, ConsolePolicy, SignInLimits};
 use iam::Directory;
 use tokio::task::JoinHandle;
@@ -176,12 +176,15 @@ pub async fn prepare_with(
                 settings.sign_in_max_failures_per_client,
                 settings.sign_in_failure_window,
             ),
+            throttled: ThrottleWindows::new(settings.sign_in_failure_window),
         }),
         policy: Arc::new(ConsolePolicy {
             session_absolute_lifetime: settings.session_absolute_lifetime,
             admin_groups: settings.admin_groups.clone(),
             role_session_limit: settings.role_session_limit,
             public_url: settings.public_url.to_string(),
+            data_dir: settings.data_dir.clone(),
+            upload_free_space_reserve: settings.upload_free_space_reserve,
         }),
         mfa: Arc::new(mfa),
     };

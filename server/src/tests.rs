@@ -11,6 +11,7 @@ use tower::ServiceExt;
 
 use crate::config::{ServeArgs, Settings};
 
+mod hardening;
 mod switching;
 
 struct Console {

@@ -79,7 +79,7 @@ pub async fn load_role_permissions() -> Result<Option<RolePermissions>, ServerFn
     use crate::services::{server_fn, session};
     let request = server_fn::request().await?;
     request.user(false).await?;
-    let Some(held) = session::held_role(&request.session)
+    let Some(held) = session::held_role(&request.state, &request.session)
         .await
         .map_err(server_fn::unavailable)?
     else {

@@ -1,5 +1,6 @@
 //! Security credentials: the user's MFA devices, assigning a new one (authenticator app or
-//! security key / passkey), and removing one (which needs a fresh MFA: step-up).
+//! security key / passkey), and removing one. Removing, and adding when a device exists, need
+//! a fresh MFA with an existing device (step-up).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -8,7 +9,7 @@ use crate::components::page::PageHeader;
 use crate::components::step_up::StepUpDialog;
 use crate::components::webauthn::create_credential;
 use crate::mfa::{
-    DeviceSummary, SecurityCredentials, TotpSetupView, error_message,
+    DeviceSummary, STEP_UP_REQUIRED, SecurityCredentials, TotpSetupView, error_message,
     finish_security_key_enrolment, finish_totp_enrolment, is_step_up_required,
     load_security_credentials, remove_mfa_device, start_security_key_enrolment,
     start_totp_enrolment,
@@ -70,7 +71,7 @@ pub fn SecurityCredentialsPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Ok(credentials) => view! {
-                        <Credentials credentials step notice error remove=Callback::new(remove) on_finished=Callback::new(move |m: String| finished(&m)) />
+                        <Credentials credentials step notice error step_up_open remove=Callback::new(remove) on_finished=Callback::new(move |m: String| finished(&m)) />
                     }.into_any(),
                     Err(e) => view! { <div class="alert error" role="alert">{error_message(&e)}</div> }.into_any(),
                 }
@@ -86,6 +87,7 @@ fn Credentials(
     step: RwSignal<Step>,
     notice: RwSignal<Option<String>>,
     error: RwSignal<Option<String>>,
+    step_up_open: RwSignal<bool>,
     remove: Callback<String>,
     on_finished: Callback<String>,
 ) -> impl IntoView {
@@ -131,7 +133,7 @@ fn Credentials(
         </section>
         {move || match step.get() {
             Step::List => ().into_any(),
-            Step::Choose => view! { <ChooseDevice step error on_finished /> }.into_any(),
+            Step::Choose => view! { <ChooseDevice step error step_up_open on_finished /> }.into_any(),
             Step::Totp(setup) => view! { <TotpSetup setup step error on_finished /> }.into_any(),
         }}
     }
@@ -177,6 +179,7 @@ fn DeviceTable(devices: Vec<DeviceSummary>, remove: Callback<String>) -> impl In
 fn ChooseDevice(
     step: RwSignal<Step>,
     error: RwSignal<Option<String>>,
+    step_up_open: RwSignal<bool>,
     on_finished: Callback<String>,
 ) -> impl IntoView {
     let name = RwSignal::new(String::new());
@@ -192,6 +195,8 @@ fn ChooseDevice(
             if kind == "totp" {
                 match start_totp_enrolment(name).await {
                     Ok(setup) => step.set(Step::Totp(setup)),
+                    // A user with a device confirms with it first; then Next again.
+                    Err(e) if is_step_up_required(&e) => step_up_open.set(true),
                     Err(e) => error.set(Some(error_message(&e))),
                 }
             } else {
@@ -207,6 +212,7 @@ fn ChooseDevice(
                 .await;
                 match result {
                     Ok(()) => on_finished.run("Your security key was assigned.".to_string()),
+                    Err(message) if message == STEP_UP_REQUIRED => step_up_open.set(true),
                     Err(message) => error.set(Some(message)),
                 }
             }

@@ -14,6 +14,9 @@ use crate::identity::ConsoleContextResource;
 fn error_message(code: &str) -> Option<&'static str> {
     Some(match code {
         "invalid" => "Your authentication information is incorrect. Please try again.",
+        "malformed" => {
+            "The account or user name is too long (at most 64 characters) or contains characters that are not allowed."
+        }
         "throttled" => {
             "Too many failed sign-in attempts. Sign-in is paused for this user and address; try again in a few minutes."
         }
@@ -49,11 +52,11 @@ pub fn SignInPage() -> impl IntoView {
                     <label for="signin-account">"Account ID or alias"</label>
                     <input id="signin-account" name="account" type="text" required
                         autocomplete="organization" spellcheck="false" autocapitalize="none"
-                        value=account autofocus=!focus_password maxlength="128" />
+                        value=account autofocus=!focus_password maxlength="64" />
                     <label for="signin-user">"User name"</label>
                     <input id="signin-user" name="username" type="text" required
                         autocomplete="username" spellcheck="false" autocapitalize="none"
-                        value=user maxlength="128" />
+                        value=user maxlength="64" />
                     <label for="signin-password">"Password"</label>
                     <input id="signin-password" name="password" type="password" required
                         autocomplete="current-password" autofocus=focus_password maxlength="1024" />

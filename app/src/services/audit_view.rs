@@ -110,28 +110,37 @@ fn detail_summary(detail: &serde_json::Value) -> String {
     }
 }
 
+/// The header row of the CSV export.
+pub const CSV_HEADER: &str = "id,at,actor,account_id,action,decision,client_ip,detail\r\n";
+
 /// RFC 4180 CSV with a header row. Cells that a spreadsheet would run as a formula are
 /// prefixed with `'`.
 pub fn to_csv(records: &[AuditRecord]) -> String {
-    let mut out = String::from("id,at,actor,account_id,action,decision,client_ip,detail\r\n");
+    let mut out = String::from(CSV_HEADER);
     for record in records {
-        let row = row(record);
-        let detail = record.event.detail.to_string();
-        let cells = [
-            row.id.to_string(),
-            row.at,
-            row.actor,
-            row.account_id,
-            row.action,
-            row.decision,
-            row.client_ip,
-            detail,
-        ];
-        let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
-        out.push_str(&line.join(","));
-        out.push_str("\r\n");
+        out.push_str(&csv_line(record));
     }
     out
+}
+
+/// One CSV row, with its line end.
+pub fn csv_line(record: &AuditRecord) -> String {
+    let row = row(record);
+    let detail = record.event.detail.to_string();
+    let cells = [
+        row.id.to_string(),
+        row.at,
+        row.actor,
+        row.account_id,
+        row.action,
+        row.decision,
+        row.client_ip,
+        detail,
+    ];
+    let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
+    let mut line = line.join(",");
+    line.push_str("\r\n");
+    line
 }
 
 fn csv_cell(value: &str) -> String {
@@ -149,23 +158,27 @@ fn csv_cell(value: &str) -> String {
 
 /// A JSON array of events; `detail` stays structured.
 pub fn to_json(records: &[AuditRecord]) -> String {
-    let events: Vec<serde_json::Value> = records
-        .iter()
-        .map(|record| {
-            let row = row(record);
-            serde_json::json!({
-                "id": row.id,
-                "at": row.at,
-                "actor": record.event.actor,
-                "account_id": record.event.account_id,
-                "action": row.action,
-                "decision": row.decision,
-                "client_ip": record.event.client_ip,
-                "detail": record.event.detail,
-            })
-        })
-        .collect();
+    let events: Vec<serde_json::Value> = records.iter().map(json_value).collect();
     serde_json::to_string_pretty(&events).unwrap_or_else(|_| "[]".to_string())
+}
+
+/// One event of the JSON export, as one line.
+pub fn json_item(record: &AuditRecord) -> String {
+    json_value(record).to_string()
+}
+
+fn json_value(record: &AuditRecord) -> serde_json::Value {
+    let row = row(record);
+    serde_json::json!({
+        "id": row.id,
+        "at": row.at,
+        "actor": record.event.actor,
+        "account_id": record.event.account_id,
+        "action": row.action,
+        "decision": row.decision,
+        "client_ip": record.event.client_ip,
+        "detail": record.event.detail,
+    })
 }
 
 #[cfg(test)]

@@ -8,6 +8,8 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::services::client::ClientAddr;
+
 /// Beyond this many tracked keys the least recently failed ones are forgotten, so a flood of
 /// random user names cannot grow memory without bound.
 const MAX_TRACKED_KEYS: usize = 100_000;
@@ -91,6 +93,107 @@ impl FailureLimiter {
     }
 }
 
+/// Throttled attempts, counted per key and window instead of written one by one: a refusal
+/// costs the server almost nothing, so each one must not cost it an audit row either.
+pub struct ThrottleWindows {
+    window: Duration,
+    open: Mutex<HashMap<String, OpenWindow>>,
+}
+
+struct OpenWindow {
+    started: Instant,
+    attempts: u64,
+    actor: String,
+    client: ClientAddr,
+}
+
+/// A throttling window that has passed, with its count.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClosedWindow {
+    pub key: String,
+    pub actor: String,
+    pub client: ClientAddr,
+    pub attempts: u64,
+    pub length: Duration,
+}
+
+impl ThrottleWindows {
+    pub fn new(window: Duration) -> Self {
+        ThrottleWindows {
+            window,
+            open: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, OpenWindow>> {
+        self.open
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Counts a throttled attempt. True when it opens a window for `key` (the caller writes
+    /// one event then); false when it is counted in the open one.
+    pub fn note(&self, key: &str, actor: &str, client: ClientAddr) -> bool {
+        self.note_at(key, actor, client, Instant::now())
+    }
+
+    fn note_at(&self, key: &str, actor: &str, client: ClientAddr, now: Instant) -> bool {
+        let mut open = self.lock();
+        if let Some(window) = open.get_mut(key)
+            && now.duration_since(window.started) < self.window
+        {
+            window.attempts += 1;
+            return false;
+        }
+        if open.len() >= MAX_TRACKED_KEYS && !open.contains_key(key) {
+            // A flood of keys: the stalest window loses its count (its start was written).
+            let stalest = open
+                .iter()
+                .min_by_key(|(_, w)| w.started)
+                .map(|(k, _)| k.clone());
+            if let Some(stalest) = stalest {
+                open.remove(&stalest);
+            }
+        }
+        open.insert(
+            key.to_string(),
+            OpenWindow {
+                started: now,
+                attempts: 1,
+                actor: actor.to_string(),
+                client,
+            },
+        );
+        true
+    }
+
+    /// Takes the windows that have passed and held more than their first attempt.
+    pub fn closed(&self) -> Vec<ClosedWindow> {
+        self.closed_at(Instant::now())
+    }
+
+    fn closed_at(&self, now: Instant) -> Vec<ClosedWindow> {
+        let mut open = self.lock();
+        let mut closed = Vec::new();
+        open.retain(|key, window| {
+            if now.duration_since(window.started) < self.window {
+                return true;
+            }
+            if window.attempts > 1 {
+                closed.push(ClosedWindow {
+                    key: key.clone(),
+                    actor: window.actor.clone(),
+                    client: window.client,
+                    attempts: window.attempts,
+                    length: self.window,
+                });
+            }
+            false
+        });
+        closed
+    }
+}
+
 fn prune(times: &mut VecDeque<Instant>, now: Instant, window: Duration) {
     while times
         .front()
@@ -133,6 +236,23 @@ mod tests {
         assert!(limiter.check("k").is_err());
         limiter.reset("k");
         assert!(limiter.check("k").is_ok());
+    }
+
+    #[test]
+    fn throttled_attempts_are_counted_once_per_window() {
+        let windows = ThrottleWindows::new(Duration::from_secs(60));
+        let client = ClientAddr(std::net::IpAddr::from([192, 0, 2, 1]));
+        let t0 = Instant::now();
+        assert!(windows.note_at("k", "a", client, t0));
+        for i in 1..50 {
+            assert!(!windows.note_at("k", "a", client, t0 + Duration::from_secs(i % 59)));
+        }
+        assert!(windows.closed_at(t0 + Duration::from_secs(59)).is_empty());
+        let closed = windows.closed_at(t0 + Duration::from_secs(60));
+        assert_eq!(closed.len(), 1);
+        assert_eq!(closed[0].attempts, 50);
+        // The next attempt opens a new window.
+        assert!(windows.note_at("k", "a", client, t0 + Duration::from_secs(61)));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The one state struct the server hands to every page, server function and handler.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,7 +12,7 @@ use crate::services::audit::AuditLog;
 use crate::services::auth::PasswordVerifier;
 use crate::services::cloud::CloudBackend;
 use crate::services::mfa::MfaService;
-use crate::services::rate_limit::FailureLimiter;
+use crate::services::rate_limit::{FailureLimiter, ThrottleWindows};
 use crate::services::session::SignedInUser;
 
 /// Console rules that come from configuration.
@@ -26,12 +27,18 @@ pub struct ConsolePolicy {
     pub role_session_limit: Option<Duration>,
     /// Where people reach the console (`https://console.example/`), for links sent to them.
     pub public_url: String,
+    /// Where the database and the local object store live.
+    pub data_dir: PathBuf,
+    /// Uploads are refused while the data directory has less free space than this (bytes).
+    pub upload_free_space_reserve: u64,
 }
 
 /// Sign-in throttles: failures per user name and per client address.
 pub struct SignInLimits {
     pub per_user: FailureLimiter,
     pub per_client: FailureLimiter,
+    /// Throttled attempts, audited as one counted event per window.
+    pub throttled: ThrottleWindows,
 }
 
 #[derive(Clone)]

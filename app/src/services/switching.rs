@@ -274,10 +274,10 @@ pub async fn switch_role(
         })),
     )
     .await?;
-    let replaced = session::held_role(session)
+    let replaced = session::held_role(state, session)
         .await
         .map_err(|e| SwitchError::Unavailable(e.to_string()))?;
-    session::hold_role(session, &held)
+    session::hold_role(state, session, &held)
         .await
         .map_err(|e| SwitchError::Unavailable(e.to_string()))?;
     // Switching from one role straight into another: the old credentials go.
@@ -331,7 +331,7 @@ pub async fn switch_back(
     client: ClientAddr,
     user: &SignedInUser,
 ) -> Result<(), SwitchError> {
-    let Some(held) = session::drop_role(session)
+    let Some(held) = session::drop_role(state, session)
         .await
         .map_err(|e| SwitchError::Unavailable(e.to_string()))?
     else {
@@ -361,7 +361,7 @@ pub async fn renew(
     user: &SignedInUser,
     mfa_authenticated_at: Option<OffsetDateTime>,
 ) -> Result<RoleSummary, SwitchError> {
-    let Some(held) = session::held_role(session)
+    let Some(held) = session::held_role(state, session)
         .await
         .map_err(|e| SwitchError::Unavailable(e.to_string()))?
     else {
@@ -432,7 +432,7 @@ mod tests {
         assert_eq!(role.display_name, "UpdateAPP @ production");
         assert_eq!(role.color, "#b7ca9d");
         assert_eq!(role.account_id, "123456789012");
-        let held = session::held_role(&session)
+        let held = session::held_role(&state, &session)
             .await
             .expect("read")
             .expect("held");
@@ -441,7 +441,10 @@ mod tests {
         switch_back(&state, &session, CLIENT, &alice)
             .await
             .expect("switch back");
-        assert_eq!(session::held_role(&session).await.expect("read"), None);
+        assert_eq!(
+            session::held_role(&state, &session).await.expect("read"),
+            None
+        );
         let actions: Vec<String> = state
             .audit
             .recent(10)
@@ -464,7 +467,10 @@ mod tests {
             matches!(refused, Err(SwitchError::NotAllowed)),
             "{refused:?}"
         );
-        assert_eq!(session::held_role(&session).await.expect("read"), None);
+        assert_eq!(
+            session::held_role(&state, &session).await.expect("read"),
+            None
+        );
         let audit = state.audit.recent(1).await.expect("audit");
         assert_eq!(audit[0].event.decision, Decision::Denied);
         assert_eq!(audit[0].event.detail["decision"], "ImplicitlyDenied");
@@ -487,7 +493,10 @@ mod tests {
             matches!(refused, Err(SwitchError::MfaNeeded { has_device: false })),
             "{refused:?}"
         );
-        assert_eq!(session::held_role(&session).await.expect("read"), None);
+        assert_eq!(
+            session::held_role(&state, &session).await.expect("read"),
+            None
+        );
         let audit = state.audit.recent(1).await.expect("audit");
         assert_eq!(audit[0].event.decision, Decision::Denied);
         assert_eq!(audit[0].event.detail["step_up_offered"], true);
@@ -515,14 +524,14 @@ mod tests {
         switch_role(&state, &session, CLIENT, &alice, mfa, &form)
             .await
             .expect("first");
-        let first = session::held_role(&session)
+        let first = session::held_role(&state, &session)
             .await
             .expect("read")
             .expect("held");
         switch_role(&state, &session, CLIENT, &alice, mfa, &form)
             .await
             .expect("second");
-        let second = session::held_role(&session)
+        let second = session::held_role(&state, &session)
             .await
             .expect("read")
             .expect("held");
@@ -610,7 +619,10 @@ mod tests {
                 other => panic!("{expected}: {other:?}"),
             }
         }
-        assert_eq!(session::held_role(&session).await.expect("read"), None);
+        assert_eq!(
+            session::held_role(&state, &session).await.expect("read"),
+            None
+        );
         assert!(state.audit.recent(10).await.expect("audit").is_empty());
     }
 }

@@ -8,7 +8,7 @@ use tower_sessions::{MemoryStore, Session};
 use crate::services::audit::SqliteAuditLog;
 use crate::services::auth::PasswordVerifier;
 use crate::services::local_cloud::LocalCloud;
-use crate::services::rate_limit::FailureLimiter;
+use crate::services::rate_limit::{FailureLimiter, ThrottleWindows};
 use crate::services::state::{AppState, ConsolePolicy, SignInLimits};
 
 /// The demo organisation with a session absolute lifetime of `absolute`.
@@ -36,12 +36,15 @@ pub async fn state(absolute: Duration) -> (AppState, tempfile::TempDir) {
         sign_in_limits: Arc::new(SignInLimits {
             per_user: limiter(),
             per_client: limiter(),
+            throttled: ThrottleWindows::new(Duration::from_secs(60)),
         }),
         policy: Arc::new(ConsolePolicy {
             session_absolute_lifetime: absolute,
             admin_groups: vec!["Admins".into()],
             role_session_limit: None,
             public_url: "http://localhost:3000/".into(),
+            data_dir: dir.path().to_path_buf(),
+            upload_free_space_reserve: 0,
         }),
     };
     (state, dir)

@@ -5,8 +5,10 @@ use app::audit_query::AuditQuery;
 use app::services::audit_view::{self, EXPORT_LIMIT};
 use app::services::session;
 use app::services::state::AppState;
+use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt as _;
 use http::{StatusCode, header};
 use tower_sessions::Session;
 
@@ -47,18 +49,35 @@ pub async fn export(
         Ok(filter) => filter,
         Err(e) => return plain(StatusCode::BAD_REQUEST, &e.0),
     };
-    let records = match state.audit.query(&filter, EXPORT_LIMIT).await {
-        Ok(records) => records,
-        Err(e) => {
-            tracing::error!("audit export: {e}");
-            return plain(StatusCode::SERVICE_UNAVAILABLE, "Try again later.");
-        }
-    };
-    let body = if format == "export.csv" {
-        audit_view::to_csv(&records)
+    let records = state.audit.export(&filter, EXPORT_LIMIT);
+    let csv = format == "export.csv";
+    // Row by row from the database: the export never sits in memory whole. A failure part
+    // way ends the body with an error, so the download is visibly cut rather than short.
+    let lines = records
+        .enumerate()
+        .map(move |(index, record)| match record {
+            Ok(record) if csv => Ok(audit_view::csv_line(&record)),
+            Ok(record) => {
+                let separator = if index == 0 { "\n" } else { ",\n" };
+                Ok(format!("{separator}{}", audit_view::json_item(&record)))
+            }
+            Err(e) => {
+                tracing::error!("audit export: {e}");
+                Err(std::io::Error::other("the audit trail could not be read"))
+            }
+        });
+    let (head, tail) = if csv {
+        (audit_view::CSV_HEADER, "")
     } else {
-        audit_view::to_json(&records)
+        ("[", "\n]\n")
     };
+    let body = futures_util::stream::once(async move { Ok(head.to_string()) })
+        .chain(lines)
+        .chain(futures_util::stream::once(
+            async move { Ok(tail.to_string()) },
+        ))
+        .filter(|chunk| std::future::ready(!matches!(chunk, Ok(text) if text.is_empty())));
+    let body = Body::from_stream(body);
     (
         [
             (header::CONTENT_TYPE, content_type.to_string()),

@@ -70,7 +70,7 @@ pub async fn sign_in(
                     password_at: session::now(),
                     next: next.unwrap_or("").to_string(),
                 };
-                return match session::begin_pending(&session, &pending).await {
+                return match session::begin_pending(&state, &session, &pending).await {
                     Ok(()) => Redirect::to(MFA_PAGE),
                     Err(e) => {
                         tracing::error!("sign-in: cannot keep the pending sign-in: {e}");
@@ -89,6 +89,8 @@ pub async fn sign_in(
             }
         }
         Err(SignInError::InvalidCredentials) => back_to_form("invalid"),
+        // Not echoed back: it is what was too long or not printable.
+        Err(SignInError::Malformed) => Redirect::to("/signin?error=malformed"),
         Err(SignInError::TooManyAttempts { .. }) => back_to_form("throttled"),
         Err(SignInError::Internal(e)) => {
             tracing::error!("sign-in: {e}");
@@ -158,8 +160,8 @@ pub async fn sign_out(
         Ok(None) => {}
         Err(e) => tracing::error!("sign-out: {e}"),
     }
-    // Whatever happened above, the session must not outlive a sign-out.
-    if let Err(e) = session::end(&session).await {
+    // Whatever happened above, the session must not outlive a sign-out, nor its role.
+    if let Err(e) = session::end(&state, &session).await {
         tracing::error!("sign-out: cannot delete the session: {e}");
     }
     Redirect::to("/signin?signed_out=1")

@@ -42,6 +42,9 @@ pub async fn download(
         Ok(requester) => requester,
         Err(response) => return response,
     };
+    if let Err(text) = object_access::check_names(&bucket, [query.key.as_str()]) {
+        return message(StatusCode::BAD_REQUEST, &text);
+    }
     let range = headers
         .get(header::RANGE)
         .and_then(|v| v.to_str().ok())
@@ -50,7 +53,7 @@ pub async fn download(
         .cloud
         .get_object(&requester.caller, &bucket, &query.key, range)
         .await;
-    requester
+    let audited = requester
         .audit(
             &state,
             "s3:GetObject",
@@ -60,6 +63,12 @@ pub async fn download(
             json!({ "range": headers.get(header::RANGE).and_then(|v| v.to_str().ok()) }),
         )
         .await;
+    if audited.is_err() {
+        return message(
+            StatusCode::SERVICE_UNAVAILABLE,
+            object_access::AUDIT_UNAVAILABLE,
+        );
+    }
     match result {
         Ok(download) => download_response(download),
         Err(error) => error_response(error),
@@ -89,6 +98,26 @@ pub async fn upload(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
+    if let Err(text) = object_access::check_names(&bucket, [query.key.as_str()]) {
+        return message(StatusCode::BAD_REQUEST, &text);
+    }
+    if !object_access::has_room_for_upload(&state, content_length) {
+        return message(
+            StatusCode::INSUFFICIENT_STORAGE,
+            object_access::LOW_ON_SPACE,
+        );
+    }
+    // Nothing is stored unless the attempt is in the audit trail first.
+    if requester
+        .audit_attempt(&state, "s3:PutObject", &bucket, Some(&query.key), json!({}))
+        .await
+        .is_err()
+    {
+        return message(
+            StatusCode::SERVICE_UNAVAILABLE,
+            object_access::AUDIT_UNAVAILABLE,
+        );
+    }
     let body = request
         .into_body()
         .into_data_stream()
@@ -103,7 +132,8 @@ pub async fn upload(
         .cloud
         .put_object(&requester.caller, &bucket, &query.key, upload)
         .await;
-    requester
+    // The object is stored (or not) by now; a failed write is logged, the attempt is audited.
+    let _ = requester
         .audit(
             &state,
             "s3:PutObject",

@@ -99,7 +99,7 @@ pub async fn renew(
         Err(redirect) => return redirect,
     };
     let mfa = session::mfa_authenticated_at(&session).await.ok().flatten();
-    let held = session::held_role(&session).await.ok().flatten();
+    let held = session::held_role(&state, &session).await.ok().flatten();
     // Refused: back to the Switch Role page, filled in with the role, where the user sees why.
     let refused = |why: &str| {
         let mut query = vec![("renew", why.to_string())];
@@ -146,7 +146,7 @@ pub async fn open_aws_console(
         Ok(user) => user,
         Err(redirect) => return redirect,
     };
-    let held = match session::held_role(&session).await {
+    let held = match session::held_role(&state, &session).await {
         Ok(Some(held)) => held,
         Ok(None) => return Redirect::to("/"),
         Err(e) => {

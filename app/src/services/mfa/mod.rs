@@ -59,6 +59,9 @@ pub enum MfaError {
     InvalidName,
     #[error("the request expired; start again")]
     Expired,
+    /// The action needs a recent MFA with a device the user already has.
+    #[error("a recent MFA with an existing device is required")]
+    StepUpRequired,
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -769,8 +772,27 @@ pub async fn require_recent_mfa(
     }
 }
 
+/// Adding a device to a user who has one needs a recent MFA with an existing device (a
+/// stolen password-only or stale session must not add the thief's authenticator). A user
+/// without devices may add their first one.
+pub async fn may_add_device(
+    state: &AppState,
+    session: &Session,
+    user: &UserKey,
+    max_age: Duration,
+) -> Result<(), MfaError> {
+    if !state.mfa.has_devices(user).await? {
+        return Ok(());
+    }
+    require_recent_mfa(state, session, max_age)
+        .await
+        .map(|_| ())
+        .map_err(|_| MfaError::StepUpRequired)
+}
+
 /// After devices changed: bump the user's session generation (ending their other sessions)
-/// and carry this session over to the new generation.
+/// and carry this session over to the new generation. `mfa` replaces the session's MFA
+/// context only when given: enrolling a device is not an MFA.
 pub async fn end_other_sessions(
     state: &AppState,
     session: &Session,

@@ -1,0 +1,145 @@
+//! The session store: tower-sessions' SQLite store, except that saving never brings back a
+//! record that is gone.
+//!
+//! tower-sessions saves a changed session at the end of each request with an upsert. A
+//! request that loaded the session before a sign-out (or before `cycle_id`) deleted it, and
+//! changed it, would write the old id back: the session would outlive its sign-out. Here a
+//! save only updates a record that still exists; new sessions are made by `create`.
+
+use async_trait::async_trait;
+use sqlx::SqlitePool;
+use time::OffsetDateTime;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
+use tower_sessions_sqlx_store::SqliteStore;
+
+#[derive(Clone, Debug)]
+pub struct ConsoleSessionStore {
+    inner: SqliteStore,
+    pool: SqlitePool,
+}
+
+/// tower-sessions-sqlx-store's table.
+const TABLE: &str = "tower_sessions";
+
+impl ConsoleSessionStore {
+    pub fn new(pool: SqlitePool) -> Self {
+        ConsoleSessionStore {
+            inner: SqliteStore::new(pool.clone()),
+            pool,
+        }
+    }
+
+    pub async fn migrate(&self) -> sqlx::Result<()> {
+        self.inner.migrate().await
+    }
+}
+
+fn backend(e: impl std::fmt::Display) -> session_store::Error {
+    session_store::Error::Backend(e.to_string())
+}
+
+#[async_trait]
+impl SessionStore for ConsoleSessionStore {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        self.inner.create(record).await
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        let data =
+            rmp_serde::to_vec(record).map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        // An expired record is gone too: its user was signed out by the idle timeout.
+        sqlx::query(&format!(
+            "UPDATE {TABLE} SET data = ?, expiry_date = ? WHERE id = ? AND expiry_date > ?"
+        ))
+        .bind(data)
+        .bind(record.expiry_date)
+        .bind(record.id.to_string())
+        .bind(OffsetDateTime::now_utc())
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        self.inner.load(id).await
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        self.inner.delete(id).await
+    }
+}
+
+#[async_trait]
+impl ExpiredDeletion for ConsoleSessionStore {
+    async fn delete_expired(&self) -> session_store::Result<()> {
+        self.inner.delete_expired().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use tower_sessions::Session;
+
+    use super::*;
+
+    async fn store() -> (Arc<ConsoleSessionStore>, tempfile::TempDir) {
+        let dir = tempfile::tempdir().expect("dir");
+        let pool = app::services::db::open(dir.path()).await.expect("db");
+        let store = ConsoleSessionStore::new(pool);
+        store.migrate().await.expect("migrate");
+        (Arc::new(store), dir)
+    }
+
+    #[tokio::test]
+    async fn a_request_finishing_after_sign_out_does_not_bring_the_session_back() {
+        let (store, _dir) = store().await;
+        let signed_in = Session::new(None, store.clone(), None);
+        signed_in.insert("user", "alice").await.expect("insert");
+        signed_in.save().await.expect("save");
+        let id = signed_in.id();
+
+        // A slow request loads the session ...
+        let slow = Session::new(id, store.clone(), None);
+        assert_eq!(
+            slow.get::<String>("user").await.expect("get").as_deref(),
+            Some("alice")
+        );
+        // ... the sign-out ends it ...
+        let sign_out = Session::new(id, store.clone(), None);
+        sign_out.flush().await.expect("flush");
+        // ... and then the slow request changes it and is saved at its end.
+        slow.insert("pending", 1).await.expect("insert");
+        slow.save().await.expect("save");
+
+        let id = id.expect("id");
+        assert!(
+            store.load(&id).await.expect("load").is_none(),
+            "the old id stays gone"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_request_finishing_after_cycle_id_does_not_re_save_the_old_id() {
+        let (store, _dir) = store().await;
+        let first = Session::new(None, store.clone(), None);
+        first.insert("user", "alice").await.expect("insert");
+        first.save().await.expect("save");
+        let old = first.id();
+
+        let slow = Session::new(old, store.clone(), None);
+        slow.get::<String>("user").await.expect("get");
+        let switching = Session::new(old, store.clone(), None);
+        switching.cycle_id().await.expect("cycle");
+        switching.save().await.expect("save");
+        slow.insert("x", 1).await.expect("insert");
+        slow.save().await.expect("save");
+
+        assert!(store.load(&old.expect("id")).await.expect("load").is_none());
+        let new = switching.id().expect("new id");
+        assert!(store.load(&new).await.expect("load").is_some());
+    }
+}
