@@ -254,6 +254,10 @@ pub struct Settings {
     pub admin_groups: Vec<String>,
     pub client_ip_header: Option<String>,
     pub public_url: url::Url,
+    /// Whether `public_url` came from the configuration (a proxy or a name of its own) rather
+    /// than the `http://localhost:PORT` default: only the default also answers under the
+    /// listen address's other loopback names.
+    pub public_url_configured: bool,
     /// Secret: never printed.
     pub mfa_encryption_key: Option<String>,
     pub mfa_max_failures: u32,
@@ -339,6 +343,7 @@ impl Settings {
                 field: "public_url",
                 message: e.to_string(),
             })?,
+            public_url_configured: false,
             mfa_encryption_key: args.mfa_encryption_key.or(file.mfa_encryption_key),
             mfa_max_failures: args
                 .mfa_max_failures
@@ -398,7 +403,9 @@ impl Settings {
             },
         };
         let mut settings = settings;
-        settings.public_url = match args.public_url.or(file.public_url) {
+        let public_url = args.public_url.or(file.public_url);
+        settings.public_url_configured = public_url.is_some();
+        settings.public_url = match public_url {
             Some(url) => url::Url::parse(url.trim()).map_err(|e| ConfigError::Invalid {
                 field: "public_url",
                 message: e.to_string(),

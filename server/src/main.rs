@@ -5,6 +5,7 @@
 mod config;
 mod middleware;
 mod router;
+mod public_origin;
 mod routes;
 mod serve;
 #[cfg(test)]

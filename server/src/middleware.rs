@@ -1,17 +1,20 @@
-//! Layers every request passes: where it came from, whether it is a cross-site write, whether
+//! Layers every request passes: where it came from, whether it names this console and comes
+//! from its origin, whether
 //! the page needs a signed-in user, and the security headers of every response.
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
 use app::services::client::ClientAddr;
 use app::services::session;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
 
 use crate::router::ServerState;
+use crate::public_origin::{PublicOrigin, Verdict};
 
 /// Records the client address in the request's extensions for the rate limiter and the audit
 /// trail. Behind a proxy (configured header) the last address the proxy appended is used: the
@@ -39,45 +42,49 @@ pub async fn client_addr(
     next.run(request).await
 }
 
-/// Refuses state-changing requests that a browser marks as coming from another site.
+/// Refuses requests under a host name the console does not answer to (DNS rebinding), and
+/// state-changing requests that do not come from the console's own origin. With `public_url`
+/// unset, page loads under another loopback name move to the canonical one.
 ///
-/// The session cookie is SameSite=Strict already; this is the second lock. Browsers send
-/// `Sec-Fetch-Site` and/or `Origin` on every POST, so a write with neither is refused too.
-pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
-    if is_safe_method(request.method()) || is_same_origin(request.headers()) {
-        return next.run(request).await;
+/// The session cookie is SameSite=Strict already; the origin check is the second lock.
+pub async fn check_origin(
+    State(origin): State<Arc<PublicOrigin>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    match origin.check_request(&request) {
+        Verdict::Pass => next.run(request).await,
+        Verdict::Redirect(location) => Redirect::temporary(&location).into_response(),
+        Verdict::UnknownHost => {
+            tracing::warn!(
+                host = ?request.headers().get(header::HOST),
+                path = %request.uri().path(),
+                "refused a request for another host name"
+            );
+            (
+                StatusCode::MISDIRECTED_REQUEST,
+                format!(
+                    "This console is served at {}; open it there.",
+                    origin.canonical()
+                ),
+            )
+                .into_response()
+        }
+        Verdict::CrossSite => {
+            tracing::warn!(
+                method = %request.method(),
+                path = %request.uri().path(),
+                origin = ?request.headers().get(header::ORIGIN),
+                sec_fetch_site = ?request.headers().get("sec-fetch-site"),
+                "refused a cross-site request"
+            );
+            (StatusCode::FORBIDDEN, "Cross-site request refused.").into_response()
+        }
     }
-    tracing::warn!(
-        method = %request.method(),
-        path = %request.uri().path(),
-        origin = ?request.headers().get(header::ORIGIN),
-        sec_fetch_site = ?request.headers().get("sec-fetch-site"),
-        "refused a cross-site request"
-    );
-    (StatusCode::FORBIDDEN, "Cross-site request refused.").into_response()
 }
 
 fn is_safe_method(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
-}
-
-fn is_same_origin(headers: &HeaderMap) -> bool {
-    let fetch_site = headers.get("sec-fetch-site").map(HeaderValue::as_bytes);
-    if fetch_site.is_some_and(|site| site != b"same-origin") {
-        return false;
-    }
-    match headers.get(header::ORIGIN) {
-        Some(origin) => {
-            let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-            let origin_host = origin
-                .to_str()
-                .ok()
-                .and_then(|o| o.split_once("://"))
-                .map(|(_, authority)| authority);
-            matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
-        }
-        None => fetch_site.is_some(),
-    }
 }
 
 /// Paths anyone may request: the sign-in page and its form, static files, health.
@@ -187,55 +194,4 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
-        let mut map = HeaderMap::new();
-        for (k, v) in pairs {
-            map.insert(*k, HeaderValue::from_static(v));
-        }
-        map
-    }
-
-    #[test]
-    fn same_origin_writes_pass() {
-        assert!(is_same_origin(&headers(&[
-            ("host", "127.0.0.1:3000"),
-            ("origin", "http://127.0.0.1:3000")
-        ])));
-        assert!(is_same_origin(&headers(&[
-            ("host", "127.0.0.1:3000"),
-            ("sec-fetch-site", "same-origin")
-        ])));
-    }
-
-    #[test]
-    fn cross_site_writes_are_refused() {
-        assert!(!is_same_origin(&headers(&[
-            ("host", "127.0.0.1:3000"),
-            ("origin", "https://evil.example")
-        ])));
-        assert!(!is_same_origin(&headers(&[
-            ("host", "127.0.0.1:3000"),
-            ("sec-fetch-site", "cross-site")
-        ])));
-        assert!(!is_same_origin(&headers(&[
-            ("host", "127.0.0.1:3000"),
-            ("sec-fetch-site", "same-site")
-        ])));
-        assert!(!is_same_origin(&headers(&[
-            ("host", "127.0.0.1:3000"),
-            ("origin", "http://127.0.0.1:3000"),
-            ("sec-fetch-site", "cross-site")
-        ])));
-        assert!(!is_same_origin(&headers(&[
-            ("host", "127.0.0.1:3000"),
-            ("origin", "null")
-        ])));
-        assert!(!is_same_origin(&headers(&[("host", "127.0.0.1:3000")])));
-    }
 }

@@ -23,6 +23,7 @@ use tower_sessions_sqlx_store::SqliteStore;
 
 use crate::config::Settings;
 use crate::middleware;
+use crate::public_origin::PublicOrigin;
 use crate::routes;
 use crate::serve::StartError;
 
@@ -32,6 +33,7 @@ pub struct ServerState {
     pub leptos: LeptosOptions,
     pub app: AppState,
     pub client_ip_header: Option<Arc<str>>,
+    pub origin: Arc<PublicOrigin>,
 }
 
 impl FromRef<ServerState> for LeptosOptions {
@@ -87,6 +89,7 @@ pub async fn build(
         leptos,
         app,
         client_ip_header: settings.client_ip_header.as_deref().map(Arc::from),
+        origin: Arc::new(PublicOrigin::from_settings(settings)),
     };
     Ok((router(state, sessions), cleanup))
 }
@@ -126,11 +129,15 @@ fn router(state: ServerState, sessions: SessionManagerLayer<SqliteStore>) -> Rou
             state.clone(),
             middleware::require_sign_in,
         ))
-        .layer(axum::middleware::from_fn(middleware::refuse_cross_site))
         .layer(sessions)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::client_addr,
+        ))
+        // Before sessions: a refused request never loads or creates one.
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state.origin),
+            middleware::check_origin,
         ))
         .layer(axum::middleware::from_fn(middleware::security_headers))
         // The WASM bundle is ~570 KB raw, ~180 KB with brotli.
