@@ -119,7 +119,7 @@ pub struct ServeArgs {
         value_name = "BASE64",
         hide_env_values = true
     )]
-    pub mfa_encryption_key: Option<String>,
+    pub mfa_encryption_key: Option<Secret>,
     /// Failed MFA attempts per user before MFA locks for that user.
     #[arg(long, env = "SWITCHYARD_MFA_MAX_FAILURES", value_name = "N")]
     pub mfa_max_failures: Option<u32>,
@@ -148,6 +148,36 @@ pub struct ServeArgs {
     /// Largest object one upload may store, in bytes or with a unit (`5GiB`, `100MiB`, `10MB`).
     #[arg(long, env = "SWITCHYARD_MAX_UPLOAD_SIZE", value_name = "SIZE", value_parser = parse_size)]
     pub max_upload_size: Option<u64>,
+}
+
+/// A value that must never be printed: `Debug` shows `<redacted>`, and only `expose` gives it.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Self {
+        Secret(value.to_string())
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Secret(value.to_string()))
+    }
 }
 
 /// Per-role settings of the aws backend, keyed by role ARN (configuration file only).
@@ -180,7 +210,7 @@ struct FileSettings {
     admin_groups: Option<Vec<String>>,
     client_ip_header: Option<String>,
     public_url: Option<String>,
-    mfa_encryption_key: Option<String>,
+    mfa_encryption_key: Option<Secret>,
     mfa_max_failures: Option<u32>,
     #[serde(default, with = "humantime_serde")]
     mfa_lockout: Option<Duration>,
@@ -258,8 +288,7 @@ pub struct Settings {
     /// than the `http://localhost:PORT` default: only the default also answers under the
     /// listen address's other loopback names.
     pub public_url_configured: bool,
-    /// Secret: never printed.
-    pub mfa_encryption_key: Option<String>,
+    pub mfa_encryption_key: Option<Secret>,
     pub mfa_max_failures: u32,
     pub mfa_lockout: Duration,
     pub role_session_limit: Option<Duration>,
@@ -472,7 +501,7 @@ impl Settings {
             return Err(invalid("public_url", "must be an http or https URL"));
         }
         if let Some(key) = &self.mfa_encryption_key
-            && app::services::mfa::cipher::MfaCipher::from_base64(key).is_err()
+            && app::services::mfa::cipher::MfaCipher::from_base64(key.expose()).is_err()
         {
             return Err(invalid(
                 "mfa_encryption_key",
@@ -758,7 +787,7 @@ mod tests {
         let key = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
         let args = ServeArgs {
             site_addr: Some(SocketAddr::from(([127, 0, 0, 1], 4321))),
-            mfa_encryption_key: Some(key.to_string()),
+            mfa_encryption_key: Some(key.into()),
             ..Default::default()
         };
         let settings = Settings::resolve(args).unwrap();

@@ -6,6 +6,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use app::services::client::ClientAddr;
+use app::services::content_policy;
 use app::services::session;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
@@ -13,8 +14,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
 
-use crate::router::ServerState;
 use crate::public_origin::{PublicOrigin, Verdict};
+use crate::router::ServerState;
 
 /// Records the client address in the request's extensions for the rate limiter and the audit
 /// trail. Behind a proxy (configured header) the last address the proxy appended is used: the
@@ -168,7 +169,11 @@ pub async fn require_sign_in(
 
 /// Headers on every response. Pages are never cached (a signed-out browser's back button must
 /// not show them); the compiled bundle under /pkg may be.
-pub async fn security_headers(request: Request, next: Next) -> Response {
+pub async fn security_headers(
+    State(state): State<ServerState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let cacheable = request.uri().path().starts_with("/pkg/");
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
@@ -181,13 +186,19 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),
     );
-    // A handler that set a stricter policy (object downloads) keeps it.
+    // Pages set their own policy with their nonce; object downloads a stricter one.
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
-                "frame-ancestors 'none'; object-src 'none'; base-uri 'self'; form-action 'self'",
-            ),
+            HeaderValue::from_static(content_policy::DEFAULT),
+        );
+    }
+    if state.strict_transport_security {
+        // Secure cookies mean the console is reached over HTTPS: browsers then refuse plain
+        // HTTP to it for a year, so no first request can be downgraded.
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
         );
     }
     if !cacheable {

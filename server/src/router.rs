@@ -34,6 +34,8 @@ pub struct ServerState {
     pub app: AppState,
     pub client_ip_header: Option<Arc<str>>,
     pub origin: Arc<PublicOrigin>,
+    /// `Strict-Transport-Security` on every response (with `secure_cookies`).
+    pub strict_transport_security: bool,
 }
 
 impl FromRef<ServerState> for LeptosOptions {
@@ -90,6 +92,7 @@ pub async fn build(
         app,
         client_ip_header: settings.client_ip_header.as_deref().map(Arc::from),
         origin: Arc::new(PublicOrigin::from_settings(settings)),
+        strict_transport_security: settings.secure_cookies,
     };
     Ok((router(state, sessions), cleanup))
 }
@@ -139,7 +142,10 @@ fn router(state: ServerState, sessions: SessionManagerLayer<SqliteStore>) -> Rou
             Arc::clone(&state.origin),
             middleware::check_origin,
         ))
-        .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::security_headers,
+        ))
         // The WASM bundle is ~570 KB raw, ~180 KB with brotli.
         // Object downloads (attachments) go out as stored: exact lengths and ranges.
         .layer(

@@ -16,7 +16,7 @@ use iam::Directory;
 use tokio::task::JoinHandle;
 use tracing_subscriber::EnvFilter;
 
-use crate::config::{Backend, ServeArgs, Settings};
+use crate::config::{Backend, Secret, ServeArgs, Settings};
 use crate::router;
 
 #[derive(Debug, thiserror::Error)]
@@ -149,7 +149,7 @@ pub async fn prepare_with(
         ),
     };
     let cipher = app::services::mfa::cipher::MfaCipher::load(
-        settings.mfa_encryption_key.as_deref(),
+        settings.mfa_encryption_key.as_ref().map(Secret::expose),
         &settings.data_dir,
     )
     .map_err(|e| StartError::Mfa(e.to_string()))?;

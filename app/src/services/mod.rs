@@ -8,6 +8,7 @@ pub mod auth;
 pub mod aws_cloud;
 pub mod client;
 pub mod cloud;
+pub mod content_policy;
 pub mod credential_store;
 pub mod db;
 pub mod local_cloud;

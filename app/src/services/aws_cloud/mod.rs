@@ -56,7 +56,7 @@ pub struct AwsSettings {
 }
 
 /// What AssumeRole needs for one role beyond the ARN.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct AwsRoleSettings {
     /// Sent as ExternalId (the role's trust policy tests `sts:ExternalId`).
     pub external_id: Option<String>,
@@ -66,6 +66,20 @@ pub struct AwsRoleSettings {
     /// Sent as DurationSeconds. `None`: the directory's default for the role when it lists
     /// the role, otherwise AWS's default (one hour).
     pub session_duration: Option<Duration>,
+}
+
+/// The external ID is a shared secret between the console and the role's owner.
+impl std::fmt::Debug for AwsRoleSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AwsRoleSettings")
+            .field(
+                "external_id",
+                &self.external_id.as_ref().map(|_| "<redacted>"),
+            )
+            .field("mfa_serial", &self.mfa_serial)
+            .field("session_duration", &self.session_duration)
+            .finish()
+    }
 }
 
 /// The console's own AWS credentials.
