@@ -418,6 +418,7 @@ impl Settings {
                     })
                     .collect(),
                 console_issuer: String::new(),
+                role_session_limit: None,
             },
             max_upload_size: match (args.max_upload_size, file.max_upload_size) {
                 (Some(size), _) => size,
@@ -446,6 +447,8 @@ impl Settings {
                 })?,
         };
         settings.aws.console_issuer = settings.public_url.to_string();
+        // The console's limit binds what it asks AWS for as well.
+        settings.aws.role_session_limit = settings.role_session_limit;
         settings.validate()?;
         Ok(settings)
     }

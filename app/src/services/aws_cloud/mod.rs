@@ -53,6 +53,29 @@ pub struct AwsSettings {
     /// The console's public URL: the Issuer of "Open in AWS console" sign-ins (AWS sends the
     /// browser there when the AWS console session ends).
     pub console_issuer: String,
+    /// The console's `role_session_limit`: AWS credentials are asked for no longer than this,
+    /// rounded up to AWS's 15-minute minimum.
+    pub role_session_limit: Option<Duration>,
+}
+
+/// AWS's shortest role session (DurationSeconds) and console session (SessionDuration).
+pub(crate) const AWS_MIN_SESSION: Duration = Duration::from_secs(900);
+
+/// DurationSeconds for a switch: the role's default (or what was asked for), cut to the
+/// console's limit. AWS refuses less than 15 minutes, so a shorter limit is rounded up to the
+/// next multiple of 900 s: the credentials then outlive the console's hold on them by less
+/// than 15 minutes, and the console refuses to use them after its own limit.
+fn session_duration(default: Option<Duration>, limit: Option<Duration>) -> Option<Duration> {
+    let limit = limit.map(|limit| {
+        let step = AWS_MIN_SESSION.as_secs();
+        Duration::from_secs(limit.as_secs().div_ceil(step).max(1) * step)
+    });
+    match (default, limit) {
+        (Some(default), Some(limit)) => Some(default.min(limit)),
+        // AWS's own default is one hour.
+        (None, Some(limit)) => Some(limit.min(Duration::from_secs(3600))),
+        (default, None) => default,
+    }
 }
 
 /// What AssumeRole needs for one role beyond the ARN.
@@ -329,11 +352,12 @@ impl CloudBackend for AwsCloud {
     async fn assume_role(&self, request: &SwitchRequest) -> Result<HeldCredentials, CloudError> {
         self.broker_decision(request)?;
         let role = self.role_settings(&request.role_arn);
-        let duration = request.duration.or(role.session_duration).or_else(|| {
+        let default = request.duration.or(role.session_duration).or_else(|| {
             self.directory
                 .role_by_arn(&request.role_arn)
                 .map(|(_, r)| r.default_session_duration())
         });
+        let duration = session_duration(default, self.settings.role_session_limit);
         let mut call = self
             .sts
             .assume_role()
