@@ -419,6 +419,7 @@ impl Settings {
                     .collect(),
                 console_issuer: String::new(),
                 role_session_limit: None,
+                max_upload_size: None,
             },
             max_upload_size: match (args.max_upload_size, file.max_upload_size) {
                 (Some(size), _) => size,
@@ -447,8 +448,9 @@ impl Settings {
                 })?,
         };
         settings.aws.console_issuer = settings.public_url.to_string();
-        // The console's limit binds what it asks AWS for as well.
+        // The console's limits bind what it asks AWS for as well.
         settings.aws.role_session_limit = settings.role_session_limit;
+        settings.aws.max_upload_size = Some(settings.max_upload_size);
         settings.validate()?;
         Ok(settings)
     }

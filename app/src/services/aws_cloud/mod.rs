@@ -56,6 +56,8 @@ pub struct AwsSettings {
     /// The console's `role_session_limit`: AWS credentials are asked for no longer than this,
     /// rounded up to AWS's 15-minute minimum.
     pub role_session_limit: Option<Duration>,
+    /// The console's `max_upload_size` in bytes (`None`: S3's own limits only).
+    pub max_upload_size: Option<u64>,
 }
 
 /// AWS's shortest role session (DurationSeconds) and console session (SessionDuration).
@@ -266,6 +268,72 @@ impl AwsCloud {
         }
     }
 
+    /// The console's own decision on an object action by a held role that its directory lists
+    /// (identity policies of the role, the bucket policy where the directory has the bucket):
+    /// a refusal here costs AWS nothing, and no body is read. A role the directory does not
+    /// list is left to AWS.
+    fn console_object_decision(
+        &self,
+        caller: &ObjectCaller,
+        action: &str,
+        bucket: &str,
+        key: &str,
+    ) -> Result<(), CloudError> {
+        let CallerIdentity::Role(held) = &caller.identity else {
+            return Ok(());
+        };
+        let Some((account_id, role_name, session_name)) =
+            assumed_role_parts(&held.assumed_role_arn)
+        else {
+            return Ok(());
+        };
+        let directory = &*self.directory;
+        let Some(account) = directory
+            .account(account_id)
+            .filter(|a| a.id() == account_id)
+        else {
+            return Ok(());
+        };
+        let Some(role) = account.role(role_name) else {
+            return Ok(());
+        };
+        let now = OffsetDateTime::now_utc();
+        // The session as the console asked for it: named after the user, who is also its
+        // source identity.
+        let session = iam::access::RoleSessionInfo::new(
+            session_name,
+            Some(session_name.to_string()),
+            caller.mfa_authenticated_at,
+            now,
+            None,
+        );
+        let identity = Identity::RoleSession {
+            account,
+            role,
+            session: &session,
+        };
+        let mut context = CallerContext::at(now).with_source_ip(caller.source_ip);
+        if let Some(at) = caller.mfa_authenticated_at {
+            context = context.with_mfa(at);
+        }
+        let resource = format!("arn:aws:s3:::{bucket}/{key}");
+        let evaluation = access::authorize(directory, &identity, action, &resource, &context);
+        if evaluation.is_allowed() {
+            Ok(())
+        } else {
+            Err(CloudError::Denied {
+                detail: json!({
+                    "backend": "aws",
+                    "decided_by": "console",
+                    "action": action,
+                    "resource": resource,
+                    "decision": evaluation.decision,
+                    "explanation": evaluation.explanation,
+                }),
+            })
+        }
+    }
+
     fn role_settings(&self, role_arn: &str) -> AwsRoleSettings {
         self.settings
             .roles
@@ -448,7 +516,9 @@ impl CloudBackend for AwsCloud {
         key: &str,
         upload: ObjectUpload,
     ) -> Result<ObjectInfo, CloudError> {
-        s3::put_object(&self.s3_for(caller)?, bucket, key, upload).await
+        let client = self.s3_for(caller)?;
+        self.console_object_decision(caller, "s3:PutObject", bucket, key)?;
+        s3::put_object(&client, bucket, key, upload, self.settings.max_upload_size).await
     }
 
     async fn delete_objects(
@@ -472,6 +542,28 @@ fn with_role_arn(error: CloudError, role_arn: &str) -> CloudError {
             CloudError::Denied { detail }
         }
         other => other,
+    }
+}
+
+/// `(account, role name, session name)` of `arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION`.
+fn assumed_role_parts(arn: &str) -> Option<(&str, &str, &str)> {
+    let mut parts = arn.splitn(6, ':');
+    let (Some("arn"), Some(_partition), Some("sts"), Some(""), Some(account), Some(resource)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return None;
+    };
+    let mut names = resource.strip_prefix("assumed-role/")?.splitn(2, '/');
+    match (names.next(), names.next()) {
+        (Some(role), Some(session)) if !role.is_empty() && !session.is_empty() => {
+            Some((account, role, session))
+        }
+        _ => None,
     }
 }
 

@@ -428,3 +428,110 @@ async fn the_aws_console_session_ends_with_the_role_in_the_console() {
         "{request_line}"
     );
 }
+
+// ---- uploads --------------------------------------------------------------------------------
+
+fn upload_of(declared: Option<u64>, chunks: Vec<Vec<u8>>) -> ObjectUpload {
+    let stream = futures_util::stream::iter(
+        chunks
+            .into_iter()
+            .map(|c| Ok::<_, std::io::Error>(bytes::Bytes::from(c))),
+    );
+    ObjectUpload {
+        content_type: None,
+        metadata: BTreeMap::new(),
+        content_length: declared,
+        body: Box::pin(stream),
+    }
+}
+
+#[tokio::test]
+async fn uploads_over_the_configured_limit_are_refused_before_aws_sees_them() {
+    let cloud = cloud_with(AwsSettings {
+        max_upload_size: Some(1024),
+        ..settings()
+    })
+    .await;
+    let role = caller(CallerIdentity::Role(held(
+        OffsetDateTime::now_utc().unix_timestamp() + 600,
+    )));
+    // Declared too large: refused at once, whatever the body.
+    let declared = cloud
+        .put_object(
+            &role,
+            "productionapp",
+            "big",
+            upload_of(Some(10 << 30), vec![]),
+        )
+        .await;
+    assert!(
+        matches!(declared, Err(CloudError::TooLarge { limit: 1024 })),
+        "{declared:?}"
+    );
+    // Declared small (or not at all), sent large: refused once the bytes pass the limit.
+    for declared in [Some(10), None] {
+        let sent = cloud
+            .put_object(
+                &role,
+                "productionapp",
+                "big",
+                upload_of(declared, vec![vec![b'x'; 700], vec![b'x'; 700]]),
+            )
+            .await;
+        assert!(
+            matches!(sent, Err(CloudError::TooLarge { limit: 1024 })),
+            "{declared:?}: {sent:?}"
+        );
+    }
+    // Within the limit it goes on to S3 (here: a closed port).
+    let small = cloud
+        .put_object(
+            &role,
+            "productionapp",
+            "small",
+            upload_of(Some(3), vec![b"abc".to_vec()]),
+        )
+        .await;
+    assert!(
+        matches!(small, Err(CloudError::Unavailable(_))),
+        "{small:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_console_decides_put_object_first_for_roles_its_directory_lists() {
+    let cloud = cloud(BTreeMap::new()).await;
+    let role = caller(CallerIdentity::Role(held(
+        OffsetDateTime::now_utc().unix_timestamp() + 600,
+    )));
+    // UpdateAPP may write productionapp only.
+    let elsewhere = cloud
+        .put_object(
+            &role,
+            "otherbucket",
+            "k",
+            upload_of(Some(3), vec![b"abc".to_vec()]),
+        )
+        .await;
+    match elsewhere {
+        Err(CloudError::Denied { detail }) => {
+            assert_eq!(detail["decided_by"], "console", "{detail}")
+        }
+        other => panic!("expected the console to refuse, got {other:?}"),
+    }
+    // A role the directory does not list is left to AWS (here: a closed port).
+    let mut unknown = held(OffsetDateTime::now_utc().unix_timestamp() + 600);
+    unknown.assumed_role_arn = "arn:aws:sts::999999999999:assumed-role/Elsewhere/alice".into();
+    let unknown = cloud
+        .put_object(
+            &caller(CallerIdentity::Role(unknown)),
+            "otherbucket",
+            "k",
+            upload_of(Some(3), vec![b"abc".to_vec()]),
+        )
+        .await;
+    assert!(
+        matches!(unknown, Err(CloudError::Unavailable(_))),
+        "{unknown:?}"
+    );
+}
