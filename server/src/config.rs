@@ -31,6 +31,10 @@ const KNOWN_ENV: &[&str] = &[
     "SWITCHYARD_MFA_LOCKOUT",
     "SWITCHYARD_ROLE_SESSION_LIMIT",
     "SWITCHYARD_MAX_UPLOAD_SIZE",
+    "SWITCHYARD_READ_TIMEOUT",
+    "SWITCHYARD_WRITE_TIMEOUT",
+    "SWITCHYARD_MAX_TRANSFERS",
+    "SWITCHYARD_MAX_TRANSFERS_PER_USER",
     "SWITCHYARD_LOG",
     "SWITCHYARD_BACKEND",
     "SWITCHYARD_AWS_REGION",
@@ -148,6 +152,21 @@ pub struct ServeArgs {
     /// Largest object one upload may store, in bytes or with a unit (`5GiB`, `100MiB`, `10MB`).
     #[arg(long, env = "SWITCHYARD_MAX_UPLOAD_SIZE", value_name = "SIZE", value_parser = parse_size)]
     pub max_upload_size: Option<u64>,
+    /// A connection is closed when nothing has moved either way for this long while the server
+    /// waits to read from it (a stalled request or upload body, an idle keep-alive connection;
+    /// also a request the server takes this long to answer without sending anything).
+    #[arg(long, env = "SWITCHYARD_READ_TIMEOUT", value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub read_timeout: Option<Duration>,
+    /// A connection is closed when the client has taken no byte of the response for this long
+    /// (a stalled download).
+    #[arg(long, env = "SWITCHYARD_WRITE_TIMEOUT", value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub write_timeout: Option<Duration>,
+    /// Uploads and downloads in progress at once, all users together; more are answered 503.
+    #[arg(long, env = "SWITCHYARD_MAX_TRANSFERS", value_name = "N")]
+    pub max_transfers: Option<u32>,
+    /// Uploads and downloads in progress at once for one user; more are answered 429.
+    #[arg(long, env = "SWITCHYARD_MAX_TRANSFERS_PER_USER", value_name = "N")]
+    pub max_transfers_per_user: Option<u32>,
 }
 
 /// A value that must never be printed: `Debug` shows `<redacted>`, and only `expose` gives it.
@@ -223,6 +242,12 @@ struct FileSettings {
     aws_s3_path_style: Option<bool>,
     aws_roles: Option<BTreeMap<String, FileRoleSettings>>,
     max_upload_size: Option<SizeSetting>,
+    #[serde(default, with = "humantime_serde")]
+    read_timeout: Option<Duration>,
+    #[serde(default, with = "humantime_serde")]
+    write_timeout: Option<Duration>,
+    max_transfers: Option<u32>,
+    max_transfers_per_user: Option<u32>,
 }
 
 /// A size in a file: a number of bytes, or a string with a unit.
@@ -297,6 +322,10 @@ pub struct Settings {
     pub aws: AwsSettings,
     /// Bytes.
     pub max_upload_size: u64,
+    pub read_timeout: Duration,
+    pub write_timeout: Duration,
+    pub max_transfers: u32,
+    pub max_transfers_per_user: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -432,6 +461,19 @@ impl Settings {
                 }
                 (None, None) => DEFAULT_MAX_UPLOAD_SIZE,
             },
+            read_timeout: args
+                .read_timeout
+                .or(file.read_timeout)
+                .unwrap_or(Duration::from_secs(120)),
+            write_timeout: args
+                .write_timeout
+                .or(file.write_timeout)
+                .unwrap_or(Duration::from_secs(60)),
+            max_transfers: args.max_transfers.or(file.max_transfers).unwrap_or(64),
+            max_transfers_per_user: args
+                .max_transfers_per_user
+                .or(file.max_transfers_per_user)
+                .unwrap_or(4),
         };
         let mut settings = settings;
         let public_url = args.public_url.or(file.public_url);
@@ -492,6 +534,17 @@ impl Settings {
         }
         if self.max_upload_size == 0 {
             return Err(invalid("max_upload_size", "must be at least 1 byte"));
+        }
+        for (field, timeout) in [
+            ("read_timeout", self.read_timeout),
+            ("write_timeout", self.write_timeout),
+        ] {
+            if timeout < Duration::from_secs(1) {
+                return Err(invalid(field, "must be at least 1 second"));
+            }
+        }
+        if self.max_transfers == 0 || self.max_transfers_per_user == 0 {
+            return Err(invalid("max_transfers*", "must be at least 1"));
         }
         match self.public_url.host() {
             Some(url::Host::Domain(_)) => {}
@@ -696,7 +749,23 @@ impl fmt::Display for Settings {
                 }
             }
         }
-        write!(f, "  max_upload_size = {} bytes", self.max_upload_size)
+        writeln!(f, "  max_upload_size = {} bytes", self.max_upload_size)?;
+        writeln!(
+            f,
+            "  read_timeout = {}",
+            humantime::format_duration(self.read_timeout)
+        )?;
+        writeln!(
+            f,
+            "  write_timeout = {}",
+            humantime::format_duration(self.write_timeout)
+        )?;
+        writeln!(f, "  max_transfers = {}", self.max_transfers)?;
+        write!(
+            f,
+            "  max_transfers_per_user = {}",
+            self.max_transfers_per_user
+        )
     }
 }
 

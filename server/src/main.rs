@@ -3,13 +3,15 @@
 #![recursion_limit = "256"]
 
 mod config;
+mod connection;
 mod middleware;
-mod router;
 mod public_origin;
+mod router;
 mod routes;
 mod serve;
 #[cfg(test)]
 mod tests;
+mod transfers;
 
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};

@@ -26,6 +26,7 @@ use crate::middleware;
 use crate::public_origin::PublicOrigin;
 use crate::routes;
 use crate::serve::StartError;
+use crate::transfers::{self, TransferLimits};
 
 /// The server's state: what Leptos needs, and the console's own state.
 #[derive(Clone)]
@@ -36,6 +37,7 @@ pub struct ServerState {
     pub origin: Arc<PublicOrigin>,
     /// `Strict-Transport-Security` on every response (with `secure_cookies`).
     pub strict_transport_security: bool,
+    pub transfers: Arc<TransferLimits>,
 }
 
 impl FromRef<ServerState> for LeptosOptions {
@@ -93,6 +95,7 @@ pub async fn build(
         client_ip_header: settings.client_ip_header.as_deref().map(Arc::from),
         origin: Arc::new(PublicOrigin::from_settings(settings)),
         strict_transport_security: settings.secure_cookies,
+        transfers: TransferLimits::new(settings.max_transfers, settings.max_transfers_per_user),
     };
     Ok((router(state, sessions), cleanup))
 }
@@ -103,6 +106,8 @@ fn router(state: ServerState, sessions: SessionManagerLayer<SqliteStore>) -> Rou
         let app = state.app.clone();
         move || provide_context(app.clone())
     };
+    let transfer_limits =
+        axum::middleware::from_fn_with_state(state.clone(), transfers::limit_transfers);
     Router::new()
         .route("/healthz", get(routes::health::healthz))
         .route("/auth/sign-in", post(routes::auth::sign_in))
@@ -114,11 +119,16 @@ fn router(state: ServerState, sessions: SessionManagerLayer<SqliteStore>) -> Rou
         .route("/role/aws-console", post(routes::role::open_aws_console))
         .route("/auth/mfa", post(routes::auth::mfa_sign_in))
         .route("/api/{*fn_name}", post(server_fn_handler))
-        .route("/s3/download/{bucket}", get(routes::objects::download))
+        .route(
+            "/s3/download/{bucket}",
+            get(routes::objects::download).route_layer(transfer_limits.clone()),
+        )
         // The body streams to the store, which enforces the configured upload limit.
         .route(
             "/s3/upload/{bucket}",
-            post(routes::objects::upload).layer(DefaultBodyLimit::disable()),
+            post(routes::objects::upload)
+                .layer(DefaultBodyLimit::disable())
+                .route_layer(transfer_limits),
         )
         .leptos_routes_with_context(&state, routes, page_context.clone(), {
             let options = state.leptos.clone();

@@ -23,3 +23,4 @@ pub mod state;
 pub mod switching;
 #[cfg(test)]
 pub mod test_support;
+pub mod work_pool;

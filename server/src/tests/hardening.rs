@@ -1,4 +1,5 @@
-//! Hardening (issue 12): host names and origins, response headers and secrets, admin pages.
+//! Hardening (issue 12): host names and origins, response headers and secrets, admin pages,
+//! transfer limits and timeouts.
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -325,4 +326,231 @@ async fn on_the_demo_the_admin_pages_open_with_a_password() {
         .send("GET", "/audit/export.csv", Some(&cookie), None)
         .await;
     assert_eq!(export.status, StatusCode::OK, "{}", export.body);
+}
+
+// ---- transfers ----------------------------------------------------------------------------
+
+/// A download request for `key`, as the browser sends it.
+fn download_request(cookie: &str, key: &str) -> Request<Body> {
+    Request::builder()
+        .uri(app::buckets::download_url("productionapp", key))
+        .header(header::HOST, "localhost:3000")
+        .header(header::COOKIE, cookie)
+        .body(Body::empty())
+        .expect("request")
+}
+
+/// Few blocking threads, as a busy server would have left: stalled transfers must not take
+/// the ones sign-in needs.
+fn small_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .max_blocking_threads(4)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+#[test]
+fn stalled_downloads_do_not_stall_sign_in() {
+    use tower::ServiceExt;
+    small_runtime().block_on(async {
+        let console = console(|args| args.max_upload_size = Some(8 << 20)).await;
+        let cookie = console.alice_in_update_app().await;
+        let uploaded = console
+            .upload(&cookie, "productionapp", "big.bin", &vec![b'x'; 4 << 20])
+            .await;
+        assert_eq!(uploaded.status, StatusCode::OK);
+        // As many downloads as there are blocking threads, none of them read.
+        let mut stalled = Vec::new();
+        for _ in 0..4 {
+            let response = tokio::time::timeout(
+                std::time::Duration::from_secs(10),
+                console
+                    .router
+                    .clone()
+                    .oneshot(download_request(&cookie, "big.bin")),
+            )
+            .await
+            .expect("the download starts")
+            .expect("response");
+            assert_eq!(response.status(), StatusCode::OK);
+            stalled.push(response);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let started = std::time::Instant::now();
+        let signed_in = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            console.sign_in("bob", "bob-demo-pass"),
+        )
+        .await
+        .expect("sign-in answers while downloads stall");
+        assert_eq!(signed_in.status, StatusCode::SEE_OTHER);
+        eprintln!("sign-in with 4 stalled downloads: {:?}", started.elapsed());
+        drop(stalled);
+    });
+}
+
+#[tokio::test]
+async fn transfers_over_the_limits_are_refused_with_retry_after() {
+    use tower::ServiceExt;
+    let console = console(|args| {
+        args.max_transfers_per_user = Some(2);
+        args.max_transfers = Some(2);
+    })
+    .await;
+    let cookie = console.alice_in_update_app().await;
+    let uploaded = console
+        .upload(&cookie, "productionapp", "small.txt", b"hello")
+        .await;
+    assert_eq!(uploaded.status, StatusCode::OK);
+    let download = || {
+        console
+            .router
+            .clone()
+            .oneshot(download_request(&cookie, "small.txt"))
+    };
+    // Responses whose bodies nobody has read yet: transfers in progress.
+    let first = download().await.expect("response");
+    let second = download().await.expect("response");
+    assert_eq!(
+        (first.status(), second.status()),
+        (StatusCode::OK, StatusCode::OK)
+    );
+    let third = download().await.expect("response");
+    assert_eq!(third.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(third.headers()[header::RETRY_AFTER], "5");
+    drop(first);
+    let again = download().await.expect("response");
+    assert_eq!(again.status(), StatusCode::OK, "the slot came back");
+
+    // bob signs in too (his own downloads are refused by the role check, after the limit).
+    let bob = console.sign_in("bob", "bob-demo-pass").await;
+    let bob = cookie_pair(&bob.set_cookie.expect("bob"));
+    let busy = console
+        .router
+        .clone()
+        .oneshot(download_request(&bob, "small.txt"))
+        .await
+        .expect("response");
+    assert_eq!(
+        busy.status(),
+        StatusCode::SERVICE_UNAVAILABLE,
+        "2 of 2 in use"
+    );
+    assert_eq!(busy.headers()[header::RETRY_AFTER], "5");
+    drop((second, again));
+}
+
+/// The console's router served on a loopback port with the server's own listener.
+async fn serve_on_loopback(console: &Console) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let settings = crate::config::Settings::resolve(crate::config::ServeArgs {
+        data_dir: Some(console.data_dir.path().to_path_buf()),
+        read_timeout: Some(std::time::Duration::from_secs(1)),
+        write_timeout: Some(std::time::Duration::from_secs(1)),
+        ..Default::default()
+    })
+    .expect("settings");
+    let router = console.router.clone();
+    tokio::spawn(async move {
+        let _ = axum::serve(
+            crate::serve::listener_with_timeouts(listener, &settings),
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await;
+    });
+    addr
+}
+
+/// Reads until the server closes the connection; how long that took.
+async fn until_closed(stream: &mut tokio::net::TcpStream) -> std::time::Duration {
+    use tokio::io::AsyncReadExt;
+    let started = std::time::Instant::now();
+    let mut buffer = vec![0u8; 64 * 1024];
+    let closed = tokio::time::timeout(std::time::Duration::from_secs(15), async {
+        loop {
+            match stream.read(&mut buffer).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await;
+    assert!(
+        closed.is_ok(),
+        "the server kept the stalled connection open"
+    );
+    started.elapsed()
+}
+
+#[tokio::test]
+async fn a_stalled_upload_is_cut_off_and_stores_nothing() {
+    use tokio::io::AsyncWriteExt;
+    let console = console(|args| args.max_transfers_per_user = Some(1)).await;
+    let cookie = console.alice_in_update_app().await;
+    let addr = serve_on_loopback(&console).await;
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let head = format!(
+        "POST /s3/upload/productionapp?key=stalled.bin HTTP/1.1\r\nhost: localhost:3000\r\n\
+         origin: http://localhost:3000\r\ncookie: {cookie}\r\ncontent-type: application/octet-stream\r\n\
+         content-length: 1000000\r\n\r\n0123456789"
+    );
+    stream.write_all(head.as_bytes()).await.expect("write");
+    let took = until_closed(&mut stream).await;
+    eprintln!("stalled upload cut off after {took:?}");
+    assert!(took < std::time::Duration::from_secs(5), "{took:?}");
+    // The slot came back, and nothing was stored.
+    let reply = console
+        .download(&cookie, "productionapp", "stalled.bin", None)
+        .await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_stalled_download_is_cut_off_and_its_slot_given_back() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let console = console(|args| {
+        args.max_transfers_per_user = Some(1);
+        args.max_upload_size = Some(64 << 20);
+    })
+    .await;
+    let cookie = console.alice_in_update_app().await;
+    let uploaded = console
+        .upload(&cookie, "productionapp", "big.bin", &vec![b'x'; 48 << 20])
+        .await;
+    assert_eq!(uploaded.status, StatusCode::OK);
+    let addr = serve_on_loopback(&console).await;
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let uri = app::buckets::download_url("productionapp", "big.bin");
+    let head = format!("GET {uri} HTTP/1.1\r\nhost: localhost:3000\r\ncookie: {cookie}\r\n\r\n");
+    stream.write_all(head.as_bytes()).await.expect("write");
+    let mut first = vec![0u8; 1024];
+    let n = stream.read(&mut first).await.expect("read");
+    assert!(String::from_utf8_lossy(&first[..n]).starts_with("HTTP/1.1 200"));
+    // The client stops reading. While the server still waits to send, the user's one slot
+    // is taken.
+    let started = std::time::Instant::now();
+    let busy = console
+        .download(&cookie, "productionapp", "big.bin", Some("bytes=0-0"))
+        .await;
+    assert_eq!(busy.status, StatusCode::TOO_MANY_REQUESTS);
+    loop {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let reply = console
+            .download(&cookie, "productionapp", "big.bin", Some("bytes=0-0"))
+            .await;
+        if reply.status == StatusCode::PARTIAL_CONTENT {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "the stalled download kept its slot"
+        );
+    }
+    eprintln!("stalled download cut off after {:?}", started.elapsed());
+    drop(stream);
 }
