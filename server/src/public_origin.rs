@@ -136,7 +136,7 @@ impl PublicOrigin {
         match headers.get(header::ORIGIN) {
             Some(origin) => origin.to_str().is_ok_and(|origin| {
                 let origin = origin.trim().to_ascii_lowercase();
-                self.origins.iter().any(|known| *known == origin)
+                self.origins.contains(&origin)
             }),
             None => fetch_site.is_some(),
         }
