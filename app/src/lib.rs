@@ -34,6 +34,8 @@ use crate::pages::{
 
 /// The HTML document around the application, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    set_page_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -50,6 +52,25 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App />
             </body>
         </html>
+    }
+}
+
+/// The page's Content-Security-Policy names this response's nonce, which leptos_axum makes
+/// per request (it turns on Leptos's `nonce` feature) and Leptos puts on the inline scripts
+/// it writes. Without a nonce the server's default policy, with no inline script,
+/// stays: the page then does not hydrate, and nothing unsafe runs.
+#[cfg(feature = "ssr")]
+fn set_page_policy() {
+    let Some(nonce) = leptos::nonce::use_nonce() else {
+        tracing::error!("no CSP nonce for this page");
+        return;
+    };
+    let Some(response) = use_context::<leptos_axum::ResponseOptions>() else {
+        return;
+    };
+    match http::HeaderValue::from_str(&services::content_policy::page(&nonce)) {
+        Ok(value) => response.insert_header(http::header::CONTENT_SECURITY_POLICY, value),
+        Err(e) => tracing::error!("CSP header: {e}"),
     }
 }
 

@@ -31,6 +31,10 @@ const KNOWN_ENV: &[&str] = &[
     "SWITCHYARD_MFA_LOCKOUT",
     "SWITCHYARD_ROLE_SESSION_LIMIT",
     "SWITCHYARD_MAX_UPLOAD_SIZE",
+    "SWITCHYARD_READ_TIMEOUT",
+    "SWITCHYARD_WRITE_TIMEOUT",
+    "SWITCHYARD_MAX_TRANSFERS",
+    "SWITCHYARD_MAX_TRANSFERS_PER_USER",
     "SWITCHYARD_LOG",
     "SWITCHYARD_BACKEND",
     "SWITCHYARD_AWS_REGION",
@@ -119,7 +123,7 @@ pub struct ServeArgs {
         value_name = "BASE64",
         hide_env_values = true
     )]
-    pub mfa_encryption_key: Option<String>,
+    pub mfa_encryption_key: Option<Secret>,
     /// Failed MFA attempts per user before MFA locks for that user.
     #[arg(long, env = "SWITCHYARD_MFA_MAX_FAILURES", value_name = "N")]
     pub mfa_max_failures: Option<u32>,
@@ -152,6 +156,51 @@ pub struct ServeArgs {
     /// this (bytes or with a unit), so that the database and audit trail keep room to write.
     #[arg(long, env = "SWITCHYARD_UPLOAD_FREE_SPACE_RESERVE", value_name = "SIZE", value_parser = parse_size)]
     pub upload_free_space_reserve: Option<u64>,
+    /// A connection is closed when nothing has moved either way for this long while the server
+    /// waits to read from it (a stalled request or upload body, an idle keep-alive connection;
+    /// also a request the server takes this long to answer without sending anything).
+    #[arg(long, env = "SWITCHYARD_READ_TIMEOUT", value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub read_timeout: Option<Duration>,
+    /// A connection is closed when the client has taken no byte of the response for this long
+    /// (a stalled download).
+    #[arg(long, env = "SWITCHYARD_WRITE_TIMEOUT", value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub write_timeout: Option<Duration>,
+    /// Uploads and downloads in progress at once, all users together; more are answered 503.
+    #[arg(long, env = "SWITCHYARD_MAX_TRANSFERS", value_name = "N")]
+    pub max_transfers: Option<u32>,
+    /// Uploads and downloads in progress at once for one user; more are answered 429.
+    #[arg(long, env = "SWITCHYARD_MAX_TRANSFERS_PER_USER", value_name = "N")]
+    pub max_transfers_per_user: Option<u32>,
+}
+
+/// A value that must never be printed: `Debug` shows `<redacted>`, and only `expose` gives it.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Self {
+        Secret(value.to_string())
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Secret(value.to_string()))
+    }
 }
 
 /// Per-role settings of the aws backend, keyed by role ARN (configuration file only).
@@ -184,7 +233,7 @@ struct FileSettings {
     admin_groups: Option<Vec<String>>,
     client_ip_header: Option<String>,
     public_url: Option<String>,
-    mfa_encryption_key: Option<String>,
+    mfa_encryption_key: Option<Secret>,
     mfa_max_failures: Option<u32>,
     #[serde(default, with = "humantime_serde")]
     mfa_lockout: Option<Duration>,
@@ -198,6 +247,12 @@ struct FileSettings {
     aws_roles: Option<BTreeMap<String, FileRoleSettings>>,
     max_upload_size: Option<SizeSetting>,
     upload_free_space_reserve: Option<SizeSetting>,
+    #[serde(default, with = "humantime_serde")]
+    read_timeout: Option<Duration>,
+    #[serde(default, with = "humantime_serde")]
+    write_timeout: Option<Duration>,
+    max_transfers: Option<u32>,
+    max_transfers_per_user: Option<u32>,
 }
 
 /// A size in a file: a number of bytes, or a string with a unit.
@@ -261,8 +316,11 @@ pub struct Settings {
     pub admin_groups: Vec<String>,
     pub client_ip_header: Option<String>,
     pub public_url: url::Url,
-    /// Secret: never printed.
-    pub mfa_encryption_key: Option<String>,
+    /// Whether `public_url` came from the configuration (a proxy or a name of its own) rather
+    /// than the `http://localhost:PORT` default: only the default also answers under the
+    /// listen address's other loopback names.
+    pub public_url_configured: bool,
+    pub mfa_encryption_key: Option<Secret>,
     pub mfa_max_failures: u32,
     pub mfa_lockout: Duration,
     pub role_session_limit: Option<Duration>,
@@ -272,6 +330,10 @@ pub struct Settings {
     /// Bytes.
     pub max_upload_size: u64,
     pub upload_free_space_reserve: u64,
+    pub read_timeout: Duration,
+    pub write_timeout: Duration,
+    pub max_transfers: u32,
+    pub max_transfers_per_user: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -347,6 +409,7 @@ impl Settings {
                 field: "public_url",
                 message: e.to_string(),
             })?,
+            public_url_configured: false,
             mfa_encryption_key: args.mfa_encryption_key.or(file.mfa_encryption_key),
             mfa_max_failures: args
                 .mfa_max_failures
@@ -392,6 +455,8 @@ impl Settings {
                     })
                     .collect(),
                 console_issuer: String::new(),
+                role_session_limit: None,
+                max_upload_size: None,
             },
             max_upload_size: match (args.max_upload_size, file.max_upload_size) {
                 (Some(size), _) => size,
@@ -418,9 +483,24 @@ impl Settings {
                 }
                 (None, None) => DEFAULT_UPLOAD_FREE_SPACE_RESERVE,
             },
+            read_timeout: args
+                .read_timeout
+                .or(file.read_timeout)
+                .unwrap_or(Duration::from_secs(120)),
+            write_timeout: args
+                .write_timeout
+                .or(file.write_timeout)
+                .unwrap_or(Duration::from_secs(60)),
+            max_transfers: args.max_transfers.or(file.max_transfers).unwrap_or(64),
+            max_transfers_per_user: args
+                .max_transfers_per_user
+                .or(file.max_transfers_per_user)
+                .unwrap_or(4),
         };
         let mut settings = settings;
-        settings.public_url = match args.public_url.or(file.public_url) {
+        let public_url = args.public_url.or(file.public_url);
+        settings.public_url_configured = public_url.is_some();
+        settings.public_url = match public_url {
             Some(url) => url::Url::parse(url.trim()).map_err(|e| ConfigError::Invalid {
                 field: "public_url",
                 message: e.to_string(),
@@ -432,6 +512,9 @@ impl Settings {
                 })?,
         };
         settings.aws.console_issuer = settings.public_url.to_string();
+        // The console's limits bind what it asks AWS for as well.
+        settings.aws.role_session_limit = settings.role_session_limit;
+        settings.aws.max_upload_size = Some(settings.max_upload_size);
         settings.validate()?;
         Ok(settings)
     }
@@ -474,6 +557,17 @@ impl Settings {
         if self.max_upload_size == 0 {
             return Err(invalid("max_upload_size", "must be at least 1 byte"));
         }
+        for (field, timeout) in [
+            ("read_timeout", self.read_timeout),
+            ("write_timeout", self.write_timeout),
+        ] {
+            if timeout < Duration::from_secs(1) {
+                return Err(invalid(field, "must be at least 1 second"));
+            }
+        }
+        if self.max_transfers == 0 || self.max_transfers_per_user == 0 {
+            return Err(invalid("max_transfers*", "must be at least 1"));
+        }
         match self.public_url.host() {
             Some(url::Host::Domain(_)) => {}
             _ => {
@@ -487,7 +581,7 @@ impl Settings {
             return Err(invalid("public_url", "must be an http or https URL"));
         }
         if let Some(key) = &self.mfa_encryption_key
-            && app::services::mfa::cipher::MfaCipher::from_base64(key).is_err()
+            && app::services::mfa::cipher::MfaCipher::from_base64(key.expose()).is_err()
         {
             return Err(invalid(
                 "mfa_encryption_key",
@@ -678,10 +772,26 @@ impl fmt::Display for Settings {
             }
         }
         writeln!(f, "  max_upload_size = {} bytes", self.max_upload_size)?;
-        write!(
+        writeln!(
             f,
             "  upload_free_space_reserve = {} bytes",
             self.upload_free_space_reserve
+        )?;
+        writeln!(
+            f,
+            "  read_timeout = {}",
+            humantime::format_duration(self.read_timeout)
+        )?;
+        writeln!(
+            f,
+            "  write_timeout = {}",
+            humantime::format_duration(self.write_timeout)
+        )?;
+        writeln!(f, "  max_transfers = {}", self.max_transfers)?;
+        write!(
+            f,
+            "  max_transfers_per_user = {}",
+            self.max_transfers_per_user
         )
     }
 }
@@ -778,7 +888,7 @@ mod tests {
         let key = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
         let args = ServeArgs {
             site_addr: Some(SocketAddr::from(([127, 0, 0, 1], 4321))),
-            mfa_encryption_key: Some(key.to_string()),
+            mfa_encryption_key: Some(key.into()),
             ..Default::default()
         };
         let settings = Settings::resolve(args).unwrap();

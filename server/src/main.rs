@@ -3,13 +3,16 @@
 #![recursion_limit = "256"]
 
 mod config;
+mod connection;
 mod middleware;
+mod public_origin;
 mod router;
 mod routes;
 mod serve;
 mod session_store;
 #[cfg(test)]
 mod tests;
+mod transfers;
 
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};

@@ -1,16 +1,20 @@
-//! Layers every request passes: where it came from, whether it is a cross-site write, whether
+//! Layers every request passes: where it came from, whether it names this console and comes
+//! from its origin, whether
 //! the page needs a signed-in user, and the security headers of every response.
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
 use app::services::client::ClientAddr;
+use app::services::content_policy;
 use app::services::session;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
 
+use crate::public_origin::{PublicOrigin, Verdict};
 use crate::router::ServerState;
 
 /// Records the client address in the request's extensions for the rate limiter and the audit
@@ -41,45 +45,49 @@ pub async fn client_addr(
     next.run(request).await
 }
 
-/// Refuses state-changing requests that a browser marks as coming from another site.
+/// Refuses requests under a host name the console does not answer to (DNS rebinding), and
+/// state-changing requests that do not come from the console's own origin. With `public_url`
+/// unset, page loads under another loopback name move to the canonical one.
 ///
-/// The session cookie is SameSite=Strict already; this is the second lock. Browsers send
-/// `Sec-Fetch-Site` and/or `Origin` on every POST, so a write with neither is refused too.
-pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
-    if is_safe_method(request.method()) || is_same_origin(request.headers()) {
-        return next.run(request).await;
+/// The session cookie is SameSite=Strict already; the origin check is the second lock.
+pub async fn check_origin(
+    State(origin): State<Arc<PublicOrigin>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    match origin.check_request(&request) {
+        Verdict::Pass => next.run(request).await,
+        Verdict::Redirect(location) => Redirect::temporary(&location).into_response(),
+        Verdict::UnknownHost => {
+            tracing::warn!(
+                host = ?request.headers().get(header::HOST),
+                path = %request.uri().path(),
+                "refused a request for another host name"
+            );
+            (
+                StatusCode::MISDIRECTED_REQUEST,
+                format!(
+                    "This console is served at {}; open it there.",
+                    origin.canonical()
+                ),
+            )
+                .into_response()
+        }
+        Verdict::CrossSite => {
+            tracing::warn!(
+                method = %request.method(),
+                path = %request.uri().path(),
+                origin = ?request.headers().get(header::ORIGIN),
+                sec_fetch_site = ?request.headers().get("sec-fetch-site"),
+                "refused a cross-site request"
+            );
+            (StatusCode::FORBIDDEN, "Cross-site request refused.").into_response()
+        }
     }
-    tracing::warn!(
-        method = %request.method(),
-        path = %request.uri().path(),
-        origin = ?request.headers().get(header::ORIGIN),
-        sec_fetch_site = ?request.headers().get("sec-fetch-site"),
-        "refused a cross-site request"
-    );
-    (StatusCode::FORBIDDEN, "Cross-site request refused.").into_response()
 }
 
 fn is_safe_method(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
-}
-
-fn is_same_origin(headers: &HeaderMap) -> bool {
-    let fetch_site = headers.get("sec-fetch-site").map(HeaderValue::as_bytes);
-    if fetch_site.is_some_and(|site| site != b"same-origin") {
-        return false;
-    }
-    match headers.get(header::ORIGIN) {
-        Some(origin) => {
-            let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-            let origin_host = origin
-                .to_str()
-                .ok()
-                .and_then(|o| o.split_once("://"))
-                .map(|(_, authority)| authority);
-            matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
-        }
-        None => fetch_site.is_some(),
-    }
 }
 
 /// Paths anyone may request: the sign-in page and its form, static files, health.
@@ -163,7 +171,11 @@ pub async fn require_sign_in(
 
 /// Headers on every response. Pages are never cached (a signed-out browser's back button must
 /// not show them); the compiled bundle under /pkg may be.
-pub async fn security_headers(request: Request, next: Next) -> Response {
+pub async fn security_headers(
+    State(state): State<ServerState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let cacheable = request.uri().path().starts_with("/pkg/");
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
@@ -176,68 +188,23 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),
     );
-    // A handler that set a stricter policy (object downloads) keeps it.
+    // Pages set their own policy with their nonce; object downloads a stricter one.
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
-                "frame-ancestors 'none'; object-src 'none'; base-uri 'self'; form-action 'self'",
-            ),
+            HeaderValue::from_static(content_policy::DEFAULT),
+        );
+    }
+    if state.strict_transport_security {
+        // Secure cookies mean the console is reached over HTTPS: browsers then refuse plain
+        // HTTP to it for a year, so no first request can be downgraded.
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
         );
     }
     if !cacheable {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
-        let mut map = HeaderMap::new();
-        for (k, v) in pairs {
-            map.insert(*k, HeaderValue::from_static(v));
-        }
-        map
-    }
-
-    #[test]
-    fn same_origin_writes_pass() {
-        assert!(is_same_origin(&headers(&[
-            ("host", "127.0.0.1:3000"),
-            ("origin", "http://127.0.0.1:3000")
-        ])));
-        assert!(is_same_origin(&headers(&[
-            ("host", "127.0.0.1:3000"),
-            ("sec-fetch-site", "same-origin")
-        ])));
-    }
-
-    #[test]
-    fn cross_site_writes_are_refused() {
-        assert!(!is_same_origin(&headers(&[
-            ("host", "127.0.0.1:3000"),
-            ("origin", "https://evil.example")
-        ])));
-        assert!(!is_same_origin(&headers(&[
-            ("host", "127.0.0.1:3000"),
-            ("sec-fetch-site", "cross-site")
-        ])));
-        assert!(!is_same_origin(&headers(&[
-            ("host", "127.0.0.1:3000"),
-            ("sec-fetch-site", "same-site")
-        ])));
-        assert!(!is_same_origin(&headers(&[
-            ("host", "127.0.0.1:3000"),
-            ("origin", "http://127.0.0.1:3000"),
-            ("sec-fetch-site", "cross-site")
-        ])));
-        assert!(!is_same_origin(&headers(&[
-            ("host", "127.0.0.1:3000"),
-            ("origin", "null")
-        ])));
-        assert!(!is_same_origin(&headers(&[("host", "127.0.0.1:3000")])));
-    }
 }

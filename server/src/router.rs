@@ -22,9 +22,11 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::config::Settings;
 use crate::middleware;
+use crate::public_origin::PublicOrigin;
 use crate::routes;
 use crate::serve::StartError;
 use crate::session_store::ConsoleSessionStore;
+use crate::transfers::{self, TransferLimits};
 
 /// The server's state: what Leptos needs, and the console's own state.
 #[derive(Clone)]
@@ -32,6 +34,10 @@ pub struct ServerState {
     pub leptos: LeptosOptions,
     pub app: AppState,
     pub client_ip_header: Option<Arc<str>>,
+    pub origin: Arc<PublicOrigin>,
+    /// `Strict-Transport-Security` on every response (with `secure_cookies`).
+    pub strict_transport_security: bool,
+    pub transfers: Arc<TransferLimits>,
 }
 
 impl FromRef<ServerState> for LeptosOptions {
@@ -87,6 +93,9 @@ pub async fn build(
         leptos,
         app,
         client_ip_header: settings.client_ip_header.as_deref().map(Arc::from),
+        origin: Arc::new(PublicOrigin::from_settings(settings)),
+        strict_transport_security: settings.secure_cookies,
+        transfers: TransferLimits::new(settings.max_transfers, settings.max_transfers_per_user),
     };
     Ok((router(state, sessions), cleanup))
 }
@@ -97,6 +106,8 @@ fn router(state: ServerState, sessions: SessionManagerLayer<ConsoleSessionStore>
         let app = state.app.clone();
         move || provide_context(app.clone())
     };
+    let transfer_limits =
+        axum::middleware::from_fn_with_state(state.clone(), transfers::limit_transfers);
     Router::new()
         .route("/healthz", get(routes::health::healthz))
         .route("/auth/sign-in", post(routes::auth::sign_in))
@@ -108,11 +119,16 @@ fn router(state: ServerState, sessions: SessionManagerLayer<ConsoleSessionStore>
         .route("/role/aws-console", post(routes::role::open_aws_console))
         .route("/auth/mfa", post(routes::auth::mfa_sign_in))
         .route("/api/{*fn_name}", post(server_fn_handler))
-        .route("/s3/download/{bucket}", get(routes::objects::download))
+        .route(
+            "/s3/download/{bucket}",
+            get(routes::objects::download).route_layer(transfer_limits.clone()),
+        )
         // The body streams to the store, which enforces the configured upload limit.
         .route(
             "/s3/upload/{bucket}",
-            post(routes::objects::upload).layer(DefaultBodyLimit::disable()),
+            post(routes::objects::upload)
+                .layer(DefaultBodyLimit::disable())
+                .route_layer(transfer_limits),
         )
         .leptos_routes_with_context(&state, routes, page_context.clone(), {
             let options = state.leptos.clone();
@@ -126,13 +142,20 @@ fn router(state: ServerState, sessions: SessionManagerLayer<ConsoleSessionStore>
             state.clone(),
             middleware::require_sign_in,
         ))
-        .layer(axum::middleware::from_fn(middleware::refuse_cross_site))
         .layer(sessions)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::client_addr,
         ))
-        .layer(axum::middleware::from_fn(middleware::security_headers))
+        // Before sessions: a refused request never loads or creates one.
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state.origin),
+            middleware::check_origin,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::security_headers,
+        ))
         // The WASM bundle is ~570 KB raw, ~180 KB with brotli.
         // Object downloads (attachments) go out as stored: exact lengths and ranges.
         .layer(

@@ -12,11 +12,13 @@ use app::services::cloud::CloudBackend;
 use app::services::local_cloud::LocalCloud;
 use app::services::rate_limit::{FailureLimiter, ThrottleWindows};
 use app::services::state::{AppState, ConsolePolicy, SignInLimits};
+use axum::serve::{ListenerExt, TapIo};
 use iam::Directory;
 use tokio::task::JoinHandle;
 use tracing_subscriber::EnvFilter;
 
-use crate::config::{Backend, ServeArgs, Settings};
+use crate::config::{Backend, Secret, ServeArgs, Settings};
+use crate::connection::{TimeoutListener, TimeoutStream};
 use crate::router;
 
 #[derive(Debug, thiserror::Error)]
@@ -90,7 +92,7 @@ async fn serve(args: ServeArgs) -> Result<(), StartError> {
         })?;
     tracing::info!("Switchyard listening on http://{}", settings.site_addr);
     let result = axum::serve(
-        listener,
+        listener_with_timeouts(listener, &settings),
         router.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
@@ -99,6 +101,17 @@ async fn serve(args: ServeArgs) -> Result<(), StartError> {
     session_cleanup.abort();
     tracing::info!("Switchyard stopped");
     result
+}
+
+/// The listener the server accepts on: stalled connections are cut off (`read_timeout`,
+/// `write_timeout`). `tap_io` makes the peer address available as `ConnectInfo`.
+pub fn listener_with_timeouts(
+    listener: tokio::net::TcpListener,
+    settings: &Settings,
+) -> TapIo<TimeoutListener, fn(&mut TimeoutStream)> {
+    fn untouched(_: &mut TimeoutStream) {}
+    TimeoutListener::new(listener, settings.read_timeout, settings.write_timeout)
+        .tap_io(untouched as fn(&mut TimeoutStream))
 }
 
 /// Everything before listening: the directory, the data directory and database, the state,
@@ -149,7 +162,7 @@ pub async fn prepare_with(
         ),
     };
     let cipher = app::services::mfa::cipher::MfaCipher::load(
-        settings.mfa_encryption_key.as_deref(),
+        settings.mfa_encryption_key.as_ref().map(Secret::expose),
         &settings.data_dir,
     )
     .map_err(|e| StartError::Mfa(e.to_string()))?;

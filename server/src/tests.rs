@@ -12,6 +12,7 @@ use tower::ServiceExt;
 use crate::config::{ServeArgs, Settings};
 
 mod hardening;
+mod hardening_web;
 mod switching;
 
 struct Console {
@@ -51,10 +52,10 @@ impl Console {
         let mut request = Request::builder()
             .method(method)
             .uri(uri)
-            .header(header::HOST, "127.0.0.1:3000");
+            .header(header::HOST, "localhost:3000");
         if method == "POST" {
             request = request
-                .header(header::ORIGIN, "http://127.0.0.1:3000")
+                .header(header::ORIGIN, "http://localhost:3000")
                 .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
         }
         if let Some(cookie) = cookie {
@@ -242,7 +243,7 @@ async fn cross_site_posts_are_refused_and_change_nothing() {
     let request = Request::builder()
         .method("POST")
         .uri("/auth/sign-in")
-        .header(header::HOST, "127.0.0.1:3000")
+        .header(header::HOST, "localhost:3000")
         .header(header::ORIGIN, "https://evil.example")
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .body(Body::from(
@@ -605,7 +606,7 @@ impl Console {
         let mut request = Request::builder()
             .method(method)
             .uri(uri)
-            .header(header::HOST, "127.0.0.1:3000")
+            .header(header::HOST, "localhost:3000")
             .header(header::COOKIE, cookie);
         for (name, value) in headers {
             request = request.header(*name, *value);
@@ -640,7 +641,7 @@ impl Console {
             &uri,
             cookie,
             &[
-                ("origin", "http://127.0.0.1:3000"),
+                ("origin", "http://localhost:3000"),
                 ("content-type", "text/html"),
                 ("content-length", &length),
             ],

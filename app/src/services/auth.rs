@@ -49,11 +49,12 @@ impl PasswordVerifier {
         Ok(PasswordVerifier { decoy_hash })
     }
 
-    /// Runs argon2 on a blocking thread: it takes tens of milliseconds of CPU by design.
+    /// Runs argon2 on the work pool: it takes tens of milliseconds of CPU by design, and must
+    /// not wait behind object transfers on Tokio's blocking threads.
     pub async fn verify(&self, stored_hash: Option<&str>, password: &str) -> Result<bool, String> {
         let hash = stored_hash.unwrap_or(&self.decoy_hash).to_string();
         let password = password.to_string();
-        let matched = tokio::task::spawn_blocking(move || match PasswordHash::new(&hash) {
+        let matched = crate::services::work_pool::run(move || match PasswordHash::new(&hash) {
             Ok(parsed) => Argon2::default()
                 .verify_password(password.as_bytes(), &parsed)
                 .is_ok(),

@@ -21,6 +21,7 @@ use crate::services::cloud::{
 };
 use crate::services::credential_store::FileCredentialStore;
 use crate::services::objects::CallerIdentity;
+use crate::services::work_pool;
 
 pub struct LocalCloud {
     sts: Arc<Sts<FileCredentialStore>>,
@@ -76,7 +77,7 @@ impl CloudBackend for LocalCloud {
         let sts = Arc::clone(&self.sts);
         let request = request.clone();
         // The decision takes microseconds; writing the record touches the disk.
-        tokio::task::spawn_blocking(move || {
+        work_pool::run(move || {
             let mut context =
                 CallerContext::at(OffsetDateTime::now_utc()).with_source_ip(request.source_ip);
             if let Some(at) = request.mfa_authenticated_at {
@@ -126,7 +127,7 @@ impl CloudBackend for LocalCloud {
     async fn release(&self, credentials: &HeldCredentials) -> Result<(), CloudError> {
         let sts = Arc::clone(&self.sts);
         let key = credentials.access_key_id.clone();
-        tokio::task::spawn_blocking(move || sts.revoke(&key))
+        work_pool::run(move || sts.revoke(&key))
             .await
             .map_err(|e| CloudError::Unavailable(e.to_string()))?
             .map_err(|e| CloudError::Unavailable(e.to_string()))
@@ -263,19 +264,38 @@ impl CloudBackend for LocalCloud {
         })
         .await?;
 
-        // The body flows through a small bounded channel to a blocking writer: memory stays
-        // bounded whatever the object's size, and the disk work stays off the async threads.
+        // The body flows through a small bounded channel to the writer, which takes a blocking
+        // thread for each batch only: a client that stalls holds no thread, and memory stays
+        // bounded whatever the object's size.
         let (sender, mut receiver) = tokio::sync::mpsc::channel::<UploadChunk>(UPLOAD_QUEUE);
-        let write = tokio::task::spawn_blocking(move || {
-            let mut writer = writer;
-            while let Some(chunk) = receiver.blocking_recv() {
+        let write = tokio::spawn(async move {
+            let mut writer = Some(writer);
+            while let Some(chunk) = receiver.recv().await {
+                let Some(mut current) = writer.take() else {
+                    break;
+                };
                 match chunk {
-                    UploadChunk::Data(bytes) => writer.write_chunk(&bytes).map_err(store_error)?,
-                    UploadChunk::End => return writer.commit().map_err(store_error),
+                    UploadChunk::Data(bytes) => {
+                        let written = tokio::task::spawn_blocking(move || {
+                            current.write_chunk(&bytes).map(|()| current)
+                        })
+                        .await
+                        .map_err(|e| CloudError::Unavailable(e.to_string()))?;
+                        writer = Some(written.map_err(store_error)?);
+                    }
+                    UploadChunk::End => {
+                        return tokio::task::spawn_blocking(move || current.commit())
+                            .await
+                            .map_err(|e| CloudError::Unavailable(e.to_string()))?
+                            .map_err(store_error);
+                    }
                 }
             }
             // The sender went away without `End`: the body failed; dropping the writer
             // discards the upload.
+            if let Some(unfinished) = writer {
+                let _ = tokio::task::spawn_blocking(move || drop(unfinished)).await;
+            }
             Err(CloudError::Invalid("the upload was interrupted".into()))
         });
         // Network chunks are small (a few KiB); handing the writer 256 KiB at a time costs one
@@ -476,42 +496,26 @@ enum UploadChunk {
     End,
 }
 
-/// Reads a body on a blocking thread into a small bounded channel: at most
-/// `DOWNLOAD_QUEUE` chunks wait in memory, and the read-ahead overlaps the network.
-fn stream_reader(mut body: ObjectBody) -> ByteStream {
+/// Reads a body a chunk at a time, each read on a blocking thread, into a small bounded
+/// channel: at most `DOWNLOAD_QUEUE` chunks wait in memory, the read-ahead overlaps the
+/// network, and a client that stops reading holds no thread.
+fn stream_reader(body: ObjectBody) -> ByteStream {
     let (sender, receiver) =
         tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(DOWNLOAD_QUEUE);
-    tokio::task::spawn_blocking(move || {
-        let mut remaining = body.len;
-        while remaining > 0 {
-            let want =
-                usize::try_from(remaining.min(DOWNLOAD_CHUNK as u64)).unwrap_or(DOWNLOAD_CHUNK);
-            let mut buf = vec![0u8; want];
-            let mut filled = 0;
-            while filled < want {
-                match body.read(&mut buf[filled..]) {
-                    Ok(0) => break,
-                    Ok(n) => filled += n,
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                    Err(e) => {
-                        let _ = sender.blocking_send(Err(e));
-                        return;
-                    }
-                }
-            }
-            if filled == 0 {
-                let _ = sender.blocking_send(Err(std::io::Error::new(
-                    std::io::ErrorKind::UnexpectedEof,
-                    "the object file ended early",
-                )));
-                return;
-            }
-            buf.truncate(filled);
-            remaining -= filled as u64;
-            if sender.blocking_send(Ok(Bytes::from(buf))).is_err() {
+    tokio::spawn(async move {
+        let remaining = body.len;
+        let mut body = (remaining > 0).then_some((body, remaining));
+        while let Some(current) = body.take() {
+            let read = tokio::task::spawn_blocking(move || read_chunk(current)).await;
+            let (rest, chunk) = match read {
+                Ok(read) => read,
+                Err(e) => (None, Err(std::io::Error::other(e.to_string()))),
+            };
+            if sender.send(chunk).await.is_err() {
                 // The client went away.
                 return;
             }
+            body = rest;
         }
     });
     Box::pin(futures_util::stream::unfold(
@@ -520,10 +524,44 @@ fn stream_reader(mut body: ObjectBody) -> ByteStream {
     ))
 }
 
+/// The next chunk of a body with `remaining` bytes to serve, and the body when more remains.
+type Remaining = (ObjectBody, u64);
+
+fn read_chunk(
+    (mut body, remaining): Remaining,
+) -> (Option<Remaining>, Result<Bytes, std::io::Error>) {
+    let want = usize::try_from(remaining.min(DOWNLOAD_CHUNK as u64)).unwrap_or(DOWNLOAD_CHUNK);
+    let mut buf = vec![0u8; want];
+    let mut filled = 0;
+    while filled < want {
+        match body.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return (None, Err(e)),
+        }
+    }
+    if filled == 0 {
+        return (
+            None,
+            Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "the object file ended early",
+            )),
+        );
+    }
+    buf.truncate(filled);
+    let remaining = remaining - filled as u64;
+    let rest = (remaining > 0).then_some((body, remaining));
+    (rest, Ok(Bytes::from(buf)))
+}
+
+/// Decisions and short store operations (metadata, listings, opening files): on the work
+/// pool, which object transfers cannot fill.
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, CloudError> + Send + 'static,
 ) -> Result<T, CloudError> {
-    tokio::task::spawn_blocking(work)
+    work_pool::run(work)
         .await
         .map_err(|e| CloudError::Unavailable(e.to_string()))?
 }

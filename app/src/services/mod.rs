@@ -8,6 +8,7 @@ pub mod auth;
 pub mod aws_cloud;
 pub mod client;
 pub mod cloud;
+pub mod content_policy;
 pub mod credential_store;
 pub mod db;
 pub mod local_cloud;
@@ -22,3 +23,4 @@ pub mod state;
 pub mod switching;
 #[cfg(test)]
 pub mod test_support;
+pub mod work_pool;

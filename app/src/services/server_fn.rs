@@ -6,7 +6,10 @@ use tower_sessions::Session;
 
 use crate::services::client::ClientAddr;
 use crate::services::session::{self, SignedInUser};
-use crate::services::state::AppState;
+use crate::services::state::{AdminAccess, AppState};
+
+/// What an administrator signed in without MFA is told on the administrator pages.
+pub const ADMIN_MFA_NEEDED: &str = "Sign in with an MFA device to use the administrator pages (sign out, then sign in again with your device).";
 
 pub struct Request {
     pub state: AppState,
@@ -52,12 +55,12 @@ impl Request {
     /// The signed-in user, who must be a console administrator.
     pub async fn admin(&self) -> Result<SignedInUser, ServerFnError> {
         let user = self.user(false).await?;
-        if self.state.identity_summary(&user).is_admin {
-            Ok(user)
-        } else {
-            Err(ServerFnError::new(
+        match self.state.admin_access(&user) {
+            AdminAccess::Granted => Ok(user),
+            AdminAccess::NotAdmin => Err(ServerFnError::new(
                 "This page is for console administrators only.",
-            ))
+            )),
+            AdminAccess::MfaNeeded => Err(ServerFnError::new(ADMIN_MFA_NEEDED)),
         }
     }
 

@@ -54,7 +54,27 @@ pub struct AppState {
     pub mfa: Arc<MfaService>,
 }
 
+/// Whether a signed-in user may open the administrator pages (audit trail, link builder).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AdminAccess {
+    Granted,
+    NotAdmin,
+    /// An administrator whose session has no MFA: a stolen password alone must not open the
+    /// audit trail. The demo organisation, whose passwords are public, is exempt.
+    MfaNeeded,
+}
+
 impl AppState {
+    pub fn admin_access(&self, user: &SignedInUser) -> AdminAccess {
+        if !self.identity_summary(user).is_admin {
+            AdminAccess::NotAdmin
+        } else if user.mfa.is_none() && !self.directory.is_demo() {
+            AdminAccess::MfaNeeded
+        } else {
+            AdminAccess::Granted
+        }
+    }
+
     /// What the browser may know about a signed-in user. The caller has checked that the user
     /// exists in the directory; a user missing from it still gets a summary without groups.
     pub fn identity_summary(&self, user: &SignedInUser) -> IdentitySummary {

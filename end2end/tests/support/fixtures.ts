@@ -84,7 +84,7 @@ export function testWithOwnServer(
       { scope: "worker" },
     ],
     baseURL: async ({ ownServer }, use) => {
-      await use(host === "localhost" ? ownServer.localUrl : ownServer.url);
+      await use(host === "localhost" ? ownServer.url : ownServer.loopbackUrl);
     },
   });
 }

@@ -39,14 +39,19 @@ export class SwitchyardServer {
     return server;
   }
 
+  /** The server's default public URL. Page loads under 127.0.0.1 are redirected here
+   * (WebAuthn needs a host name: browsers refuse IP addresses as the relying party ID). */
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `http://localhost:${this.port}`;
   }
 
-  /** The same server by host name: WebAuthn needs it (browsers refuse IP addresses as the
-   * relying party ID), and it is the server's default public URL. */
   get localUrl(): string {
-    return `http://localhost:${this.port}`;
+    return this.url;
+  }
+
+  /** The listen address itself: page loads there move to `url`. */
+  get loopbackUrl(): string {
+    return `http://127.0.0.1:${this.port}`;
   }
 
   async start(): Promise<void> {
@@ -78,7 +83,7 @@ export class SwitchyardServer {
         throw new Error(`switchyard exited with ${proc.exitCode}:\n${this.log.join("")}`);
       }
       try {
-        const response = await fetch(`${this.url}/healthz`);
+        const response = await fetch(`${this.loopbackUrl}/healthz`);
         if (response.ok) return;
       } catch {
         // not listening yet

@@ -3,8 +3,9 @@
 
 use app::audit_query::AuditQuery;
 use app::services::audit_view::{self, EXPORT_LIMIT};
+use app::services::server_fn::ADMIN_MFA_NEEDED;
 use app::services::session;
-use app::services::state::AppState;
+use app::services::state::{AdminAccess, AppState};
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
@@ -39,11 +40,15 @@ pub async fn export(
             return plain(StatusCode::SERVICE_UNAVAILABLE, "Try again later.");
         }
     };
-    if !state.identity_summary(&user).is_admin {
-        return plain(
-            StatusCode::FORBIDDEN,
-            "The audit trail is for console administrators only.",
-        );
+    match state.admin_access(&user) {
+        AdminAccess::Granted => {}
+        AdminAccess::NotAdmin => {
+            return plain(
+                StatusCode::FORBIDDEN,
+                "The audit trail is for console administrators only.",
+            );
+        }
+        AdminAccess::MfaNeeded => return plain(StatusCode::FORBIDDEN, ADMIN_MFA_NEEDED),
     }
     let filter = match audit_view::parse_filter(&query) {
         Ok(filter) => filter,

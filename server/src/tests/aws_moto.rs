@@ -165,6 +165,7 @@ fn aws_settings(moto: &Moto) -> AwsSettings {
         s3_path_style: true,
         roles: BTreeMap::new(),
         console_issuer: "http://localhost:3000/".into(),
+        ..Default::default()
     }
 }
 

@@ -496,7 +496,7 @@ async fn the_audit_export_streams_row_by_row() {
     ] {
         let request = Request::builder()
             .uri(format!("/audit/export.{format}"))
-            .header(header::HOST, "127.0.0.1:3000")
+            .header(header::HOST, "localhost:3000")
             .header(header::COOKIE, &admin)
             .body(Body::empty())
             .expect("request");

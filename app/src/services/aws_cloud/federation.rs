@@ -8,11 +8,15 @@
 
 use serde::Deserialize;
 use serde_json::json;
+use time::OffsetDateTime;
 
 use crate::services::cloud::{CloudError, HeldCredentials};
 
 pub(crate) const AWS_FEDERATION_ENDPOINT: &str = "https://signin.aws.amazon.com/federation";
 pub(crate) const AWS_CONSOLE: &str = "https://console.aws.amazon.com/";
+
+/// AWS's longest console session for a federation sign-in.
+const MAX_CONSOLE_SESSION_SECS: i64 = 43_200;
 
 pub(crate) struct Federation {
     endpoint: reqwest::Url,
@@ -53,10 +57,18 @@ impl Federation {
             "sessionToken": credentials.session_token,
         })
         .to_string();
+        // The AWS console session ends when the console's hold on the role does (its expiry
+        // includes `role_session_limit`), or 15 minutes from now, AWS's minimum.
+        let left = credentials.expiration - OffsetDateTime::now_utc().unix_timestamp();
+        let session_duration = left.clamp(
+            super::AWS_MIN_SESSION.as_secs() as i64,
+            MAX_CONSOLE_SESSION_SECS,
+        );
         let mut request = self.endpoint.clone();
         request
             .query_pairs_mut()
             .append_pair("Action", "getSigninToken")
+            .append_pair("SessionDuration", &session_duration.to_string())
             .append_pair("Session", &session);
         // Errors are reported without the URL: its query holds the credentials.
         let response =

@@ -53,10 +53,35 @@ pub struct AwsSettings {
     /// The console's public URL: the Issuer of "Open in AWS console" sign-ins (AWS sends the
     /// browser there when the AWS console session ends).
     pub console_issuer: String,
+    /// The console's `role_session_limit`: AWS credentials are asked for no longer than this,
+    /// rounded up to AWS's 15-minute minimum.
+    pub role_session_limit: Option<Duration>,
+    /// The console's `max_upload_size` in bytes (`None`: S3's own limits only).
+    pub max_upload_size: Option<u64>,
+}
+
+/// AWS's shortest role session (DurationSeconds) and console session (SessionDuration).
+pub(crate) const AWS_MIN_SESSION: Duration = Duration::from_secs(900);
+
+/// DurationSeconds for a switch: the role's default (or what was asked for), cut to the
+/// console's limit. AWS refuses less than 15 minutes, so a shorter limit is rounded up to the
+/// next multiple of 900 s: the credentials then outlive the console's hold on them by less
+/// than 15 minutes, and the console refuses to use them after its own limit.
+fn session_duration(default: Option<Duration>, limit: Option<Duration>) -> Option<Duration> {
+    let limit = limit.map(|limit| {
+        let step = AWS_MIN_SESSION.as_secs();
+        Duration::from_secs(limit.as_secs().div_ceil(step).max(1) * step)
+    });
+    match (default, limit) {
+        (Some(default), Some(limit)) => Some(default.min(limit)),
+        // AWS's own default is one hour.
+        (None, Some(limit)) => Some(limit.min(Duration::from_secs(3600))),
+        (default, None) => default,
+    }
 }
 
 /// What AssumeRole needs for one role beyond the ARN.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct AwsRoleSettings {
     /// Sent as ExternalId (the role's trust policy tests `sts:ExternalId`).
     pub external_id: Option<String>,
@@ -66,6 +91,20 @@ pub struct AwsRoleSettings {
     /// Sent as DurationSeconds. `None`: the directory's default for the role when it lists
     /// the role, otherwise AWS's default (one hour).
     pub session_duration: Option<Duration>,
+}
+
+/// The external ID is a shared secret between the console and the role's owner.
+impl std::fmt::Debug for AwsRoleSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AwsRoleSettings")
+            .field(
+                "external_id",
+                &self.external_id.as_ref().map(|_| "<redacted>"),
+            )
+            .field("mfa_serial", &self.mfa_serial)
+            .field("session_duration", &self.session_duration)
+            .finish()
+    }
 }
 
 /// The console's own AWS credentials.
@@ -235,6 +274,72 @@ impl AwsCloud {
         }
     }
 
+    /// The console's own decision on an object action by a held role that its directory lists
+    /// (identity policies of the role, the bucket policy where the directory has the bucket):
+    /// a refusal here costs AWS nothing, and no body is read. A role the directory does not
+    /// list is left to AWS.
+    fn console_object_decision(
+        &self,
+        caller: &ObjectCaller,
+        action: &str,
+        bucket: &str,
+        key: &str,
+    ) -> Result<(), CloudError> {
+        let CallerIdentity::Role(held) = &caller.identity else {
+            return Ok(());
+        };
+        let Some((account_id, role_name, session_name)) =
+            assumed_role_parts(&held.assumed_role_arn)
+        else {
+            return Ok(());
+        };
+        let directory = &*self.directory;
+        let Some(account) = directory
+            .account(account_id)
+            .filter(|a| a.id() == account_id)
+        else {
+            return Ok(());
+        };
+        let Some(role) = account.role(role_name) else {
+            return Ok(());
+        };
+        let now = OffsetDateTime::now_utc();
+        // The session as the console asked for it: named after the user, who is also its
+        // source identity.
+        let session = iam::access::RoleSessionInfo::new(
+            session_name,
+            Some(session_name.to_string()),
+            caller.mfa_authenticated_at,
+            now,
+            None,
+        );
+        let identity = Identity::RoleSession {
+            account,
+            role,
+            session: &session,
+        };
+        let mut context = CallerContext::at(now).with_source_ip(caller.source_ip);
+        if let Some(at) = caller.mfa_authenticated_at {
+            context = context.with_mfa(at);
+        }
+        let resource = format!("arn:aws:s3:::{bucket}/{key}");
+        let evaluation = access::authorize(directory, &identity, action, &resource, &context);
+        if evaluation.is_allowed() {
+            Ok(())
+        } else {
+            Err(CloudError::Denied {
+                detail: json!({
+                    "backend": "aws",
+                    "decided_by": "console",
+                    "action": action,
+                    "resource": resource,
+                    "decision": evaluation.decision,
+                    "explanation": evaluation.explanation,
+                }),
+            })
+        }
+    }
+
     fn role_settings(&self, role_arn: &str) -> AwsRoleSettings {
         self.settings
             .roles
@@ -321,11 +426,12 @@ impl CloudBackend for AwsCloud {
     async fn assume_role(&self, request: &SwitchRequest) -> Result<HeldCredentials, CloudError> {
         self.broker_decision(request)?;
         let role = self.role_settings(&request.role_arn);
-        let duration = request.duration.or(role.session_duration).or_else(|| {
+        let default = request.duration.or(role.session_duration).or_else(|| {
             self.directory
                 .role_by_arn(&request.role_arn)
                 .map(|(_, r)| r.default_session_duration())
         });
+        let duration = session_duration(default, self.settings.role_session_limit);
         let mut call = self
             .sts
             .assume_role()
@@ -416,7 +522,9 @@ impl CloudBackend for AwsCloud {
         key: &str,
         upload: ObjectUpload,
     ) -> Result<ObjectInfo, CloudError> {
-        s3::put_object(&self.s3_for(caller)?, bucket, key, upload).await
+        let client = self.s3_for(caller)?;
+        self.console_object_decision(caller, "s3:PutObject", bucket, key)?;
+        s3::put_object(&client, bucket, key, upload, self.settings.max_upload_size).await
     }
 
     async fn delete_objects(
@@ -440,6 +548,28 @@ fn with_role_arn(error: CloudError, role_arn: &str) -> CloudError {
             CloudError::Denied { detail }
         }
         other => other,
+    }
+}
+
+/// `(account, role name, session name)` of `arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION`.
+fn assumed_role_parts(arn: &str) -> Option<(&str, &str, &str)> {
+    let mut parts = arn.splitn(6, ':');
+    let (Some("arn"), Some(_partition), Some("sts"), Some(""), Some(account), Some(resource)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return None;
+    };
+    let mut names = resource.strip_prefix("assumed-role/")?.splitn(2, '/');
+    match (names.next(), names.next()) {
+        (Some(role), Some(session)) if !role.is_empty() && !session.is_empty() => {
+            Some((account, role, session))
+        }
+        _ => None,
     }
 }
 

@@ -229,13 +229,31 @@ fn into_body_stream(body: AwsByteStream) -> ByteStream {
 }
 
 /// Reads the upload body until `PART_SIZE` bytes are gathered or it ends. `Ok(None)` at the end.
+/// The body so far, counted against the upload limit as it arrives.
+struct Incoming<'a> {
+    body: &'a mut ByteStream,
+    /// Bytes taken from the body so far.
+    received: u64,
+    limit: u64,
+}
+
+/// The next part, at most `PART_SIZE` bytes. The buffer grows with the bytes that arrive, so a
+/// client that declares a large body and sends little makes the server hold little.
 async fn next_part(
-    body: &mut ByteStream,
+    incoming: &mut Incoming<'_>,
     carry: &mut BytesMut,
 ) -> Result<Option<Bytes>, CloudError> {
     while carry.len() < PART_SIZE {
-        match body.next().await {
-            Some(Ok(chunk)) => carry.extend_from_slice(&chunk),
+        match incoming.body.next().await {
+            Some(Ok(chunk)) => {
+                incoming.received += chunk.len() as u64;
+                if incoming.received > incoming.limit {
+                    return Err(CloudError::TooLarge {
+                        limit: incoming.limit,
+                    });
+                }
+                carry.extend_from_slice(&chunk);
+            }
             Some(Err(e)) => {
                 tracing::info!("upload body ended with an error: {e}");
                 return Err(CloudError::Invalid("The upload did not complete.".into()));
@@ -250,11 +268,16 @@ async fn next_part(
     Ok(Some(carry.split_to(take).freeze()))
 }
 
+/// S3's limit for one object.
+const MAX_OBJECT_SIZE: u64 = 5 * 1024 * 1024 * 1024 * 1024;
+
+/// `limit`: the console's `max_upload_size` (`None`: S3's own limit).
 pub(crate) async fn put_object(
     client: &Client,
     bucket: &str,
     key: &str,
     upload: ObjectUpload,
+    limit: Option<u64>,
 ) -> Result<ObjectInfo, CloudError> {
     let ObjectUpload {
         content_type,
@@ -262,9 +285,20 @@ pub(crate) async fn put_object(
         content_length,
         mut body,
     } = upload;
+    let limit = limit.unwrap_or(MAX_OBJECT_SIZE).min(MAX_OBJECT_SIZE);
+    if content_length.is_some_and(|declared| declared > limit) {
+        return Err(CloudError::TooLarge { limit });
+    }
+    let mut incoming = Incoming {
+        body: &mut body,
+        received: 0,
+        limit,
+    };
     let aws_metadata: HashMap<String, String> = metadata.clone().into_iter().collect();
-    let mut carry = BytesMut::with_capacity(PART_SIZE.min(content_length.unwrap_or(0) as usize));
-    let first = next_part(&mut body, &mut carry).await?.unwrap_or_default();
+    let mut carry = BytesMut::new();
+    let first = next_part(&mut incoming, &mut carry)
+        .await?
+        .unwrap_or_default();
     let finished = |size: u64, etag: Option<&str>| {
         if let Some(declared) = content_length
             && declared != size
@@ -313,7 +347,13 @@ pub(crate) async fn put_object(
         .ok_or_else(|| CloudError::Unavailable("CreateMultipartUpload returned no id".into()))?
         .to_string();
     let uploaded = upload_parts(
-        client, bucket, key, &upload_id, first, &mut body, &mut carry,
+        client,
+        bucket,
+        key,
+        &upload_id,
+        first,
+        &mut incoming,
+        &mut carry,
     )
     .await;
     let (parts, size) = match uploaded {
@@ -350,7 +390,7 @@ async fn upload_parts(
     key: &str,
     upload_id: &str,
     first: Bytes,
-    body: &mut ByteStream,
+    incoming: &mut Incoming<'_>,
     carry: &mut BytesMut,
 ) -> Result<(Vec<CompletedPart>, u64), CloudError> {
     let mut parts = Vec::new();
@@ -383,7 +423,7 @@ async fn upload_parts(
                 .set_e_tag(output.e_tag().map(str::to_string))
                 .build(),
         );
-        next = next_part(body, carry).await?;
+        next = next_part(incoming, carry).await?;
     }
     Ok((parts, size))
 }

@@ -10,15 +10,27 @@ use super::*;
 const CLOSED_PORT: &str = "http://127.0.0.1:9";
 
 async fn cloud(roles: BTreeMap<String, AwsRoleSettings>) -> AwsCloud {
+    cloud_with(AwsSettings {
+        roles,
+        ..settings()
+    })
+    .await
+}
+
+fn settings() -> AwsSettings {
+    AwsSettings {
+        region: "us-east-1".into(),
+        sts_endpoint: Some(CLOSED_PORT.into()),
+        s3_endpoint: Some(CLOSED_PORT.into()),
+        s3_path_style: true,
+        console_issuer: "https://switchyard.example.com/".into(),
+        ..Default::default()
+    }
+}
+
+async fn cloud_with(settings: AwsSettings) -> AwsCloud {
     AwsCloud::connect(
-        AwsSettings {
-            region: "us-east-1".into(),
-            sts_endpoint: Some(CLOSED_PORT.into()),
-            s3_endpoint: Some(CLOSED_PORT.into()),
-            s3_path_style: true,
-            roles,
-            console_issuer: "https://switchyard.example.com/".into(),
-        },
+        settings,
         Arc::new(Directory::demo()),
         BaseCredentials::Static {
             access_key_id: "AKIDEXAMPLE".into(),
@@ -243,7 +255,8 @@ async fn open_in_aws_console_trades_the_credentials_for_a_sign_in_url() {
         .expect("sign-in URL")
         .expect("a URL");
     let request_line = served.await.expect("served");
-    assert!(request_line.starts_with("GET /federation?Action=getSigninToken&Session="));
+    assert!(request_line.starts_with("GET /federation?Action=getSigninToken&"));
+    assert!(request_line.contains("&Session="), "{request_line}");
     assert!(request_line.contains("ASIAEXAMPLE"), "{request_line}");
     let url = reqwest::Url::parse(&url).expect("URL");
     let query: BTreeMap<String, String> = url.query_pairs().into_owned().collect();
@@ -261,4 +274,264 @@ async fn open_in_aws_console_trades_the_credentials_for_a_sign_in_url() {
         cloud.console_sign_in_url(&expired).await,
         Err(CloudError::Expired)
     ));
+}
+
+/// A one-request HTTP server on loopback: answers `reply` (XML), hands back the whole request.
+async fn fake_endpoint(reply: &'static str) -> (String, tokio::task::JoinHandle<String>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let endpoint = format!("http://{}", listener.local_addr().expect("addr"));
+    let served = tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.expect("accept");
+        let mut request = Vec::new();
+        let mut buffer = [0u8; 4096];
+        let complete = |request: &[u8]| {
+            let text = String::from_utf8_lossy(request);
+            let Some((head, body)) = text.split_once("\r\n\r\n") else {
+                return false;
+            };
+            let length = head
+                .lines()
+                .find_map(|l| {
+                    let (name, value) = l.split_once(':')?;
+                    name.eq_ignore_ascii_case("content-length")
+                        .then(|| value.trim().parse::<usize>().ok())?
+                })
+                .unwrap_or(0);
+            body.len() >= length
+        };
+        while !complete(&request) {
+            let n = stream.read(&mut buffer).await.expect("read");
+            if n == 0 {
+                break;
+            }
+            request.extend_from_slice(&buffer[..n]);
+        }
+        let answer = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: text/xml\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{reply}",
+            reply.len()
+        );
+        stream.write_all(answer.as_bytes()).await.expect("write");
+        String::from_utf8_lossy(&request).into_owned()
+    });
+    (endpoint, served)
+}
+
+const ASSUME_ROLE_REPLY: &str = r#"<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <AssumeRoleResult>
+    <Credentials>
+      <AccessKeyId>ASIAFAKESTS</AccessKeyId>
+      <SecretAccessKey>fake-secret</SecretAccessKey>
+      <SessionToken>fake-token</SessionToken>
+      <Expiration>2099-01-01T00:00:00Z</Expiration>
+    </Credentials>
+    <AssumedRoleUser>
+      <Arn>arn:aws:sts::123456789012:assumed-role/UpdateAPP/alice</Arn>
+      <AssumedRoleId>AROAFAKE:alice</AssumedRoleId>
+    </AssumedRoleUser>
+  </AssumeRoleResult>
+  <ResponseMetadata><RequestId>fake</RequestId></ResponseMetadata>
+</AssumeRoleResponse>"#;
+
+/// The DurationSeconds an AssumeRole through the console sends, with the given settings.
+async fn duration_sent(settings: AwsSettings) -> Option<u64> {
+    let (endpoint, served) = fake_endpoint(ASSUME_ROLE_REPLY).await;
+    let cloud = cloud_with(AwsSettings {
+        sts_endpoint: Some(endpoint),
+        ..settings
+    })
+    .await;
+    cloud
+        .assume_role(&request("alice", UPDATE_APP, true))
+        .await
+        .expect("assumed");
+    let sent = served.await.expect("served");
+    let body = sent
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b)
+        .unwrap_or_default();
+    body.split('&')
+        .find_map(|pair| pair.strip_prefix("DurationSeconds="))
+        .and_then(|n| n.parse().ok())
+}
+
+#[tokio::test]
+async fn aws_credentials_do_not_outlive_the_console_limit_by_more_than_aws_minimum() {
+    // UpdateAPP's default in the demo directory is one hour.
+    assert_eq!(duration_sent(settings()).await, Some(3600));
+    for (limit, expected) in [
+        (60, 900),
+        (900, 900),
+        (901, 1800),
+        (1200, 1800),
+        (7200, 3600),
+    ] {
+        let sent = duration_sent(AwsSettings {
+            role_session_limit: Some(Duration::from_secs(limit)),
+            ..settings()
+        })
+        .await;
+        assert_eq!(sent, Some(expected), "limit {limit} s");
+    }
+    // A per-role duration is the role's default here, and the limit still binds it.
+    let roles = BTreeMap::from([(
+        UPDATE_APP.to_string(),
+        AwsRoleSettings {
+            session_duration: Some(Duration::from_secs(7200)),
+            ..Default::default()
+        },
+    )]);
+    let sent = duration_sent(AwsSettings {
+        roles,
+        role_session_limit: Some(Duration::from_secs(2000)),
+        ..settings()
+    })
+    .await;
+    assert_eq!(sent, Some(2700));
+}
+
+#[tokio::test]
+async fn the_aws_console_session_ends_with_the_role_in_the_console() {
+    let (endpoint, served) = fake_federation().await;
+    let federated = cloud(BTreeMap::new())
+        .await
+        .with_federation(&endpoint, "https://console.aws.amazon.com/")
+        .expect("federation");
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    federated
+        .console_sign_in_url(&held(now + 2000))
+        .await
+        .expect("sign-in URL");
+    let request_line = served.await.expect("served");
+    let duration: u64 = request_line
+        .split(['?', '&', ' '])
+        .find_map(|pair| pair.strip_prefix("SessionDuration="))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("SessionDuration sent: {request_line}"));
+    assert!((1990..=2000).contains(&duration), "{duration}");
+
+    // AWS's minimum is 15 minutes: a role with less left still gets 900 s there.
+    let (endpoint, served) = fake_federation().await;
+    let federated = cloud(BTreeMap::new())
+        .await
+        .with_federation(&endpoint, "https://console.aws.amazon.com/")
+        .expect("federation");
+    federated
+        .console_sign_in_url(&held(now + 120))
+        .await
+        .expect("sign-in URL");
+    let request_line = served.await.expect("served");
+    assert!(
+        request_line.contains("SessionDuration=900"),
+        "{request_line}"
+    );
+}
+
+// ---- uploads --------------------------------------------------------------------------------
+
+fn upload_of(declared: Option<u64>, chunks: Vec<Vec<u8>>) -> ObjectUpload {
+    let stream = futures_util::stream::iter(
+        chunks
+            .into_iter()
+            .map(|c| Ok::<_, std::io::Error>(bytes::Bytes::from(c))),
+    );
+    ObjectUpload {
+        content_type: None,
+        metadata: BTreeMap::new(),
+        content_length: declared,
+        body: Box::pin(stream),
+    }
+}
+
+#[tokio::test]
+async fn uploads_over_the_configured_limit_are_refused_before_aws_sees_them() {
+    let cloud = cloud_with(AwsSettings {
+        max_upload_size: Some(1024),
+        ..settings()
+    })
+    .await;
+    let role = caller(CallerIdentity::Role(held(
+        OffsetDateTime::now_utc().unix_timestamp() + 600,
+    )));
+    // Declared too large: refused at once, whatever the body.
+    let declared = cloud
+        .put_object(
+            &role,
+            "productionapp",
+            "big",
+            upload_of(Some(10 << 30), vec![]),
+        )
+        .await;
+    assert!(
+        matches!(declared, Err(CloudError::TooLarge { limit: 1024 })),
+        "{declared:?}"
+    );
+    // Declared small (or not at all), sent large: refused once the bytes pass the limit.
+    for declared in [Some(10), None] {
+        let sent = cloud
+            .put_object(
+                &role,
+                "productionapp",
+                "big",
+                upload_of(declared, vec![vec![b'x'; 700], vec![b'x'; 700]]),
+            )
+            .await;
+        assert!(
+            matches!(sent, Err(CloudError::TooLarge { limit: 1024 })),
+            "{declared:?}: {sent:?}"
+        );
+    }
+    // Within the limit it goes on to S3 (here: a closed port).
+    let small = cloud
+        .put_object(
+            &role,
+            "productionapp",
+            "small",
+            upload_of(Some(3), vec![b"abc".to_vec()]),
+        )
+        .await;
+    assert!(
+        matches!(small, Err(CloudError::Unavailable(_))),
+        "{small:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_console_decides_put_object_first_for_roles_its_directory_lists() {
+    let cloud = cloud(BTreeMap::new()).await;
+    let role = caller(CallerIdentity::Role(held(
+        OffsetDateTime::now_utc().unix_timestamp() + 600,
+    )));
+    // UpdateAPP may write productionapp only.
+    let elsewhere = cloud
+        .put_object(
+            &role,
+            "otherbucket",
+            "k",
+            upload_of(Some(3), vec![b"abc".to_vec()]),
+        )
+        .await;
+    match elsewhere {
+        Err(CloudError::Denied { detail }) => {
+            assert_eq!(detail["decided_by"], "console", "{detail}")
+        }
+        other => panic!("expected the console to refuse, got {other:?}"),
+    }
+    // A role the directory does not list is left to AWS (here: a closed port).
+    let mut unknown = held(OffsetDateTime::now_utc().unix_timestamp() + 600);
+    unknown.assumed_role_arn = "arn:aws:sts::999999999999:assumed-role/Elsewhere/alice".into();
+    let unknown = cloud
+        .put_object(
+            &caller(CallerIdentity::Role(unknown)),
+            "otherbucket",
+            "k",
+            upload_of(Some(3), vec![b"abc".to_vec()]),
+        )
+        .await;
+    assert!(
+        matches!(unknown, Err(CloudError::Unavailable(_))),
+        "{unknown:?}"
+    );
 }
