@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Runs one fuzz target of iam/fuzz for SECONDS on the stable toolchain:
+#
+#   scripts/fuzz.sh TARGET SECONDS [libFuzzer flags...]
+#   scripts/fuzz.sh --list
+#
+# libFuzzer through cargo-fuzz with `--sanitizer none`: no sanitizer needs nightly, and Rust
+# code needs none to catch what matters here (panics, failed assertions, overflow: the build
+# keeps debug assertions). New inputs go to iam/fuzz/corpus/TARGET (not committed); the
+# committed seeds in iam/fuzz/seeds/TARGET are only read. A crash leaves its input in
+# iam/fuzz/artifacts/TARGET; rerun it with `scripts/fuzz.sh TARGET 0 ARTIFACT`, then keep it
+# as a regression test in the crate that owns the parser.
+set -euo pipefail
+cd "$(dirname "$0")/../iam"
+
+usage() {
+    echo "usage: scripts/fuzz.sh TARGET SECONDS [libFuzzer flags...] | --list" >&2
+    exit 2
+}
+
+if ! cargo fuzz --version >/dev/null 2>&1; then
+    echo "==> installing cargo-fuzz" >&2
+    cargo install cargo-fuzz --locked
+fi
+if [[ "${1:-}" == "--list" ]]; then
+    exec cargo fuzz list
+fi
+[[ $# -ge 2 ]] || usage
+target=$1
+seconds=$2
+shift 2
+[[ "$seconds" =~ ^[0-9]+$ ]] || usage
+if ! cargo fuzz list | grep -qx -- "$target"; then
+    echo "unknown target $target; targets: $(cargo fuzz list | tr '\n' ' ')" >&2
+    exit 2
+fi
+
+corpus="fuzz/corpus/$target"
+seeds="fuzz/seeds/$target"
+mkdir -p "$corpus"
+inputs=("$corpus")
+[[ -d "$seeds" ]] && inputs+=("$seeds")
+# A file argument (a crash input to replay) replaces the corpus directories.
+for arg in "$@"; do
+    if [[ -f "$arg" ]]; then
+        inputs=()
+        break
+    fi
+done
+
+exec cargo fuzz run --sanitizer none "$target" "${inputs[@]}" -- \
+    -max_total_time="$seconds" -print_final_stats=1 "$@"
