@@ -30,8 +30,9 @@ target=$1
 seconds=$2
 shift 2
 [[ "$seconds" =~ ^[0-9]+$ ]] || usage
-if ! cargo fuzz list | grep -qx -- "$target"; then
-    echo "unknown target $target; targets: $(cargo fuzz list | tr '\n' ' ')" >&2
+targets=$(cargo fuzz list)
+if ! grep -qx -- "$target" <<<"$targets"; then
+    echo "unknown target $target; targets:" $targets >&2
     exit 2
 fi
 

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
-use time::{OffsetDateTime, PrimitiveDateTime};
+use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
 use crate::audit_query::AuditQuery;
 
@@ -103,7 +103,9 @@ pub fn parse_filter(query: &AuditQuery) -> Result<AuditFilter, FilterError> {
 }
 
 /// `YYYY-MM-DDTHH:MM` (what a `datetime-local` input sends, taken as UTC), with optional
-/// seconds, or full RFC 3339.
+/// seconds, or full RFC 3339. The result is in UTC and within RFC 3339's years 0000-9999,
+/// which is what the audit store compares with: `[year]` alone also takes `-5374`, and an
+/// offset can push year 9999 or 0000 out of range.
 fn parse_time(value: &str, what: &str) -> Result<Option<OffsetDateTime>, FilterError> {
     let value = value.trim();
     if value.is_empty() {
@@ -115,10 +117,45 @@ fn parse_time(value: &str, what: &str) -> Result<Option<OffsetDateTime>, FilterE
         .or_else(|_| PrimitiveDateTime::parse(value, &seconds))
         .map(PrimitiveDateTime::assume_utc)
         .or_else(|_| OffsetDateTime::parse(value, &Rfc3339))
+        .ok()
+        .and_then(|at| at.checked_to_offset(UtcOffset::UTC))
+        .filter(|at| (0..=9999).contains(&at.year()))
         .map(Some)
-        .map_err(|_| {
+        .ok_or_else(|| {
             FilterError(format!(
                 "{what}: use a date and time like 2026-11-29T09:30 (UTC)."
             ))
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by the `audit_filter` fuzz target: the store could not write these times as
+    /// RFC 3339 (or, shifted by an offset, convert them to UTC at all).
+    #[test]
+    fn times_outside_rfc3339_years_are_refused() {
+        for (from, to) in [
+            ("-5374-05-19T09:30", ""),
+            ("", "9999-12-31T23:59:59-01:00"),
+            ("0000-01-01T00:00:00+01:00", ""),
+            ("+12345-01-01T00:00", ""),
+        ] {
+            let query = AuditQuery {
+                from: from.into(),
+                to: to.into(),
+                ..Default::default()
+            };
+            let error = parse_filter(&query).expect_err(&format!("{from:?} {to:?}"));
+            assert!(error.0.contains("use a date and time"), "{error}");
+        }
+        let edges = parse_filter(&AuditQuery {
+            from: "0000-01-01T00:00".into(),
+            to: "9999-12-31T23:59:59+01:00".into(),
+            ..Default::default()
+        })
+        .expect("the first and last RFC 3339 years");
+        assert_eq!(edges.to.map(|t| t.offset()), Some(UtcOffset::UTC));
+    }
 }
