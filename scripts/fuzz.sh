@@ -8,9 +8,19 @@
 # code needs none to catch what matters here (panics, failed assertions, overflow: the build
 # keeps debug assertions). New inputs go to iam/fuzz/corpus/TARGET (not committed); the
 # committed seeds in iam/fuzz/seeds/TARGET are only read. A crash leaves its input in
-# iam/fuzz/artifacts/TARGET; rerun it with `scripts/fuzz.sh TARGET 0 ARTIFACT`, then keep it
+# iam/fuzz/artifacts/TARGET; replay it with `scripts/fuzz.sh TARGET 0 FILE`, then keep it
 # as a regression test in the crate that owns the parser.
 set -euo pipefail
+# File arguments are inputs to replay, named from where the script was called.
+args=()
+files=()
+for arg in "${@:3}"; do
+    if [[ -f "$arg" ]]; then
+        files+=("$(realpath -- "$arg")")
+    else
+        args+=("$arg")
+    fi
+done
 cd "$(dirname "$0")/../iam"
 
 usage() {
@@ -28,7 +38,6 @@ fi
 [[ $# -ge 2 ]] || usage
 target=$1
 seconds=$2
-shift 2
 [[ "$seconds" =~ ^[0-9]+$ ]] || usage
 targets=$(cargo fuzz list)
 if ! grep -qx -- "$target" <<<"$targets"; then
@@ -41,13 +50,8 @@ seeds="fuzz/seeds/$target"
 mkdir -p "$corpus"
 inputs=("$corpus")
 [[ -d "$seeds" ]] && inputs+=("$seeds")
-# A file argument (a crash input to replay) replaces the corpus directories.
-for arg in "$@"; do
-    if [[ -f "$arg" ]]; then
-        inputs=()
-        break
-    fi
-done
+# Given files instead of directories, libFuzzer runs each once.
+[[ ${#files[@]} -gt 0 ]] && inputs=("${files[@]}")
 
 exec cargo fuzz run --sanitizer none "$target" "${inputs[@]}" -- \
-    -max_total_time="$seconds" -print_final_stats=1 "$@"
+    -max_total_time="$seconds" -print_final_stats=1 "${args[@]}"
