@@ -10,8 +10,19 @@ pub fn safe_local_path(target: &str) -> Option<&str> {
         && !target.chars().any(|c| c.is_control() || c == '\\')
         && target.len() <= 2048
         && !target.starts_with("/auth/")
-        && !target.starts_with("/api/");
+        && !target.starts_with("/api/")
+        && !has_dot_segment(target);
     ok.then_some(target)
+}
+
+/// A `.` or `..` path segment (`%2e` counts as a dot), which the browser resolves away:
+/// `/x/../auth/` is `/auth/`.
+fn has_dot_segment(target: &str) -> bool {
+    let path = target.split(['?', '#']).next().unwrap_or_default();
+    path.split('/').any(|segment| {
+        let segment = segment.to_ascii_lowercase().replace("%2e", ".");
+        segment == "." || segment == ".."
+    })
 }
 
 /// Percent-encodes everything but RFC 3986's unreserved characters, for a query value.
@@ -54,6 +65,24 @@ mod tests {
             "/api/switch_role",
         ] {
             assert_eq!(safe_local_path(hostile), None, "{hostile:?}");
+        }
+    }
+
+    /// Found by the `switch_link` fuzz target: dot segments reached the refused prefixes once
+    /// the browser had resolved them.
+    #[test]
+    fn dot_segments_cannot_reach_refused_prefixes() {
+        for hostile in [
+            "/K/../K./../K/../auth/",
+            "/./auth/sign-out",
+            "/%2e/api/switch_role",
+            "/a/%2E%2e/auth/mfa",
+            "/buckets/..",
+        ] {
+            assert_eq!(safe_local_path(hostile), None, "{hostile:?}");
+        }
+        for fine in ["/a..b/c.", "/.well-known/x", "/buckets/b?prefix=../x#./"] {
+            assert_eq!(safe_local_path(fine), Some(fine), "{fine:?}");
         }
     }
 }

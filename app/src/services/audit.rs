@@ -4,27 +4,11 @@
 //! are written here for administrators.
 
 use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
 use sqlx::SqlitePool;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Decision {
-    Allowed,
-    Denied,
-    Info,
-}
-
-impl Decision {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Decision::Allowed => "Allowed",
-            Decision::Denied => "Denied",
-            Decision::Info => "Info",
-        }
-    }
-}
+pub use super::audit_filter::{AuditFilter, Decision};
 
 /// The longest name-like field (actor, account, action, client) stored; S3 keys fit.
 pub const MAX_NAME_FIELD_BYTES: usize = 1024;
@@ -179,33 +163,6 @@ pub enum AuditError {
     Store(#[from] sqlx::Error),
     #[error("audit record {id} is malformed: {reason}")]
     Malformed { id: i64, reason: String },
-}
-
-/// Which events an administrator asks for. Every part is optional; all given parts must match.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct AuditFilter {
-    /// Part of the actor (user ARN or tried name), case-insensitive.
-    pub actor: Option<String>,
-    /// Exactly this action.
-    pub action: Option<String>,
-    pub decision: Option<Decision>,
-    /// At or after.
-    pub from: Option<OffsetDateTime>,
-    /// Before.
-    pub to: Option<OffsetDateTime>,
-    /// Only events older than this id (the next page).
-    pub before_id: Option<i64>,
-}
-
-impl Decision {
-    pub fn parse(value: &str) -> Option<Decision> {
-        match value {
-            "Allowed" => Some(Decision::Allowed),
-            "Denied" => Some(Decision::Denied),
-            "Info" => Some(Decision::Info),
-            _ => None,
-        }
-    }
 }
 
 /// Where audit events are kept. SQLite now; PostgreSQL when several instances share state.

@@ -2,85 +2,15 @@
 //! the CSV and JSON exports.
 
 use time::format_description::well_known::Rfc3339;
-use time::macros::format_description;
-use time::{OffsetDateTime, PrimitiveDateTime};
 
-use crate::audit_query::{AuditQuery, AuditRow};
-use crate::services::audit::{AuditFilter, AuditRecord, Decision};
+pub use super::audit_filter::{FilterError, parse_filter};
+use crate::audit_query::AuditRow;
+use crate::services::audit::AuditRecord;
 
 /// Events on one page of the audit page.
 pub const PAGE_SIZE: u32 = 100;
 /// Events in one export at most.
 pub const EXPORT_LIMIT: u32 = 100_000;
-
-/// A filter that cannot be understood; the message names the field and is safe to show.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("{0}")]
-pub struct FilterError(pub String);
-
-/// Turns the typed filters into a query. Bad input is refused with a message, never ignored.
-pub fn parse_filter(query: &AuditQuery) -> Result<AuditFilter, FilterError> {
-    let text = |value: &str, what: &str| -> Result<Option<String>, FilterError> {
-        let value = value.trim();
-        if value.chars().count() > 256 || value.chars().any(char::is_control) {
-            return Err(FilterError(format!(
-                "{what}: use at most 256 plain characters."
-            )));
-        }
-        Ok((!value.is_empty()).then(|| value.to_string()))
-    };
-    let decision =
-        match query.decision.trim() {
-            "" => None,
-            other => Some(Decision::parse(other).ok_or_else(|| {
-                FilterError("Decision: choose Allowed, Denied or Info.".to_string())
-            })?),
-        };
-    let before_id = match query.before.trim() {
-        "" => None,
-        other => Some(
-            other
-                .parse::<i64>()
-                .map_err(|_| FilterError("The page position is not a number.".to_string()))?,
-        ),
-    };
-    let from = parse_time(&query.from, "From")?;
-    let to = parse_time(&query.to, "To")?;
-    if let (Some(from), Some(to)) = (from, to)
-        && from >= to
-    {
-        return Err(FilterError("From must be earlier than To.".to_string()));
-    }
-    Ok(AuditFilter {
-        actor: text(&query.user, "User")?,
-        action: text(&query.action, "Action")?,
-        decision,
-        from,
-        to,
-        before_id,
-    })
-}
-
-/// `YYYY-MM-DDTHH:MM` (what a `datetime-local` input sends, taken as UTC), with optional
-/// seconds, or full RFC 3339.
-fn parse_time(value: &str, what: &str) -> Result<Option<OffsetDateTime>, FilterError> {
-    let value = value.trim();
-    if value.is_empty() {
-        return Ok(None);
-    }
-    let minutes = format_description!("[year]-[month]-[day]T[hour]:[minute]");
-    let seconds = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
-    PrimitiveDateTime::parse(value, &minutes)
-        .or_else(|_| PrimitiveDateTime::parse(value, &seconds))
-        .map(PrimitiveDateTime::assume_utc)
-        .or_else(|_| OffsetDateTime::parse(value, &Rfc3339))
-        .map(Some)
-        .map_err(|_| {
-            FilterError(format!(
-                "{what}: use a date and time like 2026-11-29T09:30 (UTC)."
-            ))
-        })
-}
 
 pub fn row(record: &AuditRecord) -> AuditRow {
     let event = &record.event;
@@ -183,8 +113,11 @@ fn json_value(record: &AuditRecord) -> serde_json::Value {
 
 #[cfg(test)]
 mod tests {
+    use time::OffsetDateTime;
+
     use super::*;
-    use crate::services::audit::AuditEvent;
+    use crate::audit_query::AuditQuery;
+    use crate::services::audit::{AuditEvent, Decision};
 
     #[test]
     fn filters_parse_and_bad_ones_are_named() {

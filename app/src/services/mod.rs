@@ -3,6 +3,7 @@
 //! Nothing here is compiled into the browser bundle.
 
 pub mod audit;
+pub mod audit_filter;
 pub mod audit_view;
 pub mod auth;
 pub mod aws_cloud;

@@ -67,6 +67,16 @@ pub use list::{ListPage, ListRequest, MAX_KEYS};
 pub use names::{MAX_KEY_BYTES, MAX_METADATA_BYTES, check_bucket_name, check_key};
 pub use put::PutWriter;
 
+/// ListObjectsV2 over a bare index sorted by key, as [`LocalObjectStore::list_objects_v2`] pages a
+/// bucket's; no files involved, so the fuzz crate can page through any set of keys quickly.
+#[doc(hidden)]
+pub fn list_index(
+    objects: &BTreeMap<String, ObjectInfo>,
+    req: &ListRequest,
+) -> Result<ListPage, StoreError> {
+    list::list_page(objects, req)
+}
+
 use crate::Directory;
 
 /// S3's limit for a single PUT, the default upload limit.
