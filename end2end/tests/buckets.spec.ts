@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as OTPAuth from "otpauth";
 import { Page } from "@playwright/test";
-import { expect, DEMO, hydrated, signIn, testWithOwnServer } from "./support/fixtures";
+import { expect, DEMO, confirmWithMfa, hydrated, signIn, testWithOwnServer } from "./support/fixtures";
 
 // alice enrols a device here: this file gets a server of its own.
 const test = testWithOwnServer();
@@ -23,13 +23,14 @@ async function aliceInUpdateApp(page: Page): Promise<void> {
   const secret = ((await page.locator(".secret-key").textContent()) ?? "").trim();
   const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret), algorithm: "SHA1", digits: 6, period: 30 });
   const step = Math.floor(Date.now() / 30_000);
-  await page.getByLabel("MFA code 1").fill(totp.generate({ timestamp: step * 30_000 }));
-  await page.getByLabel("MFA code 2").fill(totp.generate({ timestamp: (step + 1) * 30_000 }));
+  await page.getByLabel("MFA code 1").fill(totp.generate({ timestamp: (step - 1) * 30_000 }));
+  await page.getByLabel("MFA code 2").fill(totp.generate({ timestamp: step * 30_000 }));
   await page.getByRole("button", { name: "Add MFA" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Your authenticator app was assigned." })).toBeVisible();
   await page.goto(LINK);
   await hydrated(page);
   await page.getByRole("button", { name: "Switch Role" }).click();
+  await confirmWithMfa(page, totp, step + 1);
   await expect(page.getByRole("region", { name: "Session" })).toContainText("UpdateAPP");
 }
 

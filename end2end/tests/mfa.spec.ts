@@ -4,7 +4,7 @@
 // addresses as relying party).
 import * as OTPAuth from "otpauth";
 import type { Page } from "@playwright/test";
-import { expect, DEMO, hydrated, signIn, testWithOwnServer } from "./support/fixtures";
+import { expect, DEMO, confirmWithMfa, hydrated, signIn, testWithOwnServer } from "./support/fixtures";
 
 const test = testWithOwnServer("localhost");
 
@@ -38,7 +38,7 @@ async function passwordStep(page: Page) {
   await expect(page.getByRole("heading", { name: "Multi-factor authentication" })).toBeVisible();
 }
 
-test("alice enrols an authenticator app and a security key, signs in with each, and removes one", async ({ page }) => {
+test("alice enrols an authenticator app and a security key, signs in with each, and removes one", async ({ page, consoleErrors }) => {
   test.setTimeout(180_000);
   const cdp = await page.context().newCDPSession(page);
   await cdp.send("WebAuthn.enable");
@@ -103,6 +103,16 @@ test("alice enrols an authenticator app and a security key, signs in with each, 
   await page.getByRole("button", { name: "Assign MFA device" }).click();
   await page.getByLabel("Device name").fill("alice-key");
   await page.getByLabel("Security key or passkey").check();
+  await page.getByRole("button", { name: "Next" }).click();
+  // A second device needs an MFA with the first one (enrolling the first was not an MFA).
+  const stepUp = await freshCode(totp, lastStep);
+  lastStep = stepUp.step;
+  await confirmWithMfa(page, totp, stepUp.step);
+  // The server function answers "step up first" as an error status, which Chromium logs once.
+  // (Typed server-function errors, issue 13, will make it a normal answer.)
+  const stepUpAnswer = consoleErrors.findIndex((e) => e.includes("status of 500"));
+  expect(stepUpAnswer, "the step-up answer").toBeGreaterThanOrEqual(0);
+  consoleErrors.splice(stepUpAnswer, 1);
   await page.getByRole("button", { name: "Next" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Your security key was assigned." })).toBeVisible();
   await expect(rows).toHaveCount(2);

@@ -1,6 +1,6 @@
 // Working with roles over time: the role history (account menu and Switch Role page), what a
 // held role may do on the home page, and the administrators' audit trail and link builder.
-import { expect, DEMO, enrolAuthenticator, hydrated, signIn, testWithOwnServer } from "./support/fixtures";
+import { expect, DEMO, confirmWithMfa, enrolAuthenticator, hydrated, signIn, testWithOwnServer } from "./support/fixtures";
 import type { Page } from "@playwright/test";
 
 // alice enrols a device here: this file gets a server of its own.
@@ -32,10 +32,11 @@ test("roles over time: refused bob, alice's history and permissions, the audit t
   await signIn(page, DEMO.alice);
   await page.goto("/switchrole");
   await expect(page.getByText("Roles you switch to appear here")).toBeVisible();
-  await enrolAuthenticator(page, "alice-phone");
+  const totp = await enrolAuthenticator(page, "alice-phone");
   await page.goto(LINK);
   await hydrated(page);
   await page.getByRole("button", { name: "Switch Role" }).click();
+  await confirmWithMfa(page, totp);
   await expect(page.getByRole("region", { name: "Session" })).toContainText("Prod app");
 
   // Home, in the role: what UpdateAPP may do, in words, with the bucket it names.

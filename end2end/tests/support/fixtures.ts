@@ -110,3 +110,13 @@ export async function enrolAuthenticator(page: Page, name = "phone"): Promise<OT
   await expect(page.getByRole("status").filter({ hasText: "Your authenticator app was assigned." })).toBeVisible();
   return totp;
 }
+
+/** Answers the "Confirm with MFA" step-up dialog with the code of `step` (default: the step
+ * after the current one, which enrolment leaves unused and the server still accepts). */
+export async function confirmWithMfa(page: Page, totp: OTPAuth.TOTP, step = Math.floor(Date.now() / 30_000) + 1): Promise<void> {
+  const dialog = page.getByRole("dialog", { name: "Confirm with MFA" });
+  await expect(dialog).toBeVisible();
+  await dialog.getByLabel("MFA code").fill(totp.generate({ timestamp: step * 30_000 }));
+  await dialog.getByRole("button", { name: "Verify" }).click();
+  await expect(dialog).toHaveCount(0);
+}
