@@ -133,17 +133,7 @@ impl ObjectRequester {
         if !reason.is_null() {
             detail["reason"] = reason;
         }
-        if let (Some(target), Value::Object(more)) = (detail.as_object_mut(), extra) {
-            target.extend(more);
-        }
-        let event = AuditEvent::new(action, decision)
-            .actor(self.user.arn())
-            .account(&self.user.account_id)
-            .client(self.client)
-            .detail(detail);
-        state.audit.append(event).await.inspect_err(|e| {
-            tracing::error!("audit trail: {e}");
-        })
+        self.append(state, action, decision, detail, extra).await
     }
 
     /// Writes that a changing action (upload, delete) is about to start. When this fails the
@@ -158,10 +148,23 @@ impl ObjectRequester {
     ) -> Result<(), AuditError> {
         let mut detail = self.detail(state, bucket, key);
         detail["attempt"] = json!(true);
+        self.append(state, action, Decision::Info, detail, extra)
+            .await
+    }
+
+    /// One audit event by this caller: `detail` with `extra`'s fields added.
+    async fn append(
+        &self,
+        state: &AppState,
+        action: &str,
+        decision: Decision,
+        mut detail: Value,
+        extra: Value,
+    ) -> Result<(), AuditError> {
         if let (Some(target), Value::Object(more)) = (detail.as_object_mut(), extra) {
             target.extend(more);
         }
-        let event = AuditEvent::new(action, Decision::Info)
+        let event = AuditEvent::new(action, decision)
             .actor(self.user.arn())
             .account(&self.user.account_id)
             .client(self.client)
