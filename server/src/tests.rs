@@ -103,6 +103,13 @@ impl Console {
         self.send("POST", "/auth/sign-in", None, Some(&form)).await
     }
 
+    /// A demo user signed in with their password (no MFA): the session cookie.
+    async fn signed_in(&self, user: &str) -> String {
+        let reply = self.sign_in(user, &format!("{user}-demo-pass")).await;
+        assert_eq!(reply.location.as_deref(), Some("/"), "{user} signs in");
+        cookie_pair(&reply.set_cookie.expect("signed in"))
+    }
+
     async fn audit(&self) -> Vec<app::services::audit::AuditRecord> {
         let pool = app::services::db::open(self.data_dir.path())
             .await

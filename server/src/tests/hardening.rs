@@ -3,12 +3,6 @@
 use super::*;
 
 impl Console {
-    async fn signed_in_as(&self, user: &str) -> String {
-        let reply = self.sign_in(user, &format!("{user}-demo-pass")).await;
-        assert_eq!(reply.location.as_deref(), Some("/"), "{user} signs in");
-        cookie_pair(&reply.set_cookie.expect("signed in"))
-    }
-
     async fn list_productionapp(&self, cookie: &str) -> String {
         self.send(
             "POST",
@@ -173,7 +167,7 @@ async fn an_object_key_longer_than_s3_allows_is_refused_without_an_audit_row() {
 #[tokio::test]
 async fn enrolling_is_not_an_mfa_and_a_second_device_needs_the_first() {
     let console = console(|_| {}).await;
-    let cookie = console.signed_in_as("bob").await;
+    let cookie = console.signed_in("bob").await;
 
     // bob has no device yet: he may add one with his password alone.
     let started = console
@@ -427,7 +421,7 @@ async fn uploads_are_refused_below_the_free_space_reserve() {
 async fn requests_racing_a_sign_out_do_not_bring_the_session_back() {
     let console = console(|_| {}).await;
     for _ in 0..5 {
-        let cookie = console.signed_in_as("bob").await;
+        let cookie = console.signed_in("bob").await;
         let writer = |name: usize| {
             let console = &console;
             let cookie = cookie.clone();
@@ -469,7 +463,7 @@ async fn requests_racing_a_sign_out_do_not_bring_the_session_back() {
 #[tokio::test]
 async fn the_audit_export_streams_row_by_row() {
     let console = console(|_| {}).await;
-    let admin = console.signed_in_as("admin").await;
+    let admin = console.signed_in("admin").await;
     let pool = app::services::db::open(console.data_dir.path())
         .await
         .expect("db");

@@ -13,12 +13,6 @@ impl Console {
         cookie_pair(&done.set_cookie.expect("signed in"))
     }
 
-    async fn signed_in(&self, user: &str) -> String {
-        let reply = self.sign_in(user, &format!("{user}-demo-pass")).await;
-        assert_eq!(reply.location.as_deref(), Some("/"), "{user} signs in");
-        cookie_pair(&reply.set_cookie.expect("signed in"))
-    }
-
     /// POST /role/switch; the cookie to use next (the id is cycled on success).
     async fn one_click_switch(&self, cookie: &str, form: &str) -> (Reply, String) {
         let reply = self

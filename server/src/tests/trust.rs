@@ -26,8 +26,7 @@ async fn alice_is_refused_a_same_account_role_that_does_not_trust_her() {
     let dir = tempfile::tempdir().expect("dir");
     let directory = break_glass_directory(dir.path());
     let console = console(|args| args.directory = Some(directory.clone())).await;
-    let reply = console.sign_in("alice", "alice-demo-pass").await;
-    let alice = cookie_pair(&reply.set_cookie.expect("signed in"));
+    let alice = console.signed_in("alice").await;
 
     let form = "account=111122223333&role=BreakGlass&display_name=Break%20glass&color=red&redirect_uri=%2Fswitchrole";
     let reply = console
