@@ -8,14 +8,16 @@ use app::{App, shell};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, FromRef, Request, State};
-use axum::http::{Extensions, HeaderMap, StatusCode, Version, header};
-use axum::response::IntoResponse;
+use axum::http::{Extensions, HeaderMap, Method, StatusCode, Version, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
 use tokio::task::JoinHandle;
+use tower::ServiceExt;
 use tower_http::compression::predicate::{DefaultPredicate, Predicate};
+use tower_http::services::ServeDir;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::session_store::ExpiredDeletion;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -134,10 +136,7 @@ fn router(state: ServerState, sessions: SessionManagerLayer<ConsoleSessionStore>
             let options = state.leptos.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<
-            ServerState,
-            _,
-        >(page_context, shell))
+        .fallback(static_file_or_not_found(state.clone(), page_context))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::require_sign_in,
@@ -169,6 +168,64 @@ fn router(state: ServerState, sessions: SessionManagerLayer<ConsoleSessionStore>
         )
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Files of the site root (the compiled bundle, the favicon, the WebAuthn helper), else the
+/// console's 404 page.
+///
+/// Not Leptos's `file_and_error_handler`: it hangs a reactive owner under whatever owner is
+/// current on the thread, which is the root of a page still rendering there (Leptos leaves it
+/// current), and so took that page's response headers. Under load a favicon then left with a
+/// page's Content-Security-Policy and the page with the default one, and never hydrated. Here a
+/// file never touches Leptos, and the 404 page renders in a root of its own like every page.
+fn static_file_or_not_found(
+    state: ServerState,
+    page_context: impl Fn() + Clone + Send + Sync + 'static,
+) -> impl Fn(Request<Body>) -> std::pin::Pin<Box<dyn Future<Output = Response> + Send>>
++ Clone
++ Send
++ Sync
++ 'static {
+    let files = ServeDir::new(&*state.leptos.site_root)
+        .precompressed_br()
+        .precompressed_gzip();
+    let not_found = {
+        let options = state.leptos.clone();
+        leptos_axum::render_app_to_stream_in_order_with_context(page_context, move || {
+            shell(options.clone())
+        })
+    };
+    move |request: Request<Body>| {
+        let files = files.clone();
+        let not_found = not_found.clone();
+        Box::pin(async move {
+            if matches!(*request.method(), Method::GET | Method::HEAD) {
+                let mut probe = Request::builder()
+                    .method(request.method().clone())
+                    .uri(request.uri().clone());
+                for name in [
+                    header::ACCEPT_ENCODING,
+                    header::RANGE,
+                    header::IF_NONE_MATCH,
+                ] {
+                    if let Some(value) = request.headers().get(&name) {
+                        probe = probe.header(name, value);
+                    }
+                }
+                if let Ok(probe) = probe.body(Body::empty())
+                    && let Ok(file) = files.oneshot(probe).await
+                    && file.status() != StatusCode::NOT_FOUND
+                {
+                    return file.into_response();
+                }
+            }
+            let mut page = not_found(request).await;
+            if page.status() == StatusCode::OK {
+                *page.status_mut() = StatusCode::NOT_FOUND;
+            }
+            page
+        })
+    }
 }
 
 async fn server_fn_handler(

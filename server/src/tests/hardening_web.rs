@@ -554,3 +554,41 @@ async fn a_stalled_download_is_cut_off_and_its_slot_given_back() {
     eprintln!("stalled download cut off after {:?}", started.elapsed());
     drop(stream);
 }
+
+/// Static files were once served by Leptos's file handler, which hangs its reactive owner
+/// under whatever owner is current on the thread: a page that is still rendering there
+/// (Leptos leaves each page's root owner current on its thread). It then took that page's
+/// response headers as its own, so under load a favicon left with a page's policy and the
+/// page with none, and never hydrated. The page is simulated exactly: a root owner current
+/// on this (single) thread, holding response options with a policy, as a page mid-render has.
+#[tokio::test]
+async fn static_files_never_take_the_headers_of_a_page_rendering_on_the_same_thread() {
+    use leptos::prelude::{Owner, provide_context};
+    let site = tempfile::tempdir().expect("site root");
+    std::fs::write(site.path().join("favicon.svg"), "<svg/>").expect("favicon");
+    let site_root = site.path().to_path_buf();
+    let console = console(move |args| args.site_root = Some(site_root)).await;
+
+    let page_owner = Owner::new_root(None);
+    let page_options = leptos_axum::ResponseOptions::default();
+    page_owner.with(|| provide_context(page_options.clone()));
+    page_options.insert_header(
+        header::CONTENT_SECURITY_POLICY,
+        axum::http::HeaderValue::from_static("script-src 'nonce-of-the-page'"),
+    );
+
+    for path in ["/favicon.svg", "/no-such-page"] {
+        let reply = console.raw("GET", path, "", &[], Vec::new()).await;
+        let csp = header_value(&reply, "content-security-policy");
+        assert!(
+            !csp.contains("nonce-of-the-page"),
+            "{path} took the page's policy: {csp}"
+        );
+    }
+    let kept = page_options.0.read().expect("options").headers.clone();
+    assert!(
+        kept.contains_key(header::CONTENT_SECURITY_POLICY),
+        "the page keeps its own policy"
+    );
+    drop(page_owner);
+}
