@@ -1,20 +1,15 @@
-//! The Switchyard console: routes, pages, components and server functions.
+//! The Switchyard console's user interface: routes, pages and components, and in [`api`] the
+//! server functions behind them.
 //!
-//! Server-only code (sessions, storage, audit trail, authentication) lives in [`services`],
-//! compiled with the `ssr` feature only; everything else is shared with the browser.
+//! The server-side domain lives in the `console` crate and the shapes both sides know in
+//! `types`; server functions are thin: they find the signed-in caller, call `console`, and
+//! map the answer.
 
-pub mod audit_query;
-pub mod buckets;
+pub mod api;
 pub mod components;
-pub mod identity;
-pub mod links;
-pub mod mfa;
-pub mod pages;
-pub mod palette;
-pub mod role_history;
-pub mod role_permissions;
 #[cfg(feature = "ssr")]
-pub mod services;
+pub mod content_policy;
+pub mod pages;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -23,8 +18,8 @@ use leptos_router::{
     components::{Route, Router, Routes},
 };
 
+use crate::api::identity::load_console_context;
 use crate::components::navbar::Navbar;
-use crate::identity::load_console_context;
 use crate::pages::buckets::{BucketPage, BucketsPage, ObjectDetailsPage};
 use crate::pages::{
     audit::AuditPageView, home::HomePage, link_builder::LinkBuilderPage, mfa::MfaPage,
@@ -68,7 +63,7 @@ fn set_page_policy() {
     let Some(response) = use_context::<leptos_axum::ResponseOptions>() else {
         return;
     };
-    match http::HeaderValue::from_str(&services::content_policy::page(&nonce)) {
+    match http::HeaderValue::from_str(&content_policy::page(&nonce)) {
         Ok(value) => response.insert_header(http::header::CONTENT_SECURITY_POLICY, value),
         Err(e) => tracing::error!("CSP header: {e}"),
     }

@@ -7,8 +7,8 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use app::services::aws_cloud::{AwsRoleSettings, AwsSettings};
 use clap::Args;
+use console::cloud::aws::{AwsRoleSettings, AwsSettings};
 use serde::Deserialize;
 
 /// Environment variables the console reads. Any other `SWITCHYARD_*` variable is a mistake
@@ -581,7 +581,7 @@ impl Settings {
             return Err(invalid("public_url", "must be an http or https URL"));
         }
         if let Some(key) = &self.mfa_encryption_key
-            && app::services::mfa::cipher::MfaCipher::from_base64(key.expose()).is_err()
+            && console::mfa::cipher::MfaCipher::from_base64(key.expose()).is_err()
         {
             return Err(invalid(
                 "mfa_encryption_key",

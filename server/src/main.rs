@@ -126,7 +126,7 @@ fn hash_password() -> ExitCode {
         eprintln!("error: the password is empty");
         return ExitCode::FAILURE;
     }
-    match app::services::auth::hash_password(password) {
+    match console::sign_in::hash_password(password) {
         Ok(hash) => {
             let _ = writeln!(std::io::stdout(), "{hash}");
             ExitCode::SUCCESS

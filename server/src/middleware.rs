@@ -5,13 +5,13 @@
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
-use app::services::client::ClientAddr;
-use app::services::content_policy;
-use app::services::session;
+use app::content_policy;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use console::client::ClientAddr;
+use console::session;
 use tower_sessions::Session;
 
 use crate::public_origin::{PublicOrigin, Verdict};

@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use app::services::state::AppState;
 use app::{App, shell};
 use axum::Router;
 use axum::body::Body;
@@ -11,6 +10,7 @@ use axum::extract::{DefaultBodyLimit, FromRef, Request, State};
 use axum::http::{Extensions, HeaderMap, Method, StatusCode, Version, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use console::state::AppState;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};

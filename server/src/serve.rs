@@ -5,14 +5,14 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use app::services::audit::SqliteAuditLog;
-use app::services::auth::PasswordVerifier;
-use app::services::aws_cloud::{AwsCloud, BaseCredentials};
-use app::services::cloud::CloudBackend;
-use app::services::local_cloud::LocalCloud;
-use app::services::rate_limit::{FailureLimiter, ThrottleWindows};
-use app::services::state::{AppState, ConsolePolicy, SignInLimits};
 use axum::serve::{ListenerExt, TapIo};
+use console::audit::SqliteAuditLog;
+use console::cloud::CloudBackend;
+use console::cloud::aws::{AwsCloud, BaseCredentials};
+use console::cloud::local::LocalCloud;
+use console::rate_limit::{FailureLimiter, ThrottleWindows};
+use console::sign_in::PasswordVerifier;
+use console::state::{AppState, ConsolePolicy, SignInLimits};
 use iam::Directory;
 use tokio::task::JoinHandle;
 use tracing_subscriber::EnvFilter;
@@ -33,7 +33,7 @@ pub enum StartError {
         source: std::io::Error,
     },
     #[error(transparent)]
-    Database(#[from] app::services::db::DbError),
+    Database(#[from] console::storage::DbError),
     #[error("session store: {0}")]
     Sessions(String),
     #[error("cannot listen on {addr}: {source}")]
@@ -139,7 +139,7 @@ pub async fn prepare_with(
         path: settings.data_dir.display().to_string(),
         source,
     })?;
-    let db = app::services::db::open(&settings.data_dir).await?;
+    let db = console::storage::open(&settings.data_dir).await?;
 
     let directory = Arc::new(directory);
     let cloud: Arc<dyn CloudBackend> = match settings.backend {
@@ -161,12 +161,12 @@ pub async fn prepare_with(
             .map_err(|e| StartError::Cloud(e.to_string()))?,
         ),
     };
-    let cipher = app::services::mfa::cipher::MfaCipher::load(
+    let cipher = console::mfa::cipher::MfaCipher::load(
         settings.mfa_encryption_key.as_ref().map(Secret::expose),
         &settings.data_dir,
     )
     .map_err(|e| StartError::Mfa(e.to_string()))?;
-    let mfa = app::services::mfa::MfaService::new(
+    let mfa = console::mfa::MfaService::new(
         db.clone(),
         cipher,
         settings.public_url.as_str(),

@@ -88,7 +88,7 @@ mod tests {
 
     async fn store() -> (Arc<ConsoleSessionStore>, tempfile::TempDir) {
         let dir = tempfile::tempdir().expect("dir");
-        let pool = app::services::db::open(dir.path()).await.expect("db");
+        let pool = console::storage::open(dir.path()).await.expect("db");
         let store = ConsoleSessionStore::new(pool);
         store.migrate().await.expect("migrate");
         (Arc::new(store), dir)

@@ -2,10 +2,10 @@
 
 use std::time::Duration;
 
-use app::services::audit::{AuditLog, Decision, SqliteAuditLog};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use console::audit::{AuditLog, Decision, SqliteAuditLog};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
@@ -110,8 +110,8 @@ impl Console {
         cookie_pair(&reply.set_cookie.expect("signed in"))
     }
 
-    async fn audit(&self) -> Vec<app::services::audit::AuditRecord> {
-        let pool = app::services::db::open(self.data_dir.path())
+    async fn audit(&self) -> Vec<console::audit::AuditRecord> {
+        let pool = console::storage::open(self.data_dir.path())
             .await
             .expect("db");
         SqliteAuditLog::new(pool).recent(100).await.expect("audit")
@@ -326,9 +326,9 @@ const ALICE_SECRET: &[u8] = b"alice-test-secret-0123";
 impl Console {
     /// Gives alice an authenticator app with a known secret, as enrolment would store it.
     async fn enrol_alice_totp(&self) -> String {
-        use app::services::mfa::cipher::MfaCipher;
-        use app::services::mfa::store::{DeviceKind, MfaDevice, MfaStore, SqliteMfaStore, UserKey};
-        let pool = app::services::db::open(self.data_dir.path())
+        use console::mfa::cipher::MfaCipher;
+        use console::mfa::store::{DeviceKind, MfaDevice, MfaStore, SqliteMfaStore, UserKey};
+        let pool = console::storage::open(self.data_dir.path())
             .await
             .expect("db");
         let cipher = MfaCipher::load(None, self.data_dir.path()).expect("key");
@@ -384,7 +384,7 @@ impl Console {
 
 /// The code of the current time step plus `offset` steps.
 fn totp_code(offset: i64) -> String {
-    use app::services::mfa::totp;
+    use console::mfa::totp;
     let now = time::OffsetDateTime::now_utc().unix_timestamp() as u64;
     let step = (totp::step_of(now) as i64 + offset) as u64;
     totp::code_at_step(ALICE_SECRET, step).expect("code")
@@ -499,7 +499,7 @@ async fn removing_a_device_needs_a_fresh_mfa_and_ends_other_sessions() {
         .await;
     assert!(refused.status.is_server_error() || refused.status.is_client_error());
     assert!(
-        refused.body.contains(app::mfa::STEP_UP_REQUIRED),
+        refused.body.contains(types::mfa::STEP_UP_REQUIRED),
         "{}",
         refused.body
     );
@@ -641,7 +641,7 @@ impl Console {
     }
 
     async fn upload(&self, cookie: &str, bucket: &str, key: &str, body: &[u8]) -> RawReply {
-        let uri = format!("/s3/upload/{bucket}?key={}", app::buckets::encode(key));
+        let uri = format!("/s3/upload/{bucket}?key={}", types::buckets::encode(key));
         let length = body.len().to_string();
         self.raw(
             "POST",
@@ -664,7 +664,7 @@ impl Console {
         key: &str,
         range: Option<&str>,
     ) -> RawReply {
-        let uri = app::buckets::download_url(bucket, key);
+        let uri = types::buckets::download_url(bucket, key);
         let mut headers = vec![("accept-encoding", "gzip, br")];
         if let Some(range) = range {
             headers.push(("range", range));

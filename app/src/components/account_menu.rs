@@ -6,9 +6,9 @@
 
 use leptos::prelude::*;
 
+use crate::api::identity::{IdentitySummary, grouped_account_id};
 use crate::components::copy_button::CopyButton;
 use crate::components::role_history::SwitchAgainForm;
-use crate::identity::{IdentitySummary, grouped_account_id};
 
 #[component]
 pub fn AccountMenu(identity: IdentitySummary) -> impl IntoView {
@@ -154,7 +154,7 @@ pub fn AccountMenu(identity: IdentitySummary) -> impl IntoView {
                     {has_history.then(|| view! {
                         <li role="none" class="menu-caption menu-group-label" aria-hidden="true">"Role history"</li>
                     })}
-                    {recent_roles.into_iter().take(crate::role_history::MENU_ENTRIES).map(|entry| view! {
+                    {recent_roles.into_iter().take(types::role_history::MENU_ENTRIES).map(|entry| view! {
                         <li role="none" class="history-item">
                             <SwitchAgainForm entry=entry.clone() menu_item=true>
                                 <span class="swatch-chip small" style:background-color=entry.color.clone() aria-hidden="true"></span>

@@ -3,9 +3,9 @@
 
 use leptos::prelude::*;
 
+use crate::api::identity::ConsoleContextResource;
 use crate::components::account_menu::AccountMenu;
 use crate::components::session_banner::SessionBanner;
-use crate::identity::ConsoleContextResource;
 
 #[component]
 pub fn Navbar() -> impl IntoView {

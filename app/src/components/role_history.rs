@@ -3,8 +3,8 @@
 
 use leptos::prelude::*;
 
-use crate::identity::grouped_account_id;
-use crate::role_history::RoleHistoryEntry;
+use crate::api::identity::grouped_account_id;
+use types::role_history::RoleHistoryEntry;
 
 /// A form that switches to `entry` with one click. `menu_item` renders the button as an item of
 /// the account menu.

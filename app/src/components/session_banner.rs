@@ -3,8 +3,8 @@
 
 use leptos::prelude::*;
 
+use crate::api::identity::{RoleSummary, grouped_account_id};
 use crate::components::open_aws_console::OpenAwsConsole;
-use crate::identity::{RoleSummary, grouped_account_id};
 
 /// Seconds since the Unix epoch, by the clock of wherever this runs.
 fn now_seconds() -> i64 {

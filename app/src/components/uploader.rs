@@ -79,7 +79,7 @@ pub fn upload_files(
         let key = format!("{prefix}{name}");
         let item = uploads.add(key.clone(), name, file.size() as u64);
         send(
-            &crate::buckets::upload_url(bucket, &key),
+            &crate::api::buckets::upload_url(bucket, &key),
             file,
             item,
             on_finished,
@@ -207,7 +207,7 @@ fn UploadRow(item: UploadItem) -> impl IntoView {
         <li class=class>
             <div class="upload-name">
                 <span class="mono break">{item.key.clone()}</span>
-                <span class="muted small">{crate::buckets::human_size(item.size)}</span>
+                <span class="muted small">{crate::api::buckets::human_size(item.size)}</span>
             </div>
             <div class="progress" role="progressbar" aria-label=label
                 aria-valuemin="0" aria-valuemax="100" aria-valuenow=move || percent().to_string()>

@@ -5,8 +5,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::audit_query::{AuditPage, AuditQuery, AuditRow};
 use crate::components::page::{ErrorAlert, PageHeader};
+use types::audit_query::{AuditPage, AuditQuery, AuditRow};
 
 #[server(prefix = "/api", endpoint = "audit_events")]
 pub async fn load_audit(
@@ -17,7 +17,8 @@ pub async fn load_audit(
     #[server(default)] to: String,
     #[server(default)] before: String,
 ) -> Result<AuditPage, ServerFnError> {
-    use crate::services::{audit_view, server_fn};
+    use crate::api::server_fn;
+    use console::audit::view as audit_view;
     let request = server_fn::request().await?;
     request.admin().await?;
     let query = AuditQuery {

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
-use crate::buckets::{
+use crate::api::buckets::{
     Access, BucketRow, DeleteSummary, ObjectDetails, ObjectPage, create_folder, delete_objects,
     download_url, folder_url, human_size, list_buckets, list_objects, load_object_details,
     object_url,

@@ -5,8 +5,10 @@ use leptos_meta::Title;
 
 use serde::{Deserialize, Serialize};
 
-use crate::identity::{ConsoleContextResource, IdentitySummary, RoleSummary, grouped_account_id};
-use crate::role_permissions::{
+use crate::api::identity::{
+    ConsoleContextResource, IdentitySummary, RoleSummary, grouped_account_id,
+};
+use types::role_permissions::{
     PermissionStatement, RolePermissions, action_in_words, resource_in_words,
 };
 
@@ -27,7 +29,7 @@ impl RoleChoice {
             ("roleName", self.role_name.as_str()),
         ]
         .iter()
-        .map(|(k, v)| format!("{k}={}", crate::links::urlencode(v)))
+        .map(|(k, v)| format!("{k}={}", types::links::urlencode(v)))
         .collect::<Vec<_>>()
         .join("&");
         format!("/switchrole?{query}")
@@ -39,7 +41,7 @@ impl RoleChoice {
 /// checks everything again; this only tells people where they can go.
 #[server(prefix = "/api", endpoint = "switchable_roles")]
 pub async fn load_switchable_roles() -> Result<Vec<RoleChoice>, ServerFnError> {
-    use crate::services::server_fn;
+    use crate::api::server_fn;
     use iam::access::{CallerContext, Identity, authorize};
     let request = server_fn::request().await?;
     let state = &request.state;
@@ -75,8 +77,9 @@ pub async fn load_switchable_roles() -> Result<Vec<RoleChoice>, ServerFnError> {
 /// The held role's permission statements, from the directory.
 #[server(prefix = "/api", endpoint = "role_permissions")]
 pub async fn load_role_permissions() -> Result<Option<RolePermissions>, ServerFnError> {
-    use crate::role_permissions::bucket_of;
-    use crate::services::{server_fn, session};
+    use crate::api::server_fn;
+    use console::session;
+    use types::role_permissions::bucket_of;
     let request = server_fn::request().await?;
     request.user(false).await?;
     let Some(held) = session::held_role(&request.state, &request.session)

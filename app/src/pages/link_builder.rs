@@ -6,11 +6,11 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
+use crate::api::identity::grouped_account_id;
 use crate::components::copy_button::CopyButton;
 use crate::components::page::{ErrorAlert, PageHeader};
-use crate::identity::grouped_account_id;
-use crate::links::urlencode;
-use crate::palette::{PALETTE, color_name, resolve_color};
+use types::links::urlencode;
+use types::palette::{PALETTE, color_name, resolve_color};
 
 /// A role of the directory an administrator can link to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,7 +31,7 @@ pub struct LinkBuilderData {
 
 #[server(prefix = "/api", endpoint = "link_builder")]
 pub async fn load_link_builder() -> Result<LinkBuilderData, ServerFnError> {
-    use crate::services::server_fn;
+    use crate::api::server_fn;
     let request = server_fn::request().await?;
     request.admin().await?;
     let state = &request.state;

@@ -5,15 +5,15 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::components::page::PageHeader;
-use crate::components::step_up::StepUpDialog;
-use crate::components::webauthn::create_credential;
-use crate::mfa::{
+use crate::api::mfa::{
     DeviceSummary, STEP_UP_REQUIRED, SecurityCredentials, TotpSetupView, error_message,
     finish_security_key_enrolment, finish_totp_enrolment, is_step_up_required,
     load_security_credentials, remove_mfa_device, start_security_key_enrolment,
     start_totp_enrolment,
 };
+use crate::components::page::PageHeader;
+use crate::components::step_up::StepUpDialog;
+use crate::components::webauthn::create_credential;
 
 #[derive(Clone, Debug, PartialEq)]
 enum Step {

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::identity::ConsoleContextResource;
+use crate::api::identity::ConsoleContextResource;
 
 /// The message for each `?error=` code the server may send back.
 fn error_message(code: &str) -> Option<&'static str> {

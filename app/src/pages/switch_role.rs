@@ -6,14 +6,14 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
+use crate::api::identity::ConsoleContextResource;
 use crate::components::mfa_code_field::MfaCodeField;
 use crate::components::page::{PageHeader, error_message};
 use crate::components::role_history::RoleHistoryList;
 use crate::components::step_up::StepUpDialog;
-use crate::identity::ConsoleContextResource;
-use crate::links::safe_local_path;
-use crate::palette::{PALETTE, color_name, resolve_color};
-use crate::role_history::RoleHistoryEntry;
+use types::links::safe_local_path;
+use types::palette::{PALETTE, color_name, resolve_color};
+use types::role_history::RoleHistoryEntry;
 
 /// What a switch attempt came to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,7 +35,8 @@ pub const MFA_SETUP_MESSAGE: &str = "This role accepts only sessions that used m
 /// The whole role history of the signed-in user, newest first.
 #[server(prefix = "/api", endpoint = "role_history")]
 pub async fn load_role_history() -> Result<Vec<RoleHistoryEntry>, ServerFnError> {
-    use crate::services::{role_history, server_fn};
+    use crate::api::server_fn;
+    use console::role_history;
     let request = server_fn::request().await?;
     let user = request.user(false).await?;
     role_history::for_user(
@@ -63,8 +64,10 @@ pub async fn switch_role(
     // Only roles with an AWS MFA device ask for it (see `MfaCodeField`).
     #[server(default)] token_code: String,
 ) -> Result<SwitchOutcome, ServerFnError> {
-    use crate::services::switching::{SwitchError, SwitchForm};
-    use crate::services::{server_fn, session, switching};
+    use crate::api::server_fn;
+    use console::session;
+    use console::switching;
+    use console::switching::{SwitchError, SwitchForm};
     let request = server_fn::request().await?;
     let (state, session) = (&request.state, &request.session);
     let client = request

@@ -1,19 +1,12 @@
-//! The console's pure parsers, compiled here from their own source files.
+//! The console's pure parsers, for the fuzz targets.
 //!
-//! The `app` crate pulls in Leptos (and, with `ssr`, the whole server: sqlx, the AWS SDK), far
-//! too much for a fuzz build that `scripts/test.sh` checks on every run. These files use
-//! nothing but `serde`, `thiserror` and `time`, and refer to each other as `crate::links`,
-//! `crate::audit_query`, so they compile as the same modules here. When they move to a crate
-//! of their own, depend on that crate instead.
+//! The switch-link, palette and audit-query parsers live in the `types` crate (serde only);
+//! the audit filter lives in the `console` crate, which pulls in sqlx and the AWS SDK, far
+//! too much for a fuzz build that `scripts/test.sh` checks on every run. That one file uses
+//! nothing but `serde`, `thiserror`, `time` and `types`, so it is compiled here from its own
+//! source file.
 
-#[path = "../../../app/src/links.rs"]
-pub mod links;
+pub use types::{audit_query, links, palette};
 
-#[path = "../../../app/src/palette.rs"]
-pub mod palette;
-
-#[path = "../../../app/src/audit_query.rs"]
-pub mod audit_query;
-
-#[path = "../../../app/src/services/audit_filter.rs"]
+#[path = "../../../console/src/audit/filter.rs"]
 pub mod audit_filter;

@@ -1,17 +1,17 @@
 //! CSV and JSON exports of the audit trail, for console administrators. The filters are the
 //! audit page's, from the same query string.
 
-use app::audit_query::AuditQuery;
-use app::services::audit_view::{self, EXPORT_LIMIT};
-use app::services::server_fn::ADMIN_MFA_NEEDED;
-use app::services::session;
-use app::services::state::{AdminAccess, AppState};
+use app::api::server_fn::ADMIN_MFA_NEEDED;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
+use console::audit::view::{self as audit_view, EXPORT_LIMIT};
+use console::session;
+use console::state::{AdminAccess, AppState};
 use futures_util::StreamExt as _;
 use http::{StatusCode, header};
 use tower_sessions::Session;
+use types::audit_query::AuditQuery;
 
 pub async fn export(
     State(state): State<AppState>,

@@ -1,15 +1,15 @@
 //! Sign-in and sign-out as plain form POSTs, answered with redirects (post/redirect/get), so
 //! both work before the WASM has loaded and with scripts turned off.
 
-use app::services::audit::{AuditEvent, Decision};
-use app::services::auth::{SignInError, authenticate};
-use app::services::client::ClientAddr;
-use app::services::mfa::{self, MfaError, MfaService, Purpose};
-use app::services::session::{self, PendingSignIn, SignedInUser};
-use app::services::state::AppState;
 use axum::Extension;
 use axum::extract::{Form, State};
 use axum::response::Redirect;
+use console::audit::{AuditEvent, Decision};
+use console::client::ClientAddr;
+use console::mfa::{self, MfaError, MfaService, Purpose};
+use console::session::{self, PendingSignIn, SignedInUser};
+use console::sign_in::{SignInError, authenticate};
+use console::state::AppState;
 use serde::Deserialize;
 use tower_sessions::Session;
 
@@ -33,7 +33,7 @@ pub async fn sign_in(
     session: Session,
     Form(form): Form<SignInForm>,
 ) -> Redirect {
-    let next = app::links::safe_local_path(&form.next);
+    let next = types::links::safe_local_path(&form.next);
     let back_to_form = |code: &str| {
         let query = serde_urlencoded::to_string([
             ("error", code),
@@ -126,7 +126,7 @@ pub async fn mfa_sign_in(
             let mut user = SignedInUser::new(&pending.account_id, &pending.user_name);
             user.mfa = Some(context);
             match session::begin(&state, &session, &user).await {
-                Ok(()) => Redirect::to(app::links::safe_local_path(&pending.next).unwrap_or("/")),
+                Ok(()) => Redirect::to(types::links::safe_local_path(&pending.next).unwrap_or("/")),
                 Err(e) => {
                     tracing::error!("MFA sign-in: cannot start the session: {e}");
                     Redirect::to("/mfa?error=unavailable")

@@ -1,7 +1,7 @@
-use app::services::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use console::state::AppState;
 use serde_json::{Value, json};
 
 /// `GET /healthz`: 200 while the database answers, 503 otherwise.

@@ -6,16 +6,16 @@
 //! The key travels in the query string, never in the path: browsers rewrite `..`, `.` and
 //! `%2e%2e` path segments, and S3 keys may be exactly that.
 
-use app::services::client::ClientAddr;
-use app::services::cloud::{ByteRange, CloudError, ObjectDownload, ObjectUpload};
-use app::services::object_access::{self, ObjectRequester};
-use app::services::state::AppState;
 use axum::Extension;
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use console::client::ClientAddr;
+use console::cloud::object_access::{self, ObjectRequester};
+use console::cloud::{ByteRange, CloudError, ObjectDownload, ObjectUpload};
+use console::state::AppState;
 use futures_util::TryStreamExt;
 use serde::Deserialize;
 use serde_json::json;

@@ -1,18 +1,18 @@
 //! Switching, switch back and renew as plain form POSTs: from the role history in the account
 //! menu and on the Switch Role page, and from the session banner. They work without scripts.
 
-use app::links::safe_local_path;
-use app::services::audit::{AuditEvent, Decision};
-use app::services::client::ClientAddr;
-use app::services::session;
-use app::services::state::AppState;
-use app::services::switching::SwitchForm;
-use app::services::switching::{self, SwitchError};
 use axum::extract::State;
 use axum::response::Redirect;
 use axum::{Extension, Form};
+use console::audit::{AuditEvent, Decision};
+use console::client::ClientAddr;
+use console::session;
+use console::state::AppState;
+use console::switching::SwitchForm;
+use console::switching::{self, SwitchError};
 use serde::Deserialize;
 use tower_sessions::Session;
+use types::links::safe_local_path;
 
 /// The Switch Role form, as the history entries post it.
 #[derive(Deserialize)]
@@ -184,7 +184,7 @@ async fn signed_in(
     state: &AppState,
     session: &Session,
     what: &str,
-) -> Result<app::services::session::SignedInUser, Redirect> {
+) -> Result<console::session::SignedInUser, Redirect> {
     match session::current_user(state, session).await {
         Ok(Some(user)) => Ok(user),
         Ok(None) => Err(Redirect::to("/signin")),

@@ -19,14 +19,14 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use app::services::aws_cloud::{AwsCloud, AwsRoleSettings, AwsSettings, BaseCredentials};
-use app::services::cloud::{
+use async_trait::async_trait;
+use bytes::Bytes;
+use console::cloud::aws::{AwsCloud, AwsRoleSettings, AwsSettings, BaseCredentials};
+use console::cloud::objects::CallerIdentity;
+use console::cloud::{
     BucketSummary, ByteRange, ByteStream, CloudBackend, CloudError, DeleteOutcome, HeldCredentials,
     ListPage, ListRequest, ObjectCaller, ObjectDownload, ObjectInfo, ObjectUpload, SwitchRequest,
 };
-use app::services::objects::CallerIdentity;
-use async_trait::async_trait;
-use bytes::Bytes;
 use futures_util::StreamExt;
 use time::OffsetDateTime;
 

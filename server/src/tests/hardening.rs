@@ -55,7 +55,7 @@ fn base32_decode(text: &str) -> Vec<u8> {
 }
 
 fn code_at(secret: &[u8], offset: i64) -> String {
-    use app::services::mfa::totp;
+    use console::mfa::totp;
     let now = time::OffsetDateTime::now_utc().unix_timestamp() as u64;
     totp::code_at_step(secret, (totp::step_of(now) as i64 + offset) as u64).expect("code")
 }
@@ -214,7 +214,7 @@ async fn enrolling_is_not_an_mfa_and_a_second_device_needs_the_first() {
         )
         .await;
     assert!(
-        removed.body.contains(app::mfa::STEP_UP_REQUIRED),
+        removed.body.contains(types::mfa::STEP_UP_REQUIRED),
         "{}",
         removed.body
     );
@@ -224,7 +224,7 @@ async fn enrolling_is_not_an_mfa_and_a_second_device_needs_the_first() {
             .send("POST", endpoint, Some(&cookie), Some("name=other"))
             .await;
         assert!(
-            second.body.contains(app::mfa::STEP_UP_REQUIRED),
+            second.body.contains(types::mfa::STEP_UP_REQUIRED),
             "{endpoint}: {}",
             second.body
         );
@@ -350,7 +350,7 @@ async fn the_client_address_is_the_last_one_across_every_header_line() {
 impl Console {
     /// Makes every later audit write fail, as a full disk or a broken database would.
     async fn break_the_audit_trail(&self) {
-        let pool = app::services::db::open(self.data_dir.path())
+        let pool = console::storage::open(self.data_dir.path())
             .await
             .expect("db");
         sqlx::query(
@@ -391,7 +391,7 @@ async fn object_actions_are_refused_when_their_audit_event_cannot_be_written() {
     assert!(!deleted.body.contains("Granted"), "{}", deleted.body);
 
     // Nothing happened: the object is still there and the new one is not.
-    let pool = app::services::db::open(console.data_dir.path())
+    let pool = console::storage::open(console.data_dir.path())
         .await
         .expect("db");
     sqlx::query("DROP TRIGGER audit_events_broken")
@@ -448,7 +448,7 @@ async fn requests_racing_a_sign_out_do_not_bring_the_session_back() {
         );
         let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM tower_sessions")
             .fetch_one(
-                &app::services::db::open(console.data_dir.path())
+                &console::storage::open(console.data_dir.path())
                     .await
                     .expect("db"),
             )
@@ -464,7 +464,7 @@ async fn requests_racing_a_sign_out_do_not_bring_the_session_back() {
 async fn the_audit_export_streams_row_by_row() {
     let console = console(|_| {}).await;
     let admin = console.signed_in("admin").await;
-    let pool = app::services::db::open(console.data_dir.path())
+    let pool = console::storage::open(console.data_dir.path())
         .await
         .expect("db");
     sqlx::query(
@@ -528,7 +528,7 @@ async fn held_role_credentials_are_sealed_in_the_session_table() {
     let console = console(|_| {}).await;
     let cookie = console.alice_in_update_app().await;
     let access_key = console.last_access_key().await;
-    let pool = app::services::db::open(console.data_dir.path())
+    let pool = console::storage::open(console.data_dir.path())
         .await
         .expect("db");
     let blobs: Vec<Vec<u8>> = sqlx::query_scalar("SELECT data FROM tower_sessions")

@@ -254,9 +254,9 @@ fn own_directory(dir: &tempfile::TempDir) -> std::path::PathBuf {
 
 impl Console {
     async fn give_totp(&self, user: &str) {
-        use app::services::mfa::cipher::MfaCipher;
-        use app::services::mfa::store::{DeviceKind, MfaDevice, MfaStore, SqliteMfaStore, UserKey};
-        let pool = app::services::db::open(self.data_dir.path())
+        use console::mfa::cipher::MfaCipher;
+        use console::mfa::store::{DeviceKind, MfaDevice, MfaStore, SqliteMfaStore, UserKey};
+        let pool = console::storage::open(self.data_dir.path())
             .await
             .expect("db");
         let cipher = MfaCipher::load(None, self.data_dir.path()).expect("key");
@@ -333,7 +333,7 @@ async fn on_the_demo_the_admin_pages_open_with_a_password() {
 /// A download request for `key`, as the browser sends it.
 fn download_request(cookie: &str, key: &str) -> Request<Body> {
     Request::builder()
-        .uri(app::buckets::download_url("productionapp", key))
+        .uri(types::buckets::download_url("productionapp", key))
         .header(header::HOST, "localhost:3000")
         .header(header::COOKIE, cookie)
         .body(Body::empty())
@@ -525,7 +525,7 @@ async fn a_stalled_download_is_cut_off_and_its_slot_given_back() {
     assert_eq!(uploaded.status, StatusCode::OK);
     let addr = serve_on_loopback(&console).await;
     let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    let uri = app::buckets::download_url("productionapp", "big.bin");
+    let uri = types::buckets::download_url("productionapp", "big.bin");
     let head = format!("GET {uri} HTTP/1.1\r\nhost: localhost:3000\r\ncookie: {cookie}\r\n\r\n");
     stream.write_all(head.as_bytes()).await.expect("write");
     let mut first = vec![0u8; 1024];

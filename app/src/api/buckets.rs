@@ -1,0 +1,347 @@
+//! The server functions behind the bucket pages. Bodies never pass through here: uploads and
+//! downloads are streamed by the server's own routes.
+
+use leptos::prelude::*;
+
+pub use types::buckets::*;
+
+#[cfg(feature = "ssr")]
+fn object_access_names<'a>(
+    bucket: &str,
+    keys: impl IntoIterator<Item = &'a str>,
+) -> Result<(), String> {
+    console::cloud::object_access::check_names(bucket, keys)
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use leptos::prelude::ServerFnError;
+    use time::format_description::well_known::Rfc3339;
+
+    use super::Access;
+    use crate::api::server_fn;
+    use console::audit::AuditError;
+    use console::cloud::CloudError;
+    use console::cloud::object_access::{self, ObjectRequester};
+    use console::state::AppState;
+
+    pub async fn requester() -> Result<(AppState, ObjectRequester), ServerFnError> {
+        let request = server_fn::request().await?;
+        let client = request
+            .client
+            .ok_or_else(|| server_fn::unavailable("no client address"))?;
+        // Answers "please sign in" / "enrol MFA first" the way the other functions do.
+        request.user(false).await?;
+        match object_access::requester(&request.state, &request.session, client).await {
+            Ok(Some(requester)) => Ok((request.state, requester)),
+            Ok(None) => Err(ServerFnError::new(
+                "Your session has ended. Please sign in again.",
+            )),
+            Err(e) => Err(server_fn::unavailable(e)),
+        }
+    }
+
+    /// A refusal, expiry or missing object is shown in the page; a failure is logged.
+    pub fn answer<T>(error: CloudError) -> Result<Access<T>, ServerFnError> {
+        match error {
+            CloudError::Denied { .. } => Ok(Access::Denied),
+            CloudError::Expired => Ok(Access::Expired),
+            CloudError::NotFound(message) => Ok(Access::NotFound(message)),
+            CloudError::Invalid(message) => Ok(Access::Invalid(message)),
+            CloudError::TooLarge { .. } | CloudError::RangeNotSatisfiable { .. } => {
+                Ok(Access::Invalid(error.to_string()))
+            }
+            CloudError::Unavailable(e) => Err(server_fn::unavailable(e)),
+        }
+    }
+
+    /// An action whose audit event could not be written is refused (a read is not answered).
+    pub fn audit_unavailable(_: AuditError) -> ServerFnError {
+        ServerFnError::new(object_access::AUDIT_UNAVAILABLE)
+    }
+
+    pub fn rfc3339(t: time::OffsetDateTime) -> String {
+        t.format(&Rfc3339).unwrap_or_default()
+    }
+}
+
+#[server(prefix = "/api", endpoint = "s3_list_buckets")]
+pub async fn list_buckets() -> Result<Access<Vec<BucketRow>>, ServerFnError> {
+    use serde_json::json;
+    let (state, requester) = server::requester().await?;
+    let result = state.cloud.list_buckets(&requester.caller).await;
+    requester
+        .audit(
+            &state,
+            "s3:ListAllMyBuckets",
+            "*",
+            None,
+            result.as_ref().map(|_| ()),
+            json!({}),
+        )
+        .await
+        .map_err(server::audit_unavailable)?;
+    match result {
+        Ok(buckets) => Ok(Access::Granted(
+            buckets
+                .into_iter()
+                .map(|b| BucketRow {
+                    name: b.name,
+                    created: b.created.map(server::rfc3339),
+                })
+                .collect(),
+        )),
+        Err(e) => server::answer(e),
+    }
+}
+
+#[server(prefix = "/api", endpoint = "s3_list_objects")]
+pub async fn list_objects(
+    bucket: String,
+    #[server(default)] prefix: String,
+    #[server(default)] token: Option<String>,
+) -> Result<Access<ObjectPage>, ServerFnError> {
+    use console::cloud::ListRequest;
+    use serde_json::json;
+    let (state, requester) = server::requester().await?;
+    if let Err(message) = object_access_names(&bucket, [prefix.as_str()]) {
+        return Ok(Access::Invalid(message));
+    }
+    let request = ListRequest {
+        prefix: Some(prefix.clone()),
+        delimiter: Some("/".into()),
+        continuation_token: token.filter(|t| !t.is_empty()),
+        start_after: None,
+        max_keys: Some(PAGE_SIZE),
+    };
+    let result = state
+        .cloud
+        .list_objects(&requester.caller, &bucket, &request)
+        .await;
+    requester
+        .audit(
+            &state,
+            "s3:ListBucket",
+            &bucket,
+            None,
+            result.as_ref().map(|_| ()),
+            json!({ "prefix": prefix, "delimiter": "/" }),
+        )
+        .await
+        .map_err(server::audit_unavailable)?;
+    match result {
+        Ok(page) => Ok(Access::Granted(ObjectPage {
+            folders: page.common_prefixes,
+            objects: page
+                .objects
+                .into_iter()
+                .map(|o| ObjectRow {
+                    last_modified: server::rfc3339(o.last_modified),
+                    key: o.key,
+                    size: o.size,
+                    etag: o.etag,
+                })
+                .collect(),
+            next_token: page.next_continuation_token,
+        })),
+        Err(e) => server::answer(e),
+    }
+}
+
+#[server(prefix = "/api", endpoint = "s3_object_details")]
+pub async fn load_object_details(
+    bucket: String,
+    key: String,
+) -> Result<Access<ObjectDetails>, ServerFnError> {
+    use serde_json::json;
+    let (state, requester) = server::requester().await?;
+    if let Err(message) = object_access_names(&bucket, [key.as_str()]) {
+        return Ok(Access::Invalid(message));
+    }
+    let result = state
+        .cloud
+        .head_object(&requester.caller, &bucket, &key)
+        .await;
+    requester
+        .audit(
+            &state,
+            "s3:HeadObject",
+            &bucket,
+            Some(&key),
+            result.as_ref().map(|_| ()),
+            json!({}),
+        )
+        .await
+        .map_err(server::audit_unavailable)?;
+    match result {
+        Ok(info) => Ok(Access::Granted(ObjectDetails {
+            arn: format!("arn:aws:s3:::{bucket}/{}", info.key),
+            bucket,
+            key: info.key,
+            size: info.size,
+            etag: info.etag,
+            content_type: info.content_type,
+            last_modified: server::rfc3339(info.last_modified),
+            metadata: info.metadata.into_iter().collect(),
+        })),
+        Err(e) => server::answer(e),
+    }
+}
+
+#[server(prefix = "/api", endpoint = "s3_delete_objects")]
+pub async fn delete_objects(
+    bucket: String,
+    keys: Vec<String>,
+) -> Result<Access<DeleteSummary>, ServerFnError> {
+    use console::cloud::CloudError;
+    use serde_json::json;
+    let (state, requester) = server::requester().await?;
+    if keys.is_empty() {
+        return Ok(Access::Invalid("Select the objects to delete.".into()));
+    }
+    if let Err(message) = object_access_names(&bucket, keys.iter().map(String::as_str)) {
+        return Ok(Access::Invalid(message));
+    }
+    if keys.len() > MAX_DELETE_KEYS {
+        // Refused as a whole, and audited once (not once per key).
+        let refusal = CloudError::Denied {
+            detail: json!(format!(
+                "{} keys in one request; at most {MAX_DELETE_KEYS} are accepted",
+                keys.len()
+            )),
+        };
+        requester
+            .audit(
+                &state,
+                "s3:DeleteObjects",
+                &bucket,
+                None,
+                Err(&refusal),
+                json!({ "keys": keys.len() }),
+            )
+            .await
+            .map_err(server::audit_unavailable)?;
+        return Ok(Access::Invalid(format!(
+            "Delete at most {MAX_DELETE_KEYS} objects at a time."
+        )));
+    }
+    // Nothing is deleted unless its audit trail can be written.
+    requester
+        .audit_attempt(
+            &state,
+            "s3:DeleteObjects",
+            &bucket,
+            None,
+            json!({ "keys": keys.len() }),
+        )
+        .await
+        .map_err(server::audit_unavailable)?;
+    let result = state
+        .cloud
+        .delete_objects(&requester.caller, &bucket, &keys)
+        .await;
+    // The deletions have happened by now: a failed write below is logged by `audit`.
+    match result {
+        Ok(outcome) => {
+            for key in &outcome.deleted {
+                let _ = requester
+                    .audit(
+                        &state,
+                        "s3:DeleteObject",
+                        &bucket,
+                        Some(key),
+                        Ok(()),
+                        json!({}),
+                    )
+                    .await;
+            }
+            for (key, message) in &outcome.failed {
+                let denied = CloudError::Denied {
+                    detail: json!({ "message": message }),
+                };
+                let _ = requester
+                    .audit(
+                        &state,
+                        "s3:DeleteObject",
+                        &bucket,
+                        Some(key),
+                        Err(&denied),
+                        json!({}),
+                    )
+                    .await;
+            }
+            Ok(Access::Granted(DeleteSummary {
+                deleted: outcome.deleted,
+                failed: outcome.failed,
+            }))
+        }
+        Err(e) => {
+            let _ = requester
+                .audit(
+                    &state,
+                    "s3:DeleteObjects",
+                    &bucket,
+                    None,
+                    Err(&e),
+                    json!({ "keys": keys.len() }),
+                )
+                .await;
+            server::answer(e)
+        }
+    }
+}
+
+/// A folder is an empty object whose key ends in `/`, as in the AWS console.
+#[server(prefix = "/api", endpoint = "s3_create_folder")]
+pub async fn create_folder(
+    bucket: String,
+    #[server(default)] prefix: String,
+    name: String,
+) -> Result<Access<String>, ServerFnError> {
+    use console::cloud::ObjectUpload;
+    use serde_json::json;
+    let name = name.trim().trim_end_matches('/');
+    if name.is_empty() || name.contains('/') {
+        return Ok(Access::Invalid("Enter a folder name without \"/\".".into()));
+    }
+    let key = format!("{prefix}{name}/");
+    let (state, requester) = server::requester().await?;
+    if let Err(message) = object_access_names(&bucket, [key.as_str()]) {
+        return Ok(Access::Invalid(message));
+    }
+    requester
+        .audit_attempt(
+            &state,
+            "s3:PutObject",
+            &bucket,
+            Some(&key),
+            json!({ "folder": true }),
+        )
+        .await
+        .map_err(server::audit_unavailable)?;
+    let upload = ObjectUpload {
+        content_type: Some("application/x-directory".into()),
+        metadata: Default::default(),
+        content_length: Some(0),
+        body: Box::pin(futures_util::stream::empty()),
+    };
+    let result = state
+        .cloud
+        .put_object(&requester.caller, &bucket, &key, upload)
+        .await;
+    requester
+        .audit(
+            &state,
+            "s3:PutObject",
+            &bucket,
+            Some(&key),
+            result.as_ref().map(|_| ()),
+            json!({ "folder": true }),
+        )
+        .await
+        .ok();
+    match result {
+        Ok(_) => Ok(Access::Granted(key)),
+        Err(e) => server::answer(e),
+    }
+}

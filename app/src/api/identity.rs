@@ -1,0 +1,45 @@
+//! The server function behind the console chrome: who is signed in, and which role they hold.
+
+use leptos::prelude::*;
+
+pub use types::identity::*;
+
+/// The resource every component reads the console context from.
+pub type ConsoleContextResource = Resource<Result<ConsoleContext, ServerFnError>>;
+
+#[server(prefix = "/api", endpoint = "console_context")]
+pub async fn load_console_context() -> Result<ConsoleContext, ServerFnError> {
+    use console::session;
+    use console::state::AppState;
+    let state = expect_context::<AppState>();
+    let session: tower_sessions::Session = leptos_axum::extract().await?;
+    let identity = session::current_user(&state, &session)
+        .await
+        .map_err(|_| ServerFnError::new("the session store is unavailable"))?
+        .map(|user| state.identity_summary(&user));
+    let identity = match identity {
+        Some(mut identity) => {
+            identity.role = session::held_role(&state, &session)
+                .await
+                .map_err(|_| ServerFnError::new("the session store is unavailable"))?
+                .map(|role| role.summary());
+            identity.recent_roles = console::role_history::for_user(
+                &state,
+                &identity.arn(),
+                types::role_history::MENU_ENTRIES,
+            )
+            .await
+            .unwrap_or_else(|e| {
+                tracing::warn!("role history: {e}");
+                Vec::new()
+            });
+            Some(identity)
+        }
+        None => None,
+    };
+    Ok(ConsoleContext {
+        demo: state.directory.is_demo(),
+        identity,
+        cloud_console: state.cloud.offers_console_sign_in(),
+    })
+}

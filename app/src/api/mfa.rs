@@ -1,0 +1,338 @@
+//! The server functions of multi-factor authentication: enrolment, removal, step-up.
+
+use leptos::prelude::*;
+
+pub use types::mfa::*;
+
+/// True when a server function refused because the session's MFA is missing or too old.
+pub fn is_step_up_required(error: &ServerFnError) -> bool {
+    error_message(error) == STEP_UP_REQUIRED
+}
+
+/// The text of a server-function error, as the user may read it.
+pub use crate::components::page::error_message;
+
+#[cfg(feature = "ssr")]
+mod server {
+    use leptos::prelude::*;
+
+    use console::mfa::MfaError;
+
+    pub use crate::api::server_fn::{request, unavailable};
+
+    /// One generic message per kind of failure; the reason is in the audit trail.
+    pub fn user_error(e: MfaError) -> ServerFnError {
+        ServerFnError::new(match e {
+            MfaError::Rejected => {
+                "The MFA code or security key was not accepted. Please try again."
+            }
+            MfaError::LockedOut { .. } => {
+                "Too many failed MFA attempts. MFA is locked for this user for a while; try again later."
+            }
+            MfaError::NoDevice => "No such MFA device.",
+            MfaError::TooManyDevices => "You have reached the maximum number of MFA devices.",
+            MfaError::DuplicateName => "You already have an MFA device with this name.",
+            MfaError::InvalidName => "Enter a device name of 1 to 64 characters.",
+            MfaError::Expired => "This request has expired. Please start again.",
+            MfaError::StepUpRequired => super::STEP_UP_REQUIRED,
+            MfaError::Internal(e) => return unavailable(e),
+        })
+    }
+
+    /// Refuses to add a device without a recent MFA with one the user already has.
+    pub async fn may_add_device(
+        request: &crate::api::server_fn::Request,
+        user: &console::session::SignedInUser,
+    ) -> Result<(), ServerFnError> {
+        let max_age = std::time::Duration::from_secs(super::REMOVE_DEVICE_MAX_MFA_AGE_SECONDS);
+        console::mfa::may_add_device(&request.state, &request.session, &user.key(), max_age)
+            .await
+            .map_err(user_error)
+    }
+
+    pub fn format_time(unix: i64) -> String {
+        let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+        time::OffsetDateTime::from_unix_timestamp(unix)
+            .ok()
+            .and_then(|t| t.format(&format).ok())
+            .unwrap_or_default()
+    }
+
+    pub fn to_json<T: serde::Serialize>(value: &T) -> Result<String, ServerFnError> {
+        serde_json::to_string(value).map_err(unavailable)
+    }
+}
+
+#[server(prefix = "/api", endpoint = "mfa/devices")]
+pub async fn load_security_credentials() -> Result<SecurityCredentials, ServerFnError> {
+    use console::mfa::store::DeviceKind;
+    let request = server::request().await?;
+    let user = request.user(true).await?;
+    let devices = request
+        .state
+        .mfa
+        .store
+        .devices(&user.key())
+        .await
+        .map_err(server::unavailable)?;
+    Ok(SecurityCredentials {
+        user_label: request.state.identity_summary(&user).label(),
+        devices: devices
+            .into_iter()
+            .map(|d| DeviceSummary {
+                id: d.id,
+                name: d.name,
+                kind: match d.kind {
+                    DeviceKind::Totp => "Authenticator app",
+                    DeviceKind::WebAuthn => "Security key or passkey",
+                }
+                .to_string(),
+                added: server::format_time(d.created_at),
+                last_used: d.last_used_at.map(server::format_time),
+            })
+            .collect(),
+        max_devices: request.state.mfa.max_devices,
+        must_enrol: user.must_enrol,
+    })
+}
+
+#[server(prefix = "/api", endpoint = "mfa/totp/start")]
+pub async fn start_totp_enrolment(name: String) -> Result<TotpSetupView, ServerFnError> {
+    let request = server::request().await?;
+    let user = request.user(true).await?;
+    server::may_add_device(&request, &user).await?;
+    let setup = console::mfa::start_totp_enrolment(
+        &request.state,
+        &request.session,
+        &user.key(),
+        &request.account_label(&user),
+        &name,
+    )
+    .await
+    .map_err(server::user_error)?;
+    Ok(TotpSetupView {
+        qr_data_url: setup.qr_data_url,
+        secret_base32: setup.secret_base32,
+    })
+}
+
+#[server(prefix = "/api", endpoint = "mfa/totp/finish")]
+pub async fn finish_totp_enrolment(code1: String, code2: String) -> Result<(), ServerFnError> {
+    use console::mfa;
+    let request = server::request().await?;
+    let user = request.user(true).await?;
+    server::may_add_device(&request, &user).await?;
+    mfa::finish_totp_enrolment(
+        &request.state,
+        &request.session,
+        &user.key(),
+        &code1,
+        &code2,
+        request.client,
+    )
+    .await
+    .map_err(server::user_error)?;
+    // A device just added proves nothing about who added it: no MFA time is set.
+    mfa::end_other_sessions(&request.state, &request.session, &user, None)
+        .await
+        .map_err(server::user_error)?;
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "mfa/webauthn/register/start")]
+pub async fn start_security_key_enrolment(name: String) -> Result<String, ServerFnError> {
+    let request = server::request().await?;
+    let user = request.user(true).await?;
+    server::may_add_device(&request, &user).await?;
+    let challenge = console::mfa::start_webauthn_registration(
+        &request.state,
+        &request.session,
+        &user.key(),
+        &request.account_label(&user),
+        &name,
+    )
+    .await
+    .map_err(server::user_error)?;
+    server::to_json(&challenge)
+}
+
+#[server(prefix = "/api", endpoint = "mfa/webauthn/register/finish")]
+pub async fn finish_security_key_enrolment(credential: String) -> Result<(), ServerFnError> {
+    use console::mfa;
+    let request = server::request().await?;
+    let user = request.user(true).await?;
+    server::may_add_device(&request, &user).await?;
+    mfa::finish_webauthn_registration(
+        &request.state,
+        &request.session,
+        &user.key(),
+        &credential,
+        request.client,
+    )
+    .await
+    .map_err(server::user_error)?;
+    mfa::end_other_sessions(&request.state, &request.session, &user, None)
+        .await
+        .map_err(server::user_error)?;
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "mfa/remove")]
+pub async fn remove_mfa_device(device_id: String) -> Result<(), ServerFnError> {
+    use console::mfa;
+    let request = server::request().await?;
+    let user = request.user(true).await?;
+    let max_age = std::time::Duration::from_secs(REMOVE_DEVICE_MAX_MFA_AGE_SECONDS);
+    if mfa::require_recent_mfa(&request.state, &request.session, max_age)
+        .await
+        .is_err()
+    {
+        return Err(ServerFnError::new(STEP_UP_REQUIRED));
+    }
+    mfa::remove_device(&request.state, &user.key(), &device_id, request.client)
+        .await
+        .map_err(server::user_error)?;
+    mfa::end_other_sessions(&request.state, &request.session, &user, None)
+        .await
+        .map_err(server::user_error)?;
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "mfa/options")]
+pub async fn load_mfa_options() -> Result<MfaOptions, ServerFnError> {
+    use console::mfa::store::DeviceKind;
+    use console::session;
+    let request = server::request().await?;
+    let key = match session::current_user(&request.state, &request.session).await {
+        Ok(Some(user)) => user.key(),
+        Ok(None) => match session::pending(&request.session).await {
+            Ok(Some(pending)) => pending.key(),
+            Ok(None) => return Ok(MfaOptions::default()),
+            Err(e) => return Err(server::unavailable(e)),
+        },
+        Err(e) => return Err(server::unavailable(e)),
+    };
+    let devices = request
+        .state
+        .mfa
+        .store
+        .devices(&key)
+        .await
+        .map_err(server::unavailable)?;
+    Ok(MfaOptions {
+        totp: devices.iter().any(|d| d.kind == DeviceKind::Totp),
+        security_key: devices.iter().any(|d| d.kind == DeviceKind::WebAuthn),
+    })
+}
+
+#[server(prefix = "/api", endpoint = "mfa/step-up/totp")]
+pub async fn step_up_with_totp(code: String) -> Result<(), ServerFnError> {
+    use console::mfa::{self, Purpose};
+    let request = server::request().await?;
+    let mut user = request.user(false).await?;
+    let context = mfa::verify_totp(
+        &request.state,
+        &user.key(),
+        &code,
+        request.client,
+        Purpose::StepUp,
+    )
+    .await
+    .map_err(server::user_error)?;
+    user.mfa = Some(context);
+    console::session::update(&request.session, &user)
+        .await
+        .map_err(server::unavailable)?;
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "mfa/step-up/webauthn/start")]
+pub async fn start_step_up_with_security_key() -> Result<String, ServerFnError> {
+    let request = server::request().await?;
+    let user = request.user(false).await?;
+    let challenge =
+        console::mfa::start_webauthn_authentication(&request.state, &request.session, &user.key())
+            .await
+            .map_err(server::user_error)?;
+    server::to_json(&challenge)
+}
+
+#[server(prefix = "/api", endpoint = "mfa/step-up/webauthn/finish")]
+pub async fn finish_step_up_with_security_key(credential: String) -> Result<(), ServerFnError> {
+    use console::mfa::{self, Purpose};
+    let request = server::request().await?;
+    let mut user = request.user(false).await?;
+    let context = mfa::finish_webauthn_authentication(
+        &request.state,
+        &request.session,
+        &user.key(),
+        &credential,
+        request.client,
+        Purpose::StepUp,
+    )
+    .await
+    .map_err(server::user_error)?;
+    user.mfa = Some(context);
+    console::session::update(&request.session, &user)
+        .await
+        .map_err(server::unavailable)?;
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "mfa/sign-in/webauthn/start")]
+pub async fn start_security_key_sign_in() -> Result<String, ServerFnError> {
+    use console::session;
+    let request = server::request().await?;
+    let Some(pending) = session::pending(&request.session)
+        .await
+        .map_err(server::unavailable)?
+    else {
+        return Err(ServerFnError::new(
+            "Your sign-in has expired. Please sign in again.",
+        ));
+    };
+    let challenge = console::mfa::start_webauthn_authentication(
+        &request.state,
+        &request.session,
+        &pending.key(),
+    )
+    .await
+    .map_err(server::user_error)?;
+    server::to_json(&challenge)
+}
+
+/// Completes the sign-in with a security key; answers with where to go next.
+#[server(prefix = "/api", endpoint = "mfa/sign-in/webauthn/finish")]
+pub async fn finish_security_key_sign_in(credential: String) -> Result<String, ServerFnError> {
+    use console::mfa::{self, Purpose};
+    use console::session::{self, SignedInUser};
+    let request = server::request().await?;
+    let Some(pending) = session::pending(&request.session)
+        .await
+        .map_err(server::unavailable)?
+    else {
+        return Err(ServerFnError::new(
+            "Your sign-in has expired. Please sign in again.",
+        ));
+    };
+    let context = mfa::finish_webauthn_authentication(
+        &request.state,
+        &request.session,
+        &pending.key(),
+        &credential,
+        request.client,
+        Purpose::SignIn,
+    )
+    .await
+    .map_err(server::user_error)?;
+    let mut user = SignedInUser::new(&pending.account_id, &pending.user_name);
+    user.mfa = Some(context);
+    session::begin(&request.state, &request.session, &user)
+        .await
+        .map_err(server::unavailable)?;
+    Ok(if pending.next.is_empty() {
+        "/".to_string()
+    } else {
+        pending.next
+    })
+}

@@ -1,0 +1,18 @@
+//! The console's server-side domain: sessions, sign-in, MFA, switching roles, role history,
+//! the audit trail, and the cloud boundary with its two backends. No web framework: the
+//! `app` crate's server functions and the `switchyard` binary's routes call in here.
+
+pub mod audit;
+pub mod client;
+pub mod cloud;
+pub mod mfa;
+pub mod rate_limit;
+pub mod role_history;
+pub mod session;
+pub mod sign_in;
+pub mod state;
+pub mod storage;
+pub mod switching;
+#[cfg(test)]
+pub mod test_support;
+pub mod work_pool;

@@ -1,0 +1,103 @@
+//! Who is using the console: the summary the browser may see (never a secret).
+
+use serde::{Deserialize, Serialize};
+
+use crate::role_history::RoleHistoryEntry;
+
+/// The signed-in user as the pages show it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentitySummary {
+    pub user_name: String,
+    pub account_id: String,
+    pub account_alias: Option<String>,
+    pub groups: Vec<String>,
+    pub is_admin: bool,
+    /// The role held right now, if any: while it is held, only its permissions apply.
+    pub role: Option<RoleSummary>,
+    /// The roles switched to most recently (newest first), for one-click switching.
+    pub recent_roles: Vec<RoleHistoryEntry>,
+}
+
+/// A held role as the browser may see it: never the credentials.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleSummary {
+    pub display_name: String,
+    /// `#rrggbb`.
+    pub color: String,
+    pub role_name: String,
+    pub role_arn: String,
+    pub account_id: String,
+    pub account_alias: Option<String>,
+    /// Unix time the temporary credentials expire.
+    pub expires_at: i64,
+}
+
+impl RoleSummary {
+    pub fn account_label(&self) -> &str {
+        self.account_alias.as_deref().unwrap_or(&self.account_id)
+    }
+}
+
+impl IdentitySummary {
+    /// `alice @ development`, or `alice @ 111122223333` for an account without alias.
+    pub fn label(&self) -> String {
+        format!("{} @ {}", self.user_name, self.account_label())
+    }
+
+    pub fn account_label(&self) -> &str {
+        self.account_alias.as_deref().unwrap_or(&self.account_id)
+    }
+
+    /// The user's IAM ARN.
+    pub fn arn(&self) -> String {
+        format!("arn:aws:iam::{}:user/{}", self.account_id, self.user_name)
+    }
+}
+
+/// Everything the console chrome needs for one request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsoleContext {
+    /// True when the console runs on the embedded demo organisation.
+    pub demo: bool,
+    pub identity: Option<IdentitySummary>,
+    /// The cloud below the console has a console of its own to sign in to ("Open in AWS
+    /// console": the AWS backend on AWS itself).
+    pub cloud_console: bool,
+}
+
+/// Formats a 12-digit account ID the way the AWS console shows it: `1111-2222-3333`.
+pub fn grouped_account_id(id: &str) -> String {
+    if id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()) {
+        format!("{}-{}-{}", &id[0..4], &id[4..8], &id[8..12])
+    } else {
+        id.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn account_ids_are_grouped_in_fours() {
+        assert_eq!(grouped_account_id("111122223333"), "1111-2222-3333");
+        assert_eq!(grouped_account_id("development"), "development");
+        assert_eq!(grouped_account_id("12345"), "12345");
+    }
+
+    #[test]
+    fn label_prefers_the_alias() {
+        let mut who = IdentitySummary {
+            user_name: "alice".into(),
+            account_id: "111122223333".into(),
+            account_alias: Some("development".into()),
+            groups: vec![],
+            is_admin: false,
+            role: None,
+            recent_roles: vec![],
+        };
+        assert_eq!(who.label(), "alice @ development");
+        who.account_alias = None;
+        assert_eq!(who.label(), "alice @ 111122223333");
+    }
+}
