@@ -5,14 +5,15 @@
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
+use app::api::extract::{MaybeSignedIn, Refusal, unavailable};
 use app::content_policy;
+use axum::extract::FromRequestParts;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use console::client::ClientAddr;
 use console::session;
-use tower_sessions::Session;
 
 use crate::public_origin::{PublicOrigin, Verdict};
 use crate::router::ServerState;
@@ -112,7 +113,6 @@ pub const MFA_PAGE: &str = "/mfa";
 /// the MFA page, and a user who must enrol MFA to the Security credentials page.
 pub async fn require_sign_in(
     State(state): State<ServerState>,
-    session: Session,
     request: Request,
     next: Next,
 ) -> Response {
@@ -124,29 +124,24 @@ pub async fn require_sign_in(
     if public && path != "/signin" {
         return next.run(request).await;
     }
-    let unavailable = |e: session::SessionError| {
-        tracing::error!("session store: {e}");
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The session store is unavailable.",
-        )
-            .into_response()
+    let (mut parts, body) = request.into_parts();
+    let caller = match MaybeSignedIn::from_request_parts(&mut parts, &state.app).await {
+        Ok(caller) => caller,
+        Err(refusal) => return refusal.into_response(),
     };
-    let user = match session::current_user(&state.app, &session).await {
-        Ok(user) => user,
-        Err(e) => return unavailable(e),
-    };
+    let request = Request::from_parts(parts, body);
+    let path = request.uri().path();
     if path == MFA_PAGE {
-        if user.is_some() {
+        if caller.user.is_some() {
             return Redirect::to("/").into_response();
         }
-        return match session::pending(&session).await {
+        return match session::pending(&caller.request.session).await {
             Ok(Some(_)) => next.run(request).await,
             Ok(None) => Redirect::to("/signin?error=expired").into_response(),
-            Err(e) => unavailable(e),
+            Err(e) => Refusal(unavailable(e)).into_response(),
         };
     }
-    match (user, public) {
+    match (caller.user, public) {
         (Some(_), true) => Redirect::to("/").into_response(),
         (Some(user), false) if user.must_enrol && path != ENROL_PAGE => {
             Redirect::to(ENROL_PAGE).into_response()

@@ -499,7 +499,7 @@ async fn removing_a_device_needs_a_fresh_mfa_and_ends_other_sessions() {
         .await;
     assert!(refused.status.is_server_error() || refused.status.is_client_error());
     assert!(
-        refused.body.contains(types::mfa::STEP_UP_REQUIRED),
+        server_fn_error(&refused.body) == Some(types::error::ConsoleError::StepUpRequired),
         "{}",
         refused.body
     );
@@ -898,3 +898,8 @@ async fn bucket_server_functions_answer_denials_in_place_and_audit_every_action(
     }
 }
 mod trust;
+
+/// The typed error a server function answered with (its body is the error as JSON).
+fn server_fn_error(body: &str) -> Option<types::error::ConsoleError> {
+    serde_json::from_str(body).ok()
+}

@@ -5,15 +5,14 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use app::api::extract::{self, MaybeSignedIn};
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use console::session;
 use futures_util::StreamExt;
 use serde_json::json;
-use tower_sessions::Session;
 
 use crate::router::ServerState;
 
@@ -97,20 +96,16 @@ impl Drop for TransferSlot {
 /// refuses them before any body moves.
 pub async fn limit_transfers(
     State(state): State<ServerState>,
-    session: Session,
+    caller: Result<MaybeSignedIn, extract::Refusal>,
     request: Request,
     next: Next,
 ) -> Response {
-    let user = match session::current_user(&state.app, &session).await {
-        Ok(Some(user)) => user,
-        Ok(None) => return next.run(request).await,
-        Err(e) => {
-            tracing::error!("transfer limits: session store: {e}");
-            return refusal(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "The console is unavailable right now. Please try again later.",
-            );
-        }
+    let user = match caller {
+        Ok(MaybeSignedIn {
+            user: Some(user), ..
+        }) => user,
+        Ok(MaybeSignedIn { user: None, .. }) => return next.run(request).await,
+        Err(extract::Refusal(e)) => return refusal(StatusCode::SERVICE_UNAVAILABLE, e.message()),
     };
     let slot = match state.transfers.try_take(&user.arn()) {
         Ok(slot) => slot,

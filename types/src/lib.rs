@@ -5,9 +5,13 @@
 
 pub mod audit_query;
 pub mod buckets;
+pub mod error;
 pub mod identity;
+pub mod link_builder;
 pub mod links;
 pub mod mfa;
 pub mod palette;
 pub mod role_history;
 pub mod role_permissions;
+pub mod roles;
+pub mod switching;

@@ -3,8 +3,6 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The message of a server-function error that means "confirm with MFA, then retry".
-pub const STEP_UP_REQUIRED: &str = "Confirm this action with your MFA device.";
 /// Removing a device, or adding one when the user has one, needs an MFA at most this old.
 pub const REMOVE_DEVICE_MAX_MFA_AGE_SECONDS: u64 = 5 * 60;
 

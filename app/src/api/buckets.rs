@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 pub use types::buckets::*;
+use types::error::ConsoleError;
 
 #[cfg(feature = "ssr")]
 fn object_access_names<'a>(
@@ -15,34 +16,29 @@ fn object_access_names<'a>(
 
 #[cfg(feature = "ssr")]
 mod server {
-    use leptos::prelude::ServerFnError;
     use time::format_description::well_known::Rfc3339;
 
     use super::Access;
-    use crate::api::server_fn;
+    use crate::api::extract::*;
     use console::audit::AuditError;
     use console::cloud::CloudError;
     use console::cloud::object_access::{self, ObjectRequester};
     use console::state::AppState;
+    use types::error::ConsoleError;
 
-    pub async fn requester() -> Result<(AppState, ObjectRequester), ServerFnError> {
-        let request = server_fn::request().await?;
+    pub async fn requester() -> Result<(AppState, ObjectRequester), ConsoleError> {
+        let SignedIn { request, user } = caller().await?;
         let client = request
             .client
-            .ok_or_else(|| server_fn::unavailable("no client address"))?;
-        // Answers "please sign in" / "enrol MFA first" the way the other functions do.
-        request.user(false).await?;
-        match object_access::requester(&request.state, &request.session, client).await {
-            Ok(Some(requester)) => Ok((request.state, requester)),
-            Ok(None) => Err(ServerFnError::new(
-                "Your session has ended. Please sign in again.",
-            )),
-            Err(e) => Err(server_fn::unavailable(e)),
-        }
+            .ok_or_else(|| unavailable("no client address"))?;
+        let requester = object_access::requester(&request.state, &request.session, &user, client)
+            .await
+            .map_err(unavailable)?;
+        Ok((request.state, requester))
     }
 
     /// A refusal, expiry or missing object is shown in the page; a failure is logged.
-    pub fn answer<T>(error: CloudError) -> Result<Access<T>, ServerFnError> {
+    pub fn answer<T>(error: CloudError) -> Result<Access<T>, ConsoleError> {
         match error {
             CloudError::Denied { .. } => Ok(Access::Denied),
             CloudError::Expired => Ok(Access::Expired),
@@ -51,13 +47,13 @@ mod server {
             CloudError::TooLarge { .. } | CloudError::RangeNotSatisfiable { .. } => {
                 Ok(Access::Invalid(error.to_string()))
             }
-            CloudError::Unavailable(e) => Err(server_fn::unavailable(e)),
+            CloudError::Unavailable(e) => Err(unavailable(e)),
         }
     }
 
     /// An action whose audit event could not be written is refused (a read is not answered).
-    pub fn audit_unavailable(_: AuditError) -> ServerFnError {
-        ServerFnError::new(object_access::AUDIT_UNAVAILABLE)
+    pub fn audit_unavailable(_: AuditError) -> ConsoleError {
+        ConsoleError::not_allowed(object_access::AUDIT_UNAVAILABLE)
     }
 
     pub fn rfc3339(t: time::OffsetDateTime) -> String {
@@ -66,7 +62,7 @@ mod server {
 }
 
 #[server(prefix = "/api", endpoint = "s3_list_buckets")]
-pub async fn list_buckets() -> Result<Access<Vec<BucketRow>>, ServerFnError> {
+pub async fn list_buckets() -> Result<Access<Vec<BucketRow>>, ConsoleError> {
     use serde_json::json;
     let (state, requester) = server::requester().await?;
     let result = state.cloud.list_buckets(&requester.caller).await;
@@ -100,7 +96,7 @@ pub async fn list_objects(
     bucket: String,
     #[server(default)] prefix: String,
     #[server(default)] token: Option<String>,
-) -> Result<Access<ObjectPage>, ServerFnError> {
+) -> Result<Access<ObjectPage>, ConsoleError> {
     use console::cloud::ListRequest;
     use serde_json::json;
     let (state, requester) = server::requester().await?;
@@ -152,7 +148,7 @@ pub async fn list_objects(
 pub async fn load_object_details(
     bucket: String,
     key: String,
-) -> Result<Access<ObjectDetails>, ServerFnError> {
+) -> Result<Access<ObjectDetails>, ConsoleError> {
     use serde_json::json;
     let (state, requester) = server::requester().await?;
     if let Err(message) = object_access_names(&bucket, [key.as_str()]) {
@@ -192,7 +188,7 @@ pub async fn load_object_details(
 pub async fn delete_objects(
     bucket: String,
     keys: Vec<String>,
-) -> Result<Access<DeleteSummary>, ServerFnError> {
+) -> Result<Access<DeleteSummary>, ConsoleError> {
     use console::cloud::CloudError;
     use serde_json::json;
     let (state, requester) = server::requester().await?;
@@ -297,7 +293,7 @@ pub async fn create_folder(
     bucket: String,
     #[server(default)] prefix: String,
     name: String,
-) -> Result<Access<String>, ServerFnError> {
+) -> Result<Access<String>, ConsoleError> {
     use console::cloud::ObjectUpload;
     use serde_json::json;
     let name = name.trim().trim_end_matches('/');

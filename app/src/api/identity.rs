@@ -2,29 +2,27 @@
 
 use leptos::prelude::*;
 
+use types::error::ConsoleError;
 pub use types::identity::*;
 
 /// The resource every component reads the console context from.
-pub type ConsoleContextResource = Resource<Result<ConsoleContext, ServerFnError>>;
+pub type ConsoleContextResource = Resource<Result<ConsoleContext, ConsoleError>>;
 
 #[server(prefix = "/api", endpoint = "console_context")]
-pub async fn load_console_context() -> Result<ConsoleContext, ServerFnError> {
+pub async fn load_console_context() -> Result<ConsoleContext, ConsoleError> {
+    use crate::api::extract::{MaybeSignedIn, caller, unavailable};
     use console::session;
-    use console::state::AppState;
-    let state = expect_context::<AppState>();
-    let session: tower_sessions::Session = leptos_axum::extract().await?;
-    let identity = session::current_user(&state, &session)
-        .await
-        .map_err(|_| ServerFnError::new("the session store is unavailable"))?
-        .map(|user| state.identity_summary(&user));
+    let MaybeSignedIn { request, user } = caller().await?;
+    let (state, session) = (&request.state, &request.session);
+    let identity = user.map(|user| state.identity_summary(&user));
     let identity = match identity {
         Some(mut identity) => {
-            identity.role = session::held_role(&state, &session)
+            identity.role = session::held_role(state, session)
                 .await
-                .map_err(|_| ServerFnError::new("the session store is unavailable"))?
+                .map_err(unavailable)?
                 .map(|role| role.summary());
             identity.recent_roles = console::role_history::for_user(
-                &state,
+                state,
                 &identity.arn(),
                 types::role_history::MENU_ENTRIES,
             )

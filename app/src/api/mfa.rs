@@ -4,25 +4,21 @@ use leptos::prelude::*;
 
 pub use types::mfa::*;
 
-/// True when a server function refused because the session's MFA is missing or too old.
-pub fn is_step_up_required(error: &ServerFnError) -> bool {
-    error_message(error) == STEP_UP_REQUIRED
-}
+use types::error::ConsoleError;
 
-/// The text of a server-function error, as the user may read it.
-pub use crate::components::page::error_message;
+#[cfg(feature = "ssr")]
+use crate::api::extract::*;
 
 #[cfg(feature = "ssr")]
 mod server {
-    use leptos::prelude::*;
-
     use console::mfa::MfaError;
+    use types::error::ConsoleError;
 
-    pub use crate::api::server_fn::{request, unavailable};
+    pub use crate::api::extract::unavailable;
 
     /// One generic message per kind of failure; the reason is in the audit trail.
-    pub fn user_error(e: MfaError) -> ServerFnError {
-        ServerFnError::new(match e {
+    pub fn user_error(e: MfaError) -> ConsoleError {
+        ConsoleError::not_allowed(match e {
             MfaError::Rejected => {
                 "The MFA code or security key was not accepted. Please try again."
             }
@@ -34,18 +30,18 @@ mod server {
             MfaError::DuplicateName => "You already have an MFA device with this name.",
             MfaError::InvalidName => "Enter a device name of 1 to 64 characters.",
             MfaError::Expired => "This request has expired. Please start again.",
-            MfaError::StepUpRequired => super::STEP_UP_REQUIRED,
+            MfaError::StepUpRequired => return ConsoleError::StepUpRequired,
             MfaError::Internal(e) => return unavailable(e),
         })
     }
 
     /// Refuses to add a device without a recent MFA with one the user already has.
     pub async fn may_add_device(
-        request: &crate::api::server_fn::Request,
+        request: &crate::api::extract::RequestContext,
         user: &console::session::SignedInUser,
-    ) -> Result<(), ServerFnError> {
+    ) -> Result<(), ConsoleError> {
         let max_age = std::time::Duration::from_secs(super::REMOVE_DEVICE_MAX_MFA_AGE_SECONDS);
-        console::mfa::may_add_device(&request.state, &request.session, &user.key(), max_age)
+        console::mfa::may_add_device(&request.state, user, max_age)
             .await
             .map_err(user_error)
     }
@@ -58,16 +54,15 @@ mod server {
             .unwrap_or_default()
     }
 
-    pub fn to_json<T: serde::Serialize>(value: &T) -> Result<String, ServerFnError> {
+    pub fn to_json<T: serde::Serialize>(value: &T) -> Result<String, ConsoleError> {
         serde_json::to_string(value).map_err(unavailable)
     }
 }
 
 #[server(prefix = "/api", endpoint = "mfa/devices")]
-pub async fn load_security_credentials() -> Result<SecurityCredentials, ServerFnError> {
+pub async fn load_security_credentials() -> Result<SecurityCredentials, ConsoleError> {
     use console::mfa::store::DeviceKind;
-    let request = server::request().await?;
-    let user = request.user(true).await?;
+    let Enrolling { request, user } = caller().await?;
     let devices = request
         .state
         .mfa
@@ -97,9 +92,8 @@ pub async fn load_security_credentials() -> Result<SecurityCredentials, ServerFn
 }
 
 #[server(prefix = "/api", endpoint = "mfa/totp/start")]
-pub async fn start_totp_enrolment(name: String) -> Result<TotpSetupView, ServerFnError> {
-    let request = server::request().await?;
-    let user = request.user(true).await?;
+pub async fn start_totp_enrolment(name: String) -> Result<TotpSetupView, ConsoleError> {
+    let Enrolling { request, user } = caller().await?;
     server::may_add_device(&request, &user).await?;
     let setup = console::mfa::start_totp_enrolment(
         &request.state,
@@ -117,10 +111,9 @@ pub async fn start_totp_enrolment(name: String) -> Result<TotpSetupView, ServerF
 }
 
 #[server(prefix = "/api", endpoint = "mfa/totp/finish")]
-pub async fn finish_totp_enrolment(code1: String, code2: String) -> Result<(), ServerFnError> {
+pub async fn finish_totp_enrolment(code1: String, code2: String) -> Result<(), ConsoleError> {
     use console::mfa;
-    let request = server::request().await?;
-    let user = request.user(true).await?;
+    let Enrolling { request, user } = caller().await?;
     server::may_add_device(&request, &user).await?;
     mfa::finish_totp_enrolment(
         &request.state,
@@ -140,9 +133,8 @@ pub async fn finish_totp_enrolment(code1: String, code2: String) -> Result<(), S
 }
 
 #[server(prefix = "/api", endpoint = "mfa/webauthn/register/start")]
-pub async fn start_security_key_enrolment(name: String) -> Result<String, ServerFnError> {
-    let request = server::request().await?;
-    let user = request.user(true).await?;
+pub async fn start_security_key_enrolment(name: String) -> Result<String, ConsoleError> {
+    let Enrolling { request, user } = caller().await?;
     server::may_add_device(&request, &user).await?;
     let challenge = console::mfa::start_webauthn_registration(
         &request.state,
@@ -157,10 +149,9 @@ pub async fn start_security_key_enrolment(name: String) -> Result<String, Server
 }
 
 #[server(prefix = "/api", endpoint = "mfa/webauthn/register/finish")]
-pub async fn finish_security_key_enrolment(credential: String) -> Result<(), ServerFnError> {
+pub async fn finish_security_key_enrolment(credential: String) -> Result<(), ConsoleError> {
     use console::mfa;
-    let request = server::request().await?;
-    let user = request.user(true).await?;
+    let Enrolling { request, user } = caller().await?;
     server::may_add_device(&request, &user).await?;
     mfa::finish_webauthn_registration(
         &request.state,
@@ -178,16 +169,12 @@ pub async fn finish_security_key_enrolment(credential: String) -> Result<(), Ser
 }
 
 #[server(prefix = "/api", endpoint = "mfa/remove")]
-pub async fn remove_mfa_device(device_id: String) -> Result<(), ServerFnError> {
+pub async fn remove_mfa_device(device_id: String) -> Result<(), ConsoleError> {
     use console::mfa;
-    let request = server::request().await?;
-    let user = request.user(true).await?;
+    let Enrolling { request, user } = caller().await?;
     let max_age = std::time::Duration::from_secs(REMOVE_DEVICE_MAX_MFA_AGE_SECONDS);
-    if mfa::require_recent_mfa(&request.state, &request.session, max_age)
-        .await
-        .is_err()
-    {
-        return Err(ServerFnError::new(STEP_UP_REQUIRED));
+    if mfa::require_recent_mfa(&user, max_age).is_err() {
+        return Err(ConsoleError::StepUpRequired);
     }
     mfa::remove_device(&request.state, &user.key(), &device_id, request.client)
         .await
@@ -199,21 +186,19 @@ pub async fn remove_mfa_device(device_id: String) -> Result<(), ServerFnError> {
 }
 
 #[server(prefix = "/api", endpoint = "mfa/options")]
-pub async fn load_mfa_options() -> Result<MfaOptions, ServerFnError> {
+pub async fn load_mfa_options() -> Result<MfaOptions, ConsoleError> {
     use console::mfa::store::DeviceKind;
-    use console::session;
-    let request = server::request().await?;
-    let key = match session::current_user(&request.state, &request.session).await {
-        Ok(Some(user)) => user.key(),
-        Ok(None) => match session::pending(&request.session).await {
-            Ok(Some(pending)) => pending.key(),
-            Ok(None) => return Ok(MfaOptions::default()),
-            Err(e) => return Err(server::unavailable(e)),
+    // The signed-in user's devices, or those of the sign-in waiting for its MFA step.
+    let key = match caller::<MaybeSignedIn>().await?.user {
+        Some(user) => user.key(),
+        None => match caller::<PendingMfa>().await {
+            Ok(PendingMfa { pending, .. }) => pending.key(),
+            Err(ConsoleError::SignInExpired) => return Ok(MfaOptions::default()),
+            Err(e) => return Err(e),
         },
-        Err(e) => return Err(server::unavailable(e)),
     };
-    let devices = request
-        .state
+    let state = expect_context::<console::state::AppState>();
+    let devices = state
         .mfa
         .store
         .devices(&key)
@@ -226,10 +211,9 @@ pub async fn load_mfa_options() -> Result<MfaOptions, ServerFnError> {
 }
 
 #[server(prefix = "/api", endpoint = "mfa/step-up/totp")]
-pub async fn step_up_with_totp(code: String) -> Result<(), ServerFnError> {
+pub async fn step_up_with_totp(code: String) -> Result<(), ConsoleError> {
     use console::mfa::{self, Purpose};
-    let request = server::request().await?;
-    let mut user = request.user(false).await?;
+    let SignedIn { request, mut user } = caller().await?;
     let context = mfa::verify_totp(
         &request.state,
         &user.key(),
@@ -247,9 +231,8 @@ pub async fn step_up_with_totp(code: String) -> Result<(), ServerFnError> {
 }
 
 #[server(prefix = "/api", endpoint = "mfa/step-up/webauthn/start")]
-pub async fn start_step_up_with_security_key() -> Result<String, ServerFnError> {
-    let request = server::request().await?;
-    let user = request.user(false).await?;
+pub async fn start_step_up_with_security_key() -> Result<String, ConsoleError> {
+    let SignedIn { request, user } = caller().await?;
     let challenge =
         console::mfa::start_webauthn_authentication(&request.state, &request.session, &user.key())
             .await
@@ -258,10 +241,9 @@ pub async fn start_step_up_with_security_key() -> Result<String, ServerFnError> 
 }
 
 #[server(prefix = "/api", endpoint = "mfa/step-up/webauthn/finish")]
-pub async fn finish_step_up_with_security_key(credential: String) -> Result<(), ServerFnError> {
+pub async fn finish_step_up_with_security_key(credential: String) -> Result<(), ConsoleError> {
     use console::mfa::{self, Purpose};
-    let request = server::request().await?;
-    let mut user = request.user(false).await?;
+    let SignedIn { request, mut user } = caller().await?;
     let context = mfa::finish_webauthn_authentication(
         &request.state,
         &request.session,
@@ -280,17 +262,8 @@ pub async fn finish_step_up_with_security_key(credential: String) -> Result<(), 
 }
 
 #[server(prefix = "/api", endpoint = "mfa/sign-in/webauthn/start")]
-pub async fn start_security_key_sign_in() -> Result<String, ServerFnError> {
-    use console::session;
-    let request = server::request().await?;
-    let Some(pending) = session::pending(&request.session)
-        .await
-        .map_err(server::unavailable)?
-    else {
-        return Err(ServerFnError::new(
-            "Your sign-in has expired. Please sign in again.",
-        ));
-    };
+pub async fn start_security_key_sign_in() -> Result<String, ConsoleError> {
+    let PendingMfa { request, pending } = caller().await?;
     let challenge = console::mfa::start_webauthn_authentication(
         &request.state,
         &request.session,
@@ -303,18 +276,10 @@ pub async fn start_security_key_sign_in() -> Result<String, ServerFnError> {
 
 /// Completes the sign-in with a security key; answers with where to go next.
 #[server(prefix = "/api", endpoint = "mfa/sign-in/webauthn/finish")]
-pub async fn finish_security_key_sign_in(credential: String) -> Result<String, ServerFnError> {
+pub async fn finish_security_key_sign_in(credential: String) -> Result<String, ConsoleError> {
     use console::mfa::{self, Purpose};
     use console::session::{self, SignedInUser};
-    let request = server::request().await?;
-    let Some(pending) = session::pending(&request.session)
-        .await
-        .map_err(server::unavailable)?
-    else {
-        return Err(ServerFnError::new(
-            "Your sign-in has expired. Please sign in again.",
-        ));
-    };
+    let PendingMfa { request, pending } = caller().await?;
     let context = mfa::finish_webauthn_authentication(
         &request.state,
         &request.session,

@@ -2,8 +2,12 @@
 //! `types` crate). Each is thin: it extracts the signed-in caller, calls the `console` crate,
 //! and maps the result.
 
+pub mod audit;
 pub mod buckets;
-pub mod identity;
-pub mod mfa;
 #[cfg(feature = "ssr")]
-pub mod server_fn;
+pub mod extract;
+pub mod identity;
+pub mod link_builder;
+pub mod mfa;
+pub mod roles;
+pub mod switching;

@@ -2,6 +2,7 @@
 //! a server function fails.
 
 use leptos::prelude::*;
+use types::error::ConsoleError;
 
 /// The page's heading block: a small eyebrow above the `h1`, then the introduction (children).
 #[component]
@@ -15,17 +16,20 @@ pub fn PageHeader(eyebrow: &'static str, title: &'static str, children: Children
     }
 }
 
-/// What to tell the user about a failed server function: the server's own message (written for
-/// people), or a generic one when the console could not be reached.
-pub fn error_message(error: &ServerFnError) -> String {
-    match error {
-        ServerFnError::ServerError(message) => message.clone(),
-        _ => "The console could not be reached. Please try again.".to_string(),
-    }
+/// What to tell the user about a failed server function (every [`ConsoleError`] is written
+/// for people, including "the console could not be reached").
+pub fn error_message(error: &ConsoleError) -> String {
+    error.to_string()
+}
+
+/// True when a server function refused because the session's MFA is missing or too old:
+/// confirm with a device, then retry.
+pub fn is_step_up_required(error: &ConsoleError) -> bool {
+    matches!(error, ConsoleError::StepUpRequired)
 }
 
 /// A server function's failure as an alert.
 #[component]
-pub fn ErrorAlert(error: ServerFnError) -> impl IntoView {
+pub fn ErrorAlert(error: ConsoleError) -> impl IntoView {
     view! { <div class="alert error" role="alert">{error_message(&error)}</div> }
 }

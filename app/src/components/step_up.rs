@@ -2,15 +2,15 @@
 //! resumes the action that needed it.
 //!
 //! Use: keep an `open` signal; when a server function answers with
-//! [`crate::api::mfa::is_step_up_required`], remember what was being done, open the dialog, and in
+//! [`crate::components::page::is_step_up_required`], remember what was being done, open the dialog, and in
 //! `on_verified` dispatch the action again.
 
 use leptos::prelude::*;
 
 use crate::api::mfa::{
-    error_message, finish_step_up_with_security_key, start_step_up_with_security_key,
-    step_up_with_totp,
+    finish_step_up_with_security_key, start_step_up_with_security_key, step_up_with_totp,
 };
+use crate::components::page::error_message;
 use crate::components::webauthn::get_credential;
 
 #[component]

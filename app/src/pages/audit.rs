@@ -5,46 +5,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use crate::api::audit::load_audit;
 use crate::components::page::{ErrorAlert, PageHeader};
 use types::audit_query::{AuditPage, AuditQuery, AuditRow};
-
-#[server(prefix = "/api", endpoint = "audit_events")]
-pub async fn load_audit(
-    #[server(default)] user: String,
-    #[server(default)] action: String,
-    #[server(default)] decision: String,
-    #[server(default)] from: String,
-    #[server(default)] to: String,
-    #[server(default)] before: String,
-) -> Result<AuditPage, ServerFnError> {
-    use crate::api::server_fn;
-    use console::audit::view as audit_view;
-    let request = server_fn::request().await?;
-    request.admin().await?;
-    let query = AuditQuery {
-        user,
-        action,
-        decision,
-        from,
-        to,
-        before,
-    };
-    let filter = audit_view::parse_filter(&query).map_err(|e| ServerFnError::new(e.0))?;
-    let audit = &request.state.audit;
-    // One more than a page tells whether an older page exists.
-    let mut records = audit
-        .query(&filter, audit_view::PAGE_SIZE + 1)
-        .await
-        .map_err(server_fn::unavailable)?;
-    let more = records.len() > audit_view::PAGE_SIZE as usize;
-    records.truncate(audit_view::PAGE_SIZE as usize);
-    let next_before = more.then(|| records.last().map(|r| r.id)).flatten();
-    Ok(AuditPage {
-        rows: records.iter().map(audit_view::row).collect(),
-        actions: audit.actions().await.map_err(server_fn::unavailable)?,
-        next_before,
-    })
-}
 
 #[component]
 pub fn AuditPageView() -> impl IntoView {

@@ -4,61 +4,14 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use serde::{Deserialize, Serialize};
 
 use crate::api::identity::grouped_account_id;
+use crate::api::link_builder::load_link_builder;
 use crate::components::copy_button::CopyButton;
 use crate::components::page::{ErrorAlert, PageHeader};
+use types::link_builder::LinkBuilderData;
 use types::links::urlencode;
 use types::palette::{PALETTE, color_name, resolve_color};
-
-/// A role of the directory an administrator can link to.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LinkableRole {
-    pub account_id: String,
-    pub account_alias: Option<String>,
-    /// Path and name, as the Role field takes it.
-    pub role: String,
-    pub description: Option<String>,
-}
-
-/// What the builder needs: the console's public address and the directory's roles.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LinkBuilderData {
-    pub public_url: String,
-    pub roles: Vec<LinkableRole>,
-}
-
-#[server(prefix = "/api", endpoint = "link_builder")]
-pub async fn load_link_builder() -> Result<LinkBuilderData, ServerFnError> {
-    use crate::api::server_fn;
-    let request = server_fn::request().await?;
-    request.admin().await?;
-    let state = &request.state;
-    let roles = state
-        .directory
-        .accounts()
-        .flat_map(|account| {
-            account.roles().map(move |role| {
-                let arn = role.arn();
-                let role_path = arn
-                    .split_once(":role/")
-                    .map(|(_, path)| path.to_string())
-                    .unwrap_or_else(|| role.name().to_string());
-                LinkableRole {
-                    account_id: account.id().to_string(),
-                    account_alias: account.alias().map(str::to_string),
-                    role: role_path,
-                    description: role.description().map(str::to_string),
-                }
-            })
-        })
-        .collect();
-    Ok(LinkBuilderData {
-        public_url: state.policy.public_url.clone(),
-        roles,
-    })
-}
 
 /// The Switch Role link for these values; empty values are left out.
 pub fn switch_link(

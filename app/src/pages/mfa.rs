@@ -5,7 +5,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::mfa::{error_message, finish_security_key_sign_in, start_security_key_sign_in};
+use crate::api::mfa::{finish_security_key_sign_in, start_security_key_sign_in};
+use crate::components::page::error_message;
 use crate::components::webauthn::get_credential;
 
 fn message(code: &str) -> Option<&'static str> {

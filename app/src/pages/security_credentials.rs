@@ -6,14 +6,14 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::mfa::{
-    DeviceSummary, STEP_UP_REQUIRED, SecurityCredentials, TotpSetupView, error_message,
-    finish_security_key_enrolment, finish_totp_enrolment, is_step_up_required,
-    load_security_credentials, remove_mfa_device, start_security_key_enrolment,
-    start_totp_enrolment,
+    DeviceSummary, SecurityCredentials, TotpSetupView, finish_security_key_enrolment,
+    finish_totp_enrolment, load_security_credentials, remove_mfa_device,
+    start_security_key_enrolment, start_totp_enrolment,
 };
-use crate::components::page::PageHeader;
+use crate::components::page::{PageHeader, error_message, is_step_up_required};
 use crate::components::step_up::StepUpDialog;
 use crate::components::webauthn::create_credential;
+use types::error::ConsoleError;
 
 #[derive(Clone, Debug, PartialEq)]
 enum Step {
@@ -201,19 +201,18 @@ fn ChooseDevice(
                 }
             } else {
                 let result = async {
-                    let options = start_security_key_enrolment(name)
+                    let options = start_security_key_enrolment(name).await?;
+                    // The browser's own refusal (no key, cancelled) is shown as it says.
+                    let credential = create_credential(options)
                         .await
-                        .map_err(|e| error_message(&e))?;
-                    let credential = create_credential(options).await?;
-                    finish_security_key_enrolment(credential)
-                        .await
-                        .map_err(|e| error_message(&e))
+                        .map_err(ConsoleError::NotAllowed)?;
+                    finish_security_key_enrolment(credential).await
                 }
                 .await;
                 match result {
                     Ok(()) => on_finished.run("Your security key was assigned.".to_string()),
-                    Err(message) if message == STEP_UP_REQUIRED => step_up_open.set(true),
-                    Err(message) => error.set(Some(message)),
+                    Err(e) if is_step_up_required(&e) => step_up_open.set(true),
+                    Err(e) => error.set(Some(error_message(&e))),
                 }
             }
             busy.set(false);

@@ -4,103 +4,16 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use serde::{Deserialize, Serialize};
 
 use crate::api::identity::ConsoleContextResource;
+use crate::api::switching::{SwitchRole, load_role_history};
 use crate::components::mfa_code_field::MfaCodeField;
 use crate::components::page::{PageHeader, error_message};
 use crate::components::role_history::RoleHistoryList;
 use crate::components::step_up::StepUpDialog;
 use types::links::safe_local_path;
 use types::palette::{PALETTE, color_name, resolve_color};
-use types::role_history::RoleHistoryEntry;
-
-/// What a switch attempt came to.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum SwitchOutcome {
-    /// Switched; go here next.
-    Switched { to: String },
-    /// One field is wrong.
-    Field { field: String, message: String },
-    /// Refused; the generic message.
-    NotAllowed,
-    /// The role would accept a fresh MFA: confirm one (step-up), then the switch is retried.
-    StepUp,
-    /// The role needs MFA and the user has no device yet.
-    MfaSetup,
-}
-
-pub const MFA_SETUP_MESSAGE: &str = "This role accepts only sessions that used multi-factor authentication, and you have no MFA device yet. Add one in Security credentials, then switch again.";
-
-/// The whole role history of the signed-in user, newest first.
-#[server(prefix = "/api", endpoint = "role_history")]
-pub async fn load_role_history() -> Result<Vec<RoleHistoryEntry>, ServerFnError> {
-    use crate::api::server_fn;
-    use console::role_history;
-    let request = server_fn::request().await?;
-    let user = request.user(false).await?;
-    role_history::for_user(
-        &request.state,
-        &user.arn(),
-        role_history::KEPT_PER_USER as usize,
-    )
-    .await
-    .map_err(|e| {
-        tracing::error!("role history: {e}");
-        server_fn::unavailable("the role history")
-    })
-}
-
-pub const NOT_ALLOWED_MESSAGE: &str = "Invalid information in one or more fields, or you are not allowed to switch to this role. Check with your administrator.";
-
-#[server(prefix = "/api", endpoint = "switch_role")]
-pub async fn switch_role(
-    account: String,
-    role: String,
-    display_name: String,
-    // Absent when no swatch is chosen (radio buttons send nothing then).
-    #[server(default)] color: String,
-    #[server(default)] redirect_uri: String,
-    // Only roles with an AWS MFA device ask for it (see `MfaCodeField`).
-    #[server(default)] token_code: String,
-) -> Result<SwitchOutcome, ServerFnError> {
-    use crate::api::server_fn;
-    use console::session;
-    use console::switching;
-    use console::switching::{SwitchError, SwitchForm};
-    let request = server_fn::request().await?;
-    let (state, session) = (&request.state, &request.session);
-    let client = request
-        .client
-        .ok_or_else(|| server_fn::unavailable("no client address"))?;
-    let user = request.user(false).await?;
-    let form = SwitchForm {
-        account,
-        role,
-        display_name,
-        color,
-        token_code,
-    };
-    let mfa_authenticated_at = session::mfa_authenticated_at(session).await.ok().flatten();
-    match switching::switch_role(state, session, client, &user, mfa_authenticated_at, &form).await {
-        Ok(_) => Ok(SwitchOutcome::Switched {
-            to: safe_local_path(&redirect_uri).unwrap_or("/").to_string(),
-        }),
-        Err(SwitchError::Field { field, message }) => Ok(SwitchOutcome::Field {
-            field: field.to_string(),
-            message,
-        }),
-        Err(SwitchError::NotAllowed) => Ok(SwitchOutcome::NotAllowed),
-        Err(SwitchError::MfaNeeded { has_device: true }) => Ok(SwitchOutcome::StepUp),
-        Err(SwitchError::MfaNeeded { has_device: false }) => Ok(SwitchOutcome::MfaSetup),
-        Err(SwitchError::Unavailable(e)) => {
-            tracing::error!("switch role: {e}");
-            Err(ServerFnError::new(
-                "Switching is unavailable right now. Try again later.",
-            ))
-        }
-    }
-}
+use types::switching::{MFA_SETUP_MESSAGE, NOT_ALLOWED_MESSAGE, SwitchOutcome};
 
 #[component]
 pub fn SwitchRolePage() -> impl IntoView {

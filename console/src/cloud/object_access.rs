@@ -23,19 +23,15 @@ pub struct ObjectRequester {
     pub client: ClientAddr,
 }
 
-/// The requester of this session, or `None` when nobody (or a user who must enrol MFA first)
-/// is signed in.
+/// Who asks for objects: the signed-in `user` (the caller checked they are, and that they
+/// have enrolled MFA where it is required) as the role their session holds, if any.
 pub async fn requester(
     state: &AppState,
     session: &Session,
+    user: &SignedInUser,
     client: ClientAddr,
-) -> Result<Option<ObjectRequester>, SessionError> {
-    let Some(user) = session::current_user(state, session).await? else {
-        return Ok(None);
-    };
-    if user.must_enrol {
-        return Ok(None);
-    }
+) -> Result<ObjectRequester, SessionError> {
+    let user = user.clone();
     let role = session::held_role(state, session).await?;
     let identity = match &role {
         Some(held) => CallerIdentity::Role(held.credentials.clone()),
@@ -46,12 +42,12 @@ pub async fn requester(
         mfa_authenticated_at: user.mfa.as_ref().map(|m| m.authenticated_at()),
         source_ip: client.0,
     };
-    Ok(Some(ObjectRequester {
+    Ok(ObjectRequester {
         user,
         role,
         caller,
         client,
-    }))
+    })
 }
 
 /// The refusal of an object action whose audit event cannot be written: nothing the console

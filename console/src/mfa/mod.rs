@@ -749,25 +749,17 @@ pub struct StepUpRequired {
     pub max_age: Duration,
 }
 
-/// Step-up: the session's MFA context if it is younger than `max_age`, else `StepUpRequired`
-/// (also for a signed-out session or an unreadable store: it fails closed).
-pub async fn require_recent_mfa(
-    state: &AppState,
-    session: &Session,
+/// Step-up: the signed-in user's MFA context if it is younger than `max_age`, else
+/// `StepUpRequired` (the caller found the user through the session; a session without MFA
+/// fails closed).
+pub fn require_recent_mfa(
+    user: &session::SignedInUser,
     max_age: Duration,
 ) -> Result<MfaContext, StepUpRequired> {
     let required = StepUpRequired { max_age };
-    let user = match session::current_user(state, session).await {
-        Ok(Some(user)) => user,
-        Ok(None) => return Err(required),
-        Err(e) => {
-            tracing::error!("step-up: {e}");
-            return Err(required);
-        }
-    };
     let max_age = i64::try_from(max_age.as_secs()).unwrap_or(i64::MAX);
-    match user.mfa {
-        Some(mfa) if (0..=max_age).contains(&(now() - mfa.at)) => Ok(mfa),
+    match &user.mfa {
+        Some(mfa) if (0..=max_age).contains(&(now() - mfa.at)) => Ok(mfa.clone()),
         _ => Err(required),
     }
 }
@@ -777,15 +769,13 @@ pub async fn require_recent_mfa(
 /// without devices may add their first one.
 pub async fn may_add_device(
     state: &AppState,
-    session: &Session,
-    user: &UserKey,
+    user: &session::SignedInUser,
     max_age: Duration,
 ) -> Result<(), MfaError> {
-    if !state.mfa.has_devices(user).await? {
+    if !state.mfa.has_devices(&user.key()).await? {
         return Ok(());
     }
-    require_recent_mfa(state, session, max_age)
-        .await
+    require_recent_mfa(user, max_age)
         .map(|_| ())
         .map_err(|_| MfaError::StepUpRequired)
 }

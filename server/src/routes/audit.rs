@@ -1,21 +1,20 @@
 //! CSV and JSON exports of the audit trail, for console administrators. The filters are the
 //! audit page's, from the same query string.
 
-use app::api::server_fn::ADMIN_MFA_NEEDED;
+use app::api::extract::{Admin, Refusal};
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use console::audit::view::{self as audit_view, EXPORT_LIMIT};
-use console::session;
-use console::state::{AdminAccess, AppState};
+use console::state::AppState;
 use futures_util::StreamExt as _;
 use http::{StatusCode, header};
-use tower_sessions::Session;
 use types::audit_query::AuditQuery;
+use types::error::ConsoleError;
 
 pub async fn export(
     State(state): State<AppState>,
-    session: Session,
+    admin: Result<Admin, Refusal>,
     Path(format): Path<String>,
     Query(query): Query<AuditQuery>,
 ) -> Response {
@@ -32,23 +31,18 @@ pub async fn export(
         "export.json" => ("application/json", "audit-trail.json"),
         _ => return plain(StatusCode::NOT_FOUND, "No such export."),
     };
-    let user = match session::current_user(&state, &session).await {
-        Ok(Some(user)) => user,
-        Ok(None) => return plain(StatusCode::UNAUTHORIZED, "Sign in first."),
-        Err(e) => {
-            tracing::error!("audit export: {e}");
-            return plain(StatusCode::SERVICE_UNAVAILABLE, "Try again later.");
-        }
-    };
-    match state.admin_access(&user) {
-        AdminAccess::Granted => {}
-        AdminAccess::NotAdmin => {
-            return plain(
-                StatusCode::FORBIDDEN,
-                "The audit trail is for console administrators only.",
-            );
-        }
-        AdminAccess::MfaNeeded => return plain(StatusCode::FORBIDDEN, ADMIN_MFA_NEEDED),
+    if let Err(Refusal(e)) = admin {
+        let status = match e {
+            ConsoleError::SessionEnded => StatusCode::UNAUTHORIZED,
+            ConsoleError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::FORBIDDEN,
+        };
+        let text = match e {
+            ConsoleError::SessionEnded => "Sign in first.",
+            ConsoleError::NotAdmin => "The audit trail is for console administrators only.",
+            ref other => other.message(),
+        };
+        return plain(status, text);
     }
     let filter = match audit_view::parse_filter(&query) {
         Ok(filter) => filter,

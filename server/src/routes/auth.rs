@@ -1,6 +1,7 @@
 //! Sign-in and sign-out as plain form POSTs, answered with redirects (post/redirect/get), so
 //! both work before the WASM has loaded and with scripts turned off.
 
+use app::api::extract::{MaybeSignedIn, PendingMfa, Refusal};
 use axum::Extension;
 use axum::extract::{Form, State};
 use axum::response::Redirect;
@@ -12,6 +13,7 @@ use console::sign_in::{SignInError, authenticate};
 use console::state::AppState;
 use serde::Deserialize;
 use tower_sessions::Session;
+use types::error::ConsoleError;
 
 use crate::middleware::{ENROL_PAGE, MFA_PAGE};
 
@@ -109,16 +111,13 @@ pub struct MfaForm {
 pub async fn mfa_sign_in(
     State(state): State<AppState>,
     Extension(client): Extension<ClientAddr>,
-    session: Session,
+    caller: Result<PendingMfa, Refusal>,
     Form(form): Form<MfaForm>,
 ) -> Redirect {
-    let pending = match session::pending(&session).await {
-        Ok(Some(pending)) => pending,
-        Ok(None) => return Redirect::to("/signin?error=expired"),
-        Err(e) => {
-            tracing::error!("MFA sign-in: {e}");
-            return Redirect::to("/mfa?error=unavailable");
-        }
+    let (session, pending) = match caller {
+        Ok(PendingMfa { request, pending }) => (request.session, pending),
+        Err(Refusal(ConsoleError::SignInExpired)) => return Redirect::to("/signin?error=expired"),
+        Err(_) => return Redirect::to("/mfa?error=unavailable"),
     };
     let key = pending.key();
     match mfa::verify_totp(&state, &key, &form.code, Some(client), Purpose::SignIn).await {
@@ -146,19 +145,20 @@ pub async fn sign_out(
     State(state): State<AppState>,
     Extension(client): Extension<ClientAddr>,
     session: Session,
+    caller: Result<MaybeSignedIn, Refusal>,
 ) -> Redirect {
-    match session::current_user(&state, &session).await {
-        Ok(Some(user)) => {
-            let event = AuditEvent::new("SignOut", Decision::Info)
-                .actor(user.arn())
-                .account(&user.account_id)
-                .client(client);
-            if let Err(e) = state.audit.append(event).await {
-                tracing::error!("sign-out: audit: {e}");
-            }
+    // A failed lookup was logged by the extractor; the session ends all the same.
+    if let Ok(MaybeSignedIn {
+        user: Some(user), ..
+    }) = caller
+    {
+        let event = AuditEvent::new("SignOut", Decision::Info)
+            .actor(user.arn())
+            .account(&user.account_id)
+            .client(client);
+        if let Err(e) = state.audit.append(event).await {
+            tracing::error!("sign-out: audit: {e}");
         }
-        Ok(None) => {}
-        Err(e) => tracing::error!("sign-out: {e}"),
     }
     // Whatever happened above, the session must not outlive a sign-out, nor its role.
     if let Err(e) = session::end(&state, &session).await {

@@ -6,6 +6,7 @@
 //! The key travels in the query string, never in the path: browsers rewrite `..`, `.` and
 //! `%2e%2e` path segments, and S3 keys may be exactly that.
 
+use app::api::extract::{Refusal, SignedIn, unavailable};
 use axum::Extension;
 use axum::Json;
 use axum::body::Body;
@@ -19,7 +20,7 @@ use console::state::AppState;
 use futures_util::TryStreamExt;
 use serde::Deserialize;
 use serde_json::json;
-use tower_sessions::Session;
+use types::error::ConsoleError;
 
 #[derive(Deserialize)]
 pub struct KeyQuery {
@@ -33,12 +34,12 @@ const DOWNLOAD_CSP: &str = "sandbox; default-src 'none'";
 pub async fn download(
     State(state): State<AppState>,
     Extension(client): Extension<ClientAddr>,
-    session: Session,
+    caller: Result<SignedIn, Refusal>,
     Path(bucket): Path<String>,
     Query(query): Query<KeyQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let requester = match signed_in(&state, &session, client).await {
+    let requester = match requester(&state, caller, client).await {
         Ok(requester) => requester,
         Err(response) => return response,
     };
@@ -78,12 +79,12 @@ pub async fn download(
 pub async fn upload(
     State(state): State<AppState>,
     Extension(client): Extension<ClientAddr>,
-    session: Session,
+    caller: Result<SignedIn, Refusal>,
     Path(bucket): Path<String>,
     Query(query): Query<KeyQuery>,
     request: Request,
 ) -> Response {
-    let requester = match signed_in(&state, &session, client).await {
+    let requester = match requester(&state, caller, client).await {
         Ok(requester) => requester,
         Err(response) => return response,
     };
@@ -151,25 +152,24 @@ pub async fn upload(
     }
 }
 
-async fn signed_in(
+/// The signed-in caller (see the extractors) as the object requester of their session.
+async fn requester(
     state: &AppState,
-    session: &Session,
+    caller: Result<SignedIn, Refusal>,
     client: ClientAddr,
 ) -> Result<ObjectRequester, Response> {
-    match object_access::requester(state, session, client).await {
-        Ok(Some(requester)) => Ok(requester),
-        Ok(None) => Err(message(
-            StatusCode::UNAUTHORIZED,
-            "Your session has ended. Please sign in again.",
-        )),
-        Err(e) => {
-            tracing::error!("object request: session store: {e}");
-            Err(message(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "The console is unavailable right now. Please try again later.",
-            ))
-        }
-    }
+    let refused = |e: ConsoleError| {
+        let status = match e {
+            ConsoleError::SessionEnded => StatusCode::UNAUTHORIZED,
+            ConsoleError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::FORBIDDEN,
+        };
+        message(status, e.message())
+    };
+    let SignedIn { request, user } = caller.map_err(|Refusal(e)| refused(e))?;
+    object_access::requester(state, &request.session, &user, client)
+        .await
+        .map_err(|e| refused(unavailable(e)))
 }
 
 fn download_response(download: ObjectDownload) -> Response {

@@ -1,17 +1,20 @@
 //! Switching, switch back and renew as plain form POSTs: from the role history in the account
 //! menu and on the Switch Role page, and from the session banner. They work without scripts.
 
+use app::api::extract::{Refusal, SignedIn};
 use axum::extract::State;
 use axum::response::Redirect;
 use axum::{Extension, Form};
 use console::audit::{AuditEvent, Decision};
 use console::client::ClientAddr;
 use console::session;
+use console::session::SignedInUser;
 use console::state::AppState;
 use console::switching::SwitchForm;
 use console::switching::{self, SwitchError};
 use serde::Deserialize;
 use tower_sessions::Session;
+use types::error::ConsoleError;
 use types::links::safe_local_path;
 
 /// The Switch Role form, as the history entries post it.
@@ -32,11 +35,11 @@ pub struct SwitchRoleForm {
 pub async fn switch(
     State(state): State<AppState>,
     Extension(client): Extension<ClientAddr>,
-    session: Session,
+    caller: Result<SignedIn, Refusal>,
     Form(form): Form<SwitchRoleForm>,
 ) -> Redirect {
-    let user = match signed_in(&state, &session, "switch").await {
-        Ok(user) => user,
+    let (session, user) = match signed_in(caller) {
+        Ok(signed_in) => signed_in,
         Err(redirect) => return redirect,
     };
     let mfa = session::mfa_authenticated_at(&session).await.ok().flatten();
@@ -77,10 +80,10 @@ pub async fn switch(
 pub async fn switch_back(
     State(state): State<AppState>,
     Extension(client): Extension<ClientAddr>,
-    session: Session,
+    caller: Result<SignedIn, Refusal>,
 ) -> Redirect {
-    let user = match signed_in(&state, &session, "switch back").await {
-        Ok(user) => user,
+    let (session, user) = match signed_in(caller) {
+        Ok(signed_in) => signed_in,
         Err(redirect) => return redirect,
     };
     if let Err(e) = switching::switch_back(&state, &session, client, &user).await {
@@ -92,10 +95,10 @@ pub async fn switch_back(
 pub async fn renew(
     State(state): State<AppState>,
     Extension(client): Extension<ClientAddr>,
-    session: Session,
+    caller: Result<SignedIn, Refusal>,
 ) -> Redirect {
-    let user = match signed_in(&state, &session, "renew").await {
-        Ok(user) => user,
+    let (session, user) = match signed_in(caller) {
+        Ok(signed_in) => signed_in,
         Err(redirect) => return redirect,
     };
     let mfa = session::mfa_authenticated_at(&session).await.ok().flatten();
@@ -140,10 +143,10 @@ pub async fn renew(
 pub async fn open_aws_console(
     State(state): State<AppState>,
     Extension(client): Extension<ClientAddr>,
-    session: Session,
+    caller: Result<SignedIn, Refusal>,
 ) -> Redirect {
-    let user = match signed_in(&state, &session, "open AWS console").await {
-        Ok(user) => user,
+    let (session, user) = match signed_in(caller) {
+        Ok(signed_in) => signed_in,
         Err(redirect) => return redirect,
     };
     let held = match session::held_role(&state, &session).await {
@@ -178,19 +181,14 @@ pub async fn open_aws_console(
     }
 }
 
-/// The signed-in user, or where to send a request without one (sign-in; home when the session
-/// store fails, which is logged as `what`).
-async fn signed_in(
-    state: &AppState,
-    session: &Session,
-    what: &str,
-) -> Result<console::session::SignedInUser, Redirect> {
-    match session::current_user(state, session).await {
-        Ok(Some(user)) => Ok(user),
-        Ok(None) => Err(Redirect::to("/signin")),
-        Err(e) => {
-            tracing::error!("{what}: {e}");
-            Err(Redirect::to("/"))
-        }
+/// The signed-in user and their session, or where to send a request without one: sign-in,
+/// the Security credentials page for a user who must enrol MFA first, home when the session
+/// store fails (logged by the extractor).
+fn signed_in(caller: Result<SignedIn, Refusal>) -> Result<(Session, SignedInUser), Redirect> {
+    match caller {
+        Ok(SignedIn { request, user }) => Ok((request.session, user)),
+        Err(Refusal(ConsoleError::MustEnrol)) => Err(Redirect::to("/security-credentials")),
+        Err(Refusal(ConsoleError::Unavailable)) => Err(Redirect::to("/")),
+        Err(_) => Err(Redirect::to("/signin")),
     }
 }

@@ -214,7 +214,7 @@ async fn enrolling_is_not_an_mfa_and_a_second_device_needs_the_first() {
         )
         .await;
     assert!(
-        removed.body.contains(types::mfa::STEP_UP_REQUIRED),
+        super::server_fn_error(&removed.body) == Some(types::error::ConsoleError::StepUpRequired),
         "{}",
         removed.body
     );
@@ -224,7 +224,8 @@ async fn enrolling_is_not_an_mfa_and_a_second_device_needs_the_first() {
             .send("POST", endpoint, Some(&cookie), Some("name=other"))
             .await;
         assert!(
-            second.body.contains(types::mfa::STEP_UP_REQUIRED),
+            super::server_fn_error(&second.body)
+                == Some(types::error::ConsoleError::StepUpRequired),
             "{endpoint}: {}",
             second.body
         );

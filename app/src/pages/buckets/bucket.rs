@@ -2,10 +2,12 @@
 //! delete, create folder, upload), prefix filter and the object table.
 
 use leptos::prelude::*;
+
+use crate::components::page::error_message;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::object_table::{Denied, Expired, ObjectTable, SortBy, error_text};
+use super::object_table::{Denied, Expired, ObjectTable, SortBy};
 use crate::api::buckets::{
     Access, DeleteSummary, create_folder, delete_objects, folder_url, list_objects,
 };
@@ -126,7 +128,7 @@ pub fn BucketPage() -> impl IntoView {
                         }.into_any(),
                         Ok(Access::Expired) => view! { <Expired /> }.into_any(),
                         Ok(Access::NotFound(m) | Access::Invalid(m)) => view! { <div class="alert error" role="alert">{m}</div> }.into_any(),
-                        Err(e) => view! { <div class="alert error" role="alert">{error_text(&e)}</div> }.into_any(),
+                        Err(e) => view! { <div class="alert error" role="alert">{error_message(&e)}</div> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -236,7 +238,7 @@ fn Toolbar(
                     "Your role session has expired. Switch role again.".into(),
                 )),
                 Ok(Access::NotFound(m) | Access::Invalid(m)) => error.set(Some(m)),
-                Err(e) => error.set(Some(error_text(&e))),
+                Err(e) => error.set(Some(error_message(&e))),
             }
         });
     };
@@ -312,7 +314,7 @@ fn DeleteDialog(
                     "Your role session has expired. Switch role again.".into(),
                 )),
                 Ok(Access::NotFound(m) | Access::Invalid(m)) => error.set(Some(m)),
-                Err(e) => error.set(Some(error_text(&e))),
+                Err(e) => error.set(Some(error_message(&e))),
             }
         });
     };

@@ -2,10 +2,12 @@
 //! role that may not list them.
 
 use leptos::prelude::*;
+
+use crate::components::page::error_message;
 use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
 
-use super::object_table::{Denied, Expired, error_text, short_time};
+use super::object_table::{Denied, Expired, short_time};
 use crate::api::buckets::{Access, BucketRow, folder_url, list_buckets};
 
 /// The "Go to bucket" form: how a role that may not list buckets reaches its own.
@@ -55,7 +57,7 @@ pub fn BucketsPage() -> impl IntoView {
                     }.into_any(),
                     Ok(Access::Expired) => view! { <Expired /> }.into_any(),
                     Ok(Access::NotFound(m) | Access::Invalid(m)) => view! { <div class="alert error" role="alert">{m}</div> }.into_any(),
-                    Err(e) => view! { <div class="alert error" role="alert">{error_text(&e)}</div> }.into_any(),
+                    Err(e) => view! { <div class="alert error" role="alert">{error_message(&e)}</div> }.into_any(),
                 }
             })}
         </Suspense>

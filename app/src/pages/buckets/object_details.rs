@@ -1,10 +1,12 @@
 //! An object's details (`/s3/object/{bucket}?key=`): its properties and user-defined metadata.
 
 use leptos::prelude::*;
+
+use crate::components::page::error_message;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::object_table::{Denied, Expired, error_text, short_time};
+use super::object_table::{Denied, Expired, short_time};
 use crate::api::buckets::{
     Access, ObjectDetails, download_url, folder_url, human_size, load_object_details,
 };
@@ -65,7 +67,7 @@ pub fn ObjectDetailsPage() -> impl IntoView {
                     }.into_any(),
                     Ok(Access::Expired) => view! { <Expired /> }.into_any(),
                     Ok(Access::NotFound(m) | Access::Invalid(m)) => view! { <div class="alert error" role="alert">{m}</div> }.into_any(),
-                    Err(e) => view! { <div class="alert error" role="alert">{error_text(&e)}</div> }.into_any(),
+                    Err(e) => view! { <div class="alert error" role="alert">{error_message(&e)}</div> }.into_any(),
                 }
             })}
         </Suspense>

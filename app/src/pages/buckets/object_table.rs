@@ -225,14 +225,6 @@ pub(super) fn ObjectTable(
 
 // The pages' helpers below live here: every page may use this module, and it uses none of them.
 
-// Used by the three pages, not by the table.
-pub(super) fn error_text(error: &ServerFnError) -> String {
-    match error {
-        ServerFnError::ServerError(message) => message.clone(),
-        _ => "The console could not be reached. Please try again.".to_string(),
-    }
-}
-
 // Used by the table, the bucket list and the object details.
 /// `2025-01-31T09:05:07.123Z` → `2025-01-31 09:05:07 UTC`.
 pub(super) fn short_time(rfc3339: &str) -> String {
