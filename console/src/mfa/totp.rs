@@ -14,9 +14,12 @@ pub const ISSUER: &str = "Switchyard";
 pub const SECRET_BYTES: usize = 20;
 
 pub fn new_secret() -> Vec<u8> {
-    use rand::RngCore;
+    use rand::TryRngCore;
     let mut secret = vec![0u8; SECRET_BYTES];
-    rand::rngs::OsRng.fill_bytes(&mut secret);
+    // Straight from the OS, as before; rand 0.8's `OsRng.fill_bytes` panicked on failure too.
+    rand::rngs::OsRng
+        .try_fill_bytes(&mut secret)
+        .expect("the OS random number generator failed");
     secret
 }
 

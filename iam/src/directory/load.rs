@@ -52,12 +52,8 @@ impl DirectoryError {
 }
 
 pub(super) fn from_toml(text: &str, origin: &str) -> Result<Directory, DirectoryError> {
-    let deserializer = toml::Deserializer::new(text);
-    let raw: RawDirectory = serde_path_to_error::deserialize(deserializer).map_err(|e| {
-        let path = e.path().to_string();
-        let path = if path == "." { String::new() } else { path };
-        let inner = e.into_inner();
-        let (line, column) = inner
+    let syntax = |path: String, error: toml::de::Error| {
+        let (line, column) = error
             .span()
             .map(|s| line_column(text, s.start))
             .unwrap_or((1, 1));
@@ -66,8 +62,15 @@ pub(super) fn from_toml(text: &str, origin: &str) -> Result<Directory, Directory
             line,
             column,
             path,
-            message: inner.message().trim().to_owned(),
+            message: error.message().trim().to_owned(),
         }
+    };
+    // TOML syntax errors come from parsing (no field path yet), shape errors from serde.
+    let deserializer = toml::Deserializer::parse(text).map_err(|e| syntax(String::new(), e))?;
+    let raw: RawDirectory = serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let path = e.path().to_string();
+        let path = if path == "." { String::new() } else { path };
+        syntax(path, e.into_inner())
     })?;
     Builder { origin }.build(raw)
 }

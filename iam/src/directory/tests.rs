@@ -229,3 +229,14 @@ fn size_limits_are_configurable() {
     let e = load_err("[limits]\ntrust_polcy = 40\n");
     assert!(e.contains("limits.trust_polcy: unknown field"), "{e}");
 }
+
+#[test]
+fn toml_errors_carry_position_and_field_path() {
+    // A syntax error: found while parsing, so no field path.
+    let err = load_err("[[accounts]]\nid = \"111122223333\nalias = \"x\"\n");
+    assert!(err.starts_with("dir.toml:2:"), "{err}");
+    // A shape error: the field path of the offending value, and its position.
+    let err = load_err(&MINIMAL.replace("groups = [\"Developers\"]", "groups = \"Developers\""));
+    assert!(err.starts_with("dir.toml:7:"), "{err}");
+    assert!(err.contains("accounts[0].users[0].groups: "), "{err}");
+}
