@@ -12,6 +12,7 @@ use crate::directory::{Account, Directory, Role, User};
 use crate::evaluate::{Evaluation, PolicySet, Request, evaluate};
 use crate::policy::NamedPolicy;
 use crate::principal::Principal;
+use crate::principal::PrincipalCache;
 
 /// Facts about the request that the caller's session knows: time, MFA,
 /// source address.
@@ -45,10 +46,6 @@ impl CallerContext {
         self
     }
 }
-
-/// What a request by one principal always carries: computed once per user
-/// or role session and shared by its requests.
-pub type PrincipalCache = std::sync::OnceLock<(Principal, Arc<RequestContext>)>;
 
 /// A role session as the engine needs it to decide requests.
 #[derive(Debug, Clone)]

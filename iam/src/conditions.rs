@@ -22,7 +22,7 @@ use time::OffsetDateTime;
 
 use crate::context::{ContextValue, RequestContext};
 use crate::matching::{arn_match, glob_match};
-use crate::policy::PolicyError;
+use crate::policy::error::{PolicyError, short};
 use crate::variables::Template;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -208,10 +208,7 @@ impl Condition {
         variables: bool,
     ) -> Result<Vec<Condition>, PolicyError> {
         let block = value.as_object().ok_or_else(|| {
-            PolicyError::new(
-                path,
-                format!("expected an object, found {}", crate::policy::short(value)),
-            )
+            PolicyError::new(path, format!("expected an object, found {}", short(value)))
         })?;
         let mut out = Vec::new();
         for (op_name, keys) in block {
@@ -221,7 +218,7 @@ impl Condition {
             let keys = keys.as_object().ok_or_else(|| {
                 PolicyError::new(
                     op_path.clone(),
-                    format!("expected an object, found {}", crate::policy::short(keys)),
+                    format!("expected an object, found {}", short(keys)),
                 )
             })?;
             if keys.is_empty() {
@@ -257,7 +254,7 @@ impl Condition {
                                 item_path,
                                 format!(
                                     "expected a string, number or boolean, found {}",
-                                    crate::policy::short(other)
+                                    short(other)
                                 ),
                             ));
                         }

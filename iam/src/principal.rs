@@ -140,3 +140,8 @@ impl Principal {
         }
     }
 }
+
+/// What a request by one principal always carries: computed once per user
+/// or role session and shared by its requests (held by the directory's users and roles).
+pub type PrincipalCache =
+    std::sync::OnceLock<(Principal, std::sync::Arc<crate::context::RequestContext>)>;

@@ -10,6 +10,8 @@ mod router;
 mod routes;
 mod serve;
 mod session_store;
+mod start_error;
+mod state;
 #[cfg(test)]
 mod tests;
 mod transfers;

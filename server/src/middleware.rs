@@ -16,7 +16,7 @@ use console::client::ClientAddr;
 use console::session;
 
 use crate::public_origin::{PublicOrigin, Verdict};
-use crate::router::ServerState;
+use crate::state::ServerState;
 
 /// Records the client address in the request's extensions for the rate limiter and the audit
 /// trail. Behind a proxy (configured header) the last address the proxy appended, across all

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use app::{App, shell};
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, FromRef, Request, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{Extensions, HeaderMap, Method, StatusCode, Version, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -26,33 +26,10 @@ use crate::config::Settings;
 use crate::middleware;
 use crate::public_origin::PublicOrigin;
 use crate::routes;
-use crate::serve::StartError;
 use crate::session_store::ConsoleSessionStore;
+use crate::start_error::StartError;
+use crate::state::ServerState;
 use crate::transfers::{self, TransferLimits};
-
-/// The server's state: what Leptos needs, and the console's own state.
-#[derive(Clone)]
-pub struct ServerState {
-    pub leptos: LeptosOptions,
-    pub app: AppState,
-    pub client_ip_header: Option<Arc<str>>,
-    pub origin: Arc<PublicOrigin>,
-    /// `Strict-Transport-Security` on every response (with `secure_cookies`).
-    pub strict_transport_security: bool,
-    pub transfers: Arc<TransferLimits>,
-}
-
-impl FromRef<ServerState> for LeptosOptions {
-    fn from_ref(state: &ServerState) -> Self {
-        state.leptos.clone()
-    }
-}
-
-impl FromRef<ServerState> for AppState {
-    fn from_ref(state: &ServerState) -> Self {
-        state.app.clone()
-    }
-}
 
 /// Builds the router, and starts the task that deletes expired sessions from the store.
 pub async fn build(

@@ -14,8 +14,6 @@ use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use serde_json::json;
 
-use crate::router::ServerState;
-
 /// Seconds a refused client is asked to wait: about what a small transfer takes.
 const RETRY_AFTER_SECS: u32 = 5;
 
@@ -95,7 +93,7 @@ impl Drop for TransferSlot {
 /// The layer on the upload and download routes. Signed-out requests pass: the handler
 /// refuses them before any body moves.
 pub async fn limit_transfers(
-    State(state): State<ServerState>,
+    State(limits): State<Arc<TransferLimits>>,
     caller: Result<MaybeSignedIn, extract::Refusal>,
     request: Request,
     next: Next,
@@ -107,7 +105,7 @@ pub async fn limit_transfers(
         Ok(MaybeSignedIn { user: None, .. }) => return next.run(request).await,
         Err(extract::Refusal(e)) => return refusal(StatusCode::SERVICE_UNAVAILABLE, e.message()),
     };
-    let slot = match state.transfers.try_take(&user.arn()) {
+    let slot = match limits.try_take(&user.arn()) {
         Ok(slot) => slot,
         Err(Refusal::User) => {
             tracing::info!(user = %user.arn(), "refused a transfer: too many in progress for the user");

@@ -50,8 +50,14 @@ impl IdentitySummary {
 
     /// The user's IAM ARN.
     pub fn arn(&self) -> String {
-        format!("arn:aws:iam::{}:user/{}", self.account_id, self.user_name)
+        user_arn(&self.account_id, &self.user_name)
     }
+}
+
+/// `arn:aws:iam::111122223333:user/alice`: the one place a console user's ARN is written
+/// (the audit trail, the engine's requests and the pages all use it).
+pub fn user_arn(account_id: &str, user_name: &str) -> String {
+    format!("arn:aws:iam::{account_id}:user/{user_name}")
 }
 
 /// Everything the console chrome needs for one request.

@@ -72,7 +72,7 @@ fn Overview(identity: IdentitySummary) -> impl IntoView {
                     <dt>"Groups"</dt>
                     <dd>{groups}</dd>
                     <dt>"ARN"</dt>
-                    <dd class="mono break">{format!("arn:aws:iam::{}:user/{}", identity.account_id, identity.user_name)}</dd>
+                    <dd class="mono break">{identity.arn()}</dd>
                 </dl>
             </section>
             {match identity.role.clone() {

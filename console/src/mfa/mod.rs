@@ -104,7 +104,7 @@ impl Purpose {
 }
 
 fn arn(user: &UserKey) -> String {
-    format!("arn:aws:iam::{}:user/{}", user.account_id, user.user_name)
+    types::identity::user_arn(&user.account_id, &user.user_name)
 }
 
 async fn audit(

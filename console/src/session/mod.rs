@@ -91,7 +91,7 @@ impl SignedInUser {
 
     /// `arn:aws:iam::111122223333:user/alice`, the form the audit trail records.
     pub fn arn(&self) -> String {
-        format!("arn:aws:iam::{}:user/{}", self.account_id, self.user_name)
+        types::identity::user_arn(&self.account_id, &self.user_name)
     }
 
     pub fn key(&self) -> UserKey {

@@ -223,7 +223,7 @@ pub struct User {
     identity_policies: Vec<NamedPolicy>,
     permissions_boundary: Option<NamedPolicy>,
     /// The principal and its context keys, filled on first use.
-    pub(crate) cache: crate::access::PrincipalCache,
+    pub(crate) cache: crate::principal::PrincipalCache,
 }
 
 impl User {

@@ -4,14 +4,15 @@
 //! works on this model and never looks at the JSON again.
 
 mod applies;
+pub(crate) mod error;
 mod limits;
 mod parse;
 
 pub use applies::{PrincipalMatch, StatementMatch};
+pub use error::PolicyError;
 pub use limits::Limits;
 pub(crate) use limits::policy_size;
-pub use parse::PolicyError;
-pub(crate) use parse::{is_account_id, short};
+pub(crate) use parse::is_account_id;
 
 use std::sync::Arc;
 

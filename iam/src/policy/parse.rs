@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
+use super::error::{PolicyError, short};
 use super::limits::policy_size;
 use super::{
     ActionBlock, ActionPattern, Effect, Policy, PolicyKind, PolicyVersion, PrincipalBlock,
@@ -13,24 +14,6 @@ use super::{
 };
 use crate::conditions::Condition;
 use crate::variables::Template;
-
-/// A policy document that cannot be used. `path` names the element
-/// (empty for the whole document).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}{message}", if path.is_empty() { String::new() } else { format!("{path}: ") })]
-pub struct PolicyError {
-    pub path: String,
-    pub message: String,
-}
-
-impl PolicyError {
-    pub(crate) fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
-        PolicyError {
-            path: path.into(),
-            message: message.into(),
-        }
-    }
-}
 
 impl Policy {
     /// Parse and validate a policy document. `max_chars` is the size limit
@@ -498,21 +481,6 @@ fn parse_aws_principal(text: &str, path: &str) -> Result<PrincipalPattern, Polic
 
 pub(crate) fn is_account_id(s: &str) -> bool {
     s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// A short rendering of a JSON value for error messages.
-pub(crate) fn short(value: &Value) -> String {
-    match value {
-        Value::Null => "null".into(),
-        Value::Bool(_) => "a boolean".into(),
-        Value::Number(_) => "a number".into(),
-        Value::String(s) if s.chars().count() > 40 => {
-            format!("the string \"{}…\"", s.chars().take(40).collect::<String>())
-        }
-        Value::String(s) => format!("the string \"{s}\""),
-        Value::Array(_) => "an array".into(),
-        Value::Object(_) => "an object".into(),
-    }
 }
 
 fn strip_position(e: &serde_json::Error) -> String {
