@@ -63,18 +63,9 @@ mod server {
 
 #[server(prefix = "/api", endpoint = "s3_list_buckets")]
 pub async fn list_buckets() -> Result<Access<Vec<BucketRow>>, ConsoleError> {
-    use serde_json::json;
     let (state, requester) = server::requester().await?;
-    let result = state.cloud.list_buckets(&requester.caller).await;
-    requester
-        .audit(
-            &state,
-            "s3:ListAllMyBuckets",
-            "*",
-            None,
-            result.as_ref().map(|_| ()),
-            json!({}),
-        )
+    let result = requester
+        .list_buckets(&state)
         .await
         .map_err(server::audit_unavailable)?;
     match result {
@@ -98,7 +89,6 @@ pub async fn list_objects(
     #[server(default)] token: Option<String>,
 ) -> Result<Access<ObjectPage>, ConsoleError> {
     use console::cloud::ListRequest;
-    use serde_json::json;
     let (state, requester) = server::requester().await?;
     if let Err(message) = object_access_names(&bucket, [prefix.as_str()]) {
         return Ok(Access::Invalid(message));
@@ -110,19 +100,8 @@ pub async fn list_objects(
         start_after: None,
         max_keys: Some(PAGE_SIZE),
     };
-    let result = state
-        .cloud
-        .list_objects(&requester.caller, &bucket, &request)
-        .await;
-    requester
-        .audit(
-            &state,
-            "s3:ListBucket",
-            &bucket,
-            None,
-            result.as_ref().map(|_| ()),
-            json!({ "prefix": prefix, "delimiter": "/" }),
-        )
+    let result = requester
+        .list_objects(&state, &bucket, &request)
         .await
         .map_err(server::audit_unavailable)?;
     match result {
@@ -149,24 +128,12 @@ pub async fn load_object_details(
     bucket: String,
     key: String,
 ) -> Result<Access<ObjectDetails>, ConsoleError> {
-    use serde_json::json;
     let (state, requester) = server::requester().await?;
     if let Err(message) = object_access_names(&bucket, [key.as_str()]) {
         return Ok(Access::Invalid(message));
     }
-    let result = state
-        .cloud
-        .head_object(&requester.caller, &bucket, &key)
-        .await;
-    requester
-        .audit(
-            &state,
-            "s3:HeadObject",
-            &bucket,
-            Some(&key),
-            result.as_ref().map(|_| ()),
-            json!({}),
-        )
+    let result = requester
+        .head_object(&state, &bucket, &key)
         .await
         .map_err(server::audit_unavailable)?;
     match result {
@@ -189,8 +156,6 @@ pub async fn delete_objects(
     bucket: String,
     keys: Vec<String>,
 ) -> Result<Access<DeleteSummary>, ConsoleError> {
-    use console::cloud::CloudError;
-    use serde_json::json;
     let (state, requester) = server::requester().await?;
     if keys.is_empty() {
         return Ok(Access::Invalid("Select the objects to delete.".into()));
@@ -198,92 +163,16 @@ pub async fn delete_objects(
     if let Err(message) = object_access_names(&bucket, keys.iter().map(String::as_str)) {
         return Ok(Access::Invalid(message));
     }
-    if keys.len() > MAX_DELETE_KEYS {
-        // Refused as a whole, and audited once (not once per key).
-        let refusal = CloudError::Denied {
-            detail: json!(format!(
-                "{} keys in one request; at most {MAX_DELETE_KEYS} are accepted",
-                keys.len()
-            )),
-        };
-        requester
-            .audit(
-                &state,
-                "s3:DeleteObjects",
-                &bucket,
-                None,
-                Err(&refusal),
-                json!({ "keys": keys.len() }),
-            )
-            .await
-            .map_err(server::audit_unavailable)?;
-        return Ok(Access::Invalid(format!(
-            "Delete at most {MAX_DELETE_KEYS} objects at a time."
-        )));
-    }
-    // Nothing is deleted unless its audit trail can be written.
-    requester
-        .audit_attempt(
-            &state,
-            "s3:DeleteObjects",
-            &bucket,
-            None,
-            json!({ "keys": keys.len() }),
-        )
+    let result = requester
+        .delete_objects(&state, &bucket, &keys)
         .await
         .map_err(server::audit_unavailable)?;
-    let result = state
-        .cloud
-        .delete_objects(&requester.caller, &bucket, &keys)
-        .await;
-    // The deletions have happened by now: a failed write below is logged by `audit`.
     match result {
-        Ok(outcome) => {
-            for key in &outcome.deleted {
-                let _ = requester
-                    .audit(
-                        &state,
-                        "s3:DeleteObject",
-                        &bucket,
-                        Some(key),
-                        Ok(()),
-                        json!({}),
-                    )
-                    .await;
-            }
-            for (key, message) in &outcome.failed {
-                let denied = CloudError::Denied {
-                    detail: json!({ "message": message }),
-                };
-                let _ = requester
-                    .audit(
-                        &state,
-                        "s3:DeleteObject",
-                        &bucket,
-                        Some(key),
-                        Err(&denied),
-                        json!({}),
-                    )
-                    .await;
-            }
-            Ok(Access::Granted(DeleteSummary {
-                deleted: outcome.deleted,
-                failed: outcome.failed,
-            }))
-        }
-        Err(e) => {
-            let _ = requester
-                .audit(
-                    &state,
-                    "s3:DeleteObjects",
-                    &bucket,
-                    None,
-                    Err(&e),
-                    json!({ "keys": keys.len() }),
-                )
-                .await;
-            server::answer(e)
-        }
+        Ok(outcome) => Ok(Access::Granted(DeleteSummary {
+            deleted: outcome.deleted,
+            failed: outcome.failed,
+        })),
+        Err(e) => server::answer(e),
     }
 }
 
@@ -305,37 +194,16 @@ pub async fn create_folder(
     if let Err(message) = object_access_names(&bucket, [key.as_str()]) {
         return Ok(Access::Invalid(message));
     }
-    requester
-        .audit_attempt(
-            &state,
-            "s3:PutObject",
-            &bucket,
-            Some(&key),
-            json!({ "folder": true }),
-        )
-        .await
-        .map_err(server::audit_unavailable)?;
     let upload = ObjectUpload {
         content_type: Some("application/x-directory".into()),
         metadata: Default::default(),
         content_length: Some(0),
         body: Box::pin(futures_util::stream::empty()),
     };
-    let result = state
-        .cloud
-        .put_object(&requester.caller, &bucket, &key, upload)
-        .await;
-    requester
-        .audit(
-            &state,
-            "s3:PutObject",
-            &bucket,
-            Some(&key),
-            result.as_ref().map(|_| ()),
-            json!({ "folder": true }),
-        )
+    let result = requester
+        .put_object(&state, &bucket, &key, upload, json!({ "folder": true }))
         .await
-        .ok();
+        .map_err(server::audit_unavailable)?;
     match result {
         Ok(_) => Ok(Access::Granted(key)),
         Err(e) => server::answer(e),

@@ -46,6 +46,18 @@ mod server {
             .map_err(user_error)
     }
 
+    /// A step-up succeeded: the session's MFA is this one from now on.
+    pub async fn remember_step_up(
+        request: &crate::api::extract::RequestContext,
+        mut user: console::session::SignedInUser,
+        context: console::session::MfaContext,
+    ) -> Result<(), ConsoleError> {
+        user.mfa = Some(context);
+        console::session::update(&request.session, &user)
+            .await
+            .map_err(unavailable)
+    }
+
     pub fn format_time(unix: i64) -> String {
         let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
         time::OffsetDateTime::from_unix_timestamp(unix)
@@ -213,7 +225,7 @@ pub async fn load_mfa_options() -> Result<MfaOptions, ConsoleError> {
 #[server(prefix = "/api", endpoint = "mfa/step-up/totp")]
 pub async fn step_up_with_totp(code: String) -> Result<(), ConsoleError> {
     use console::mfa::{self, Purpose};
-    let SignedIn { request, mut user } = caller().await?;
+    let SignedIn { request, user } = caller().await?;
     let context = mfa::verify_totp(
         &request.state,
         &user.key(),
@@ -223,11 +235,7 @@ pub async fn step_up_with_totp(code: String) -> Result<(), ConsoleError> {
     )
     .await
     .map_err(server::user_error)?;
-    user.mfa = Some(context);
-    console::session::update(&request.session, &user)
-        .await
-        .map_err(server::unavailable)?;
-    Ok(())
+    server::remember_step_up(&request, user, context).await
 }
 
 #[server(prefix = "/api", endpoint = "mfa/step-up/webauthn/start")]
@@ -243,7 +251,7 @@ pub async fn start_step_up_with_security_key() -> Result<String, ConsoleError> {
 #[server(prefix = "/api", endpoint = "mfa/step-up/webauthn/finish")]
 pub async fn finish_step_up_with_security_key(credential: String) -> Result<(), ConsoleError> {
     use console::mfa::{self, Purpose};
-    let SignedIn { request, mut user } = caller().await?;
+    let SignedIn { request, user } = caller().await?;
     let context = mfa::finish_webauthn_authentication(
         &request.state,
         &request.session,
@@ -254,11 +262,7 @@ pub async fn finish_step_up_with_security_key(credential: String) -> Result<(), 
     )
     .await
     .map_err(server::user_error)?;
-    user.mfa = Some(context);
-    console::session::update(&request.session, &user)
-        .await
-        .map_err(server::unavailable)?;
-    Ok(())
+    server::remember_step_up(&request, user, context).await
 }
 
 #[server(prefix = "/api", endpoint = "mfa/sign-in/webauthn/start")]

@@ -2,16 +2,20 @@
 //!
 //! The bucket pages' server functions and the server's streaming routes both start here: the
 //! signed-in user, the role they hold (its credentials stay server-side), and the caller the
-//! cloud boundary decides with. Every object action then writes one audit event: who, which
-//! role session, which action, bucket and key, the decision and, for a denial, the reason.
+//! cloud boundary decides with. Every object action goes through [`ObjectRequester`]'s
+//! methods, which write its audit event themselves: who, which role session, which action,
+//! bucket and key, the decision and, for a denial, the reason. No caller can forget one.
 
 use serde_json::{Value, json};
 use tower_sessions::Session;
 
 use crate::audit::{AuditError, AuditEvent, Decision};
 use crate::client::ClientAddr;
-use crate::cloud::CloudError;
 use crate::cloud::objects::{CallerIdentity, ObjectCaller};
+use crate::cloud::{
+    BucketSummary, ByteRange, CloudError, DeleteOutcome, ListPage, ListRequest, ObjectDownload,
+    ObjectInfo, ObjectUpload,
+};
 use crate::session::{self, HeldRole, SessionError, SignedInUser};
 use crate::state::AppState;
 
@@ -56,6 +60,8 @@ pub const AUDIT_UNAVAILABLE: &str = "The audit trail cannot be written right now
 /// The refusal of an upload while the data directory is short of space. Safe to show.
 pub const LOW_ON_SPACE: &str =
     "The server is low on disk space, so uploads are paused. Please try again later.";
+/// The most keys one delete request takes, as S3's DeleteObjects.
+pub const MAX_DELETE_KEYS: usize = types::buckets::MAX_DELETE_KEYS;
 /// A bucket name is at most 63 characters (S3).
 pub const MAX_BUCKET_NAME_BYTES: usize = 63;
 
@@ -107,10 +113,183 @@ fn free_space(_dir: &std::path::Path) -> std::io::Result<u64> {
     Ok(u64::MAX)
 }
 
+/// The answer of an audited object action: `Err` when its audit event could not be written
+/// (a read is then not answered, a change not started), else the boundary's own answer.
+pub type Audited<T> = Result<Result<T, CloudError>, AuditError>;
+
 impl ObjectRequester {
+    pub async fn list_buckets(&self, state: &AppState) -> Audited<Vec<BucketSummary>> {
+        let result = state.cloud.list_buckets(&self.caller).await;
+        let outcome = result.as_ref().map(|_| ());
+        self.audit(state, "s3:ListAllMyBuckets", "*", None, outcome, json!({}))
+            .await?;
+        Ok(result)
+    }
+
+    pub async fn list_objects(
+        &self,
+        state: &AppState,
+        bucket: &str,
+        request: &ListRequest,
+    ) -> Audited<ListPage> {
+        let result = state
+            .cloud
+            .list_objects(&self.caller, bucket, request)
+            .await;
+        let extra = json!({ "prefix": request.prefix, "delimiter": request.delimiter });
+        let outcome = result.as_ref().map(|_| ());
+        self.audit(state, "s3:ListBucket", bucket, None, outcome, extra)
+            .await?;
+        Ok(result)
+    }
+
+    pub async fn head_object(
+        &self,
+        state: &AppState,
+        bucket: &str,
+        key: &str,
+    ) -> Audited<ObjectInfo> {
+        let result = state.cloud.head_object(&self.caller, bucket, key).await;
+        let outcome = result.as_ref().map(|_| ());
+        self.audit(
+            state,
+            "s3:HeadObject",
+            bucket,
+            Some(key),
+            outcome,
+            json!({}),
+        )
+        .await?;
+        Ok(result)
+    }
+
+    /// A download (`range` as the client asked for it, for the record).
+    pub async fn get_object(
+        &self,
+        state: &AppState,
+        bucket: &str,
+        key: &str,
+        range: Option<ByteRange>,
+        asked_range: Option<&str>,
+    ) -> Audited<ObjectDownload> {
+        let result = state
+            .cloud
+            .get_object(&self.caller, bucket, key, range)
+            .await;
+        let outcome = result.as_ref().map(|_| ());
+        let extra = json!({ "range": asked_range });
+        self.audit(state, "s3:GetObject", bucket, Some(key), outcome, extra)
+            .await?;
+        Ok(result)
+    }
+
+    /// An upload: the attempt is audited before any byte is stored, the outcome after (a
+    /// failure to write that one is logged: the object is stored by then). `extra` goes
+    /// with both events.
+    pub async fn put_object(
+        &self,
+        state: &AppState,
+        bucket: &str,
+        key: &str,
+        upload: ObjectUpload,
+        extra: Value,
+    ) -> Audited<ObjectInfo> {
+        self.audit_attempt(state, "s3:PutObject", bucket, Some(key), extra.clone())
+            .await?;
+        let result = state
+            .cloud
+            .put_object(&self.caller, bucket, key, upload)
+            .await;
+        let mut extra = extra;
+        if let Value::Object(fields) = &mut extra {
+            fields.insert(
+                "size".into(),
+                json!(result.as_ref().ok().map(|info| info.size)),
+            );
+        }
+        let outcome = result.as_ref().map(|_| ());
+        let _ = self
+            .audit(state, "s3:PutObject", bucket, Some(key), outcome, extra)
+            .await;
+        Ok(result)
+    }
+
+    /// Deletes `keys` (at most [`MAX_DELETE_KEYS`]: more are refused as a whole, with one
+    /// audit event): the attempt is audited first, then each key's outcome.
+    pub async fn delete_objects(
+        &self,
+        state: &AppState,
+        bucket: &str,
+        keys: &[String],
+    ) -> Audited<DeleteOutcome> {
+        let extra = json!({ "keys": keys.len() });
+        if keys.len() > MAX_DELETE_KEYS {
+            let refusal = CloudError::Denied {
+                detail: json!(format!(
+                    "{} keys in one request; at most {MAX_DELETE_KEYS} are accepted",
+                    keys.len()
+                )),
+            };
+            self.audit(
+                state,
+                "s3:DeleteObjects",
+                bucket,
+                None,
+                Err(&refusal),
+                extra,
+            )
+            .await?;
+            return Ok(Err(CloudError::Invalid(format!(
+                "Delete at most {MAX_DELETE_KEYS} objects at a time."
+            ))));
+        }
+        // Nothing is deleted unless its audit trail can be written.
+        self.audit_attempt(state, "s3:DeleteObjects", bucket, None, extra.clone())
+            .await?;
+        let result = state.cloud.delete_objects(&self.caller, bucket, keys).await;
+        // The deletions have happened by now: a failed write below is logged by `audit`.
+        match &result {
+            Ok(outcome) => {
+                for key in &outcome.deleted {
+                    let _ = self
+                        .audit(
+                            state,
+                            "s3:DeleteObject",
+                            bucket,
+                            Some(key),
+                            Ok(()),
+                            json!({}),
+                        )
+                        .await;
+                }
+                for (key, message) in &outcome.failed {
+                    let denied = CloudError::Denied {
+                        detail: json!({ "message": message }),
+                    };
+                    let _ = self
+                        .audit(
+                            state,
+                            "s3:DeleteObject",
+                            bucket,
+                            Some(key),
+                            Err(&denied),
+                            json!({}),
+                        )
+                        .await;
+                }
+            }
+            Err(e) => {
+                let _ = self
+                    .audit(state, "s3:DeleteObjects", bucket, None, Err(e), extra)
+                    .await;
+            }
+        }
+        Ok(result)
+    }
+
     /// Writes the audit event of one object action. `outcome` is the boundary's answer. An
     /// error means the event is not stored: a read must then not be answered.
-    pub async fn audit(
+    async fn audit(
         &self,
         state: &AppState,
         action: &str,
@@ -134,7 +313,7 @@ impl ObjectRequester {
 
     /// Writes that a changing action (upload, delete) is about to start. When this fails the
     /// action must not start: its outcome could not be audited either.
-    pub async fn audit_attempt(
+    async fn audit_attempt(
         &self,
         state: &AppState,
         action: &str,

@@ -50,26 +50,16 @@ pub async fn download(
         .get(header::RANGE)
         .and_then(|v| v.to_str().ok())
         .and_then(parse_range);
-    let result = state
-        .cloud
-        .get_object(&requester.caller, &bucket, &query.key, range)
-        .await;
-    let audited = requester
-        .audit(
-            &state,
-            "s3:GetObject",
-            &bucket,
-            Some(&query.key),
-            result.as_ref().map(|_| ()),
-            json!({ "range": headers.get(header::RANGE).and_then(|v| v.to_str().ok()) }),
-        )
-        .await;
-    if audited.is_err() {
+    let asked_range = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
+    let Ok(result) = requester
+        .get_object(&state, &bucket, &query.key, range, asked_range)
+        .await
+    else {
         return message(
             StatusCode::SERVICE_UNAVAILABLE,
             object_access::AUDIT_UNAVAILABLE,
         );
-    }
+    };
     match result {
         Ok(download) => download_response(download),
         Err(error) => error_response(error),
@@ -108,17 +98,6 @@ pub async fn upload(
             object_access::LOW_ON_SPACE,
         );
     }
-    // Nothing is stored unless the attempt is in the audit trail first.
-    if requester
-        .audit_attempt(&state, "s3:PutObject", &bucket, Some(&query.key), json!({}))
-        .await
-        .is_err()
-    {
-        return message(
-            StatusCode::SERVICE_UNAVAILABLE,
-            object_access::AUDIT_UNAVAILABLE,
-        );
-    }
     let body = request
         .into_body()
         .into_data_stream()
@@ -129,21 +108,16 @@ pub async fn upload(
         content_length,
         body: Box::pin(body),
     };
-    let result = state
-        .cloud
-        .put_object(&requester.caller, &bucket, &query.key, upload)
-        .await;
-    // The object is stored (or not) by now; a failed write is logged, the attempt is audited.
-    let _ = requester
-        .audit(
-            &state,
-            "s3:PutObject",
-            &bucket,
-            Some(&query.key),
-            result.as_ref().map(|_| ()),
-            json!({ "size": result.as_ref().ok().map(|info| info.size) }),
-        )
-        .await;
+    // Nothing is stored unless the attempt is in the audit trail first.
+    let Ok(result) = requester
+        .put_object(&state, &bucket, &query.key, upload, json!({}))
+        .await
+    else {
+        return message(
+            StatusCode::SERVICE_UNAVAILABLE,
+            object_access::AUDIT_UNAVAILABLE,
+        );
+    };
     match result {
         Ok(info) => {
             Json(json!({ "key": info.key, "size": info.size, "etag": info.etag })).into_response()

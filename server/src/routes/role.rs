@@ -2,7 +2,8 @@
 //! menu and on the Switch Role page, and from the session banner. They work without scripts.
 
 use app::api::extract::{Refusal, SignedIn};
-use axum::extract::State;
+use axum::extract::{FromRef, FromRequestParts, State};
+use axum::http::request::Parts;
 use axum::response::Redirect;
 use axum::{Extension, Form};
 use console::audit::{AuditEvent, Decision};
@@ -35,13 +36,9 @@ pub struct SwitchRoleForm {
 pub async fn switch(
     State(state): State<AppState>,
     Extension(client): Extension<ClientAddr>,
-    caller: Result<SignedIn, Refusal>,
+    FormCaller { session, user }: FormCaller,
     Form(form): Form<SwitchRoleForm>,
 ) -> Redirect {
-    let (session, user) = match signed_in(caller) {
-        Ok(signed_in) => signed_in,
-        Err(redirect) => return redirect,
-    };
     let mfa = session::mfa_authenticated_at(&session).await.ok().flatten();
     let switch_form = SwitchForm {
         account: form.account.clone(),
@@ -80,12 +77,8 @@ pub async fn switch(
 pub async fn switch_back(
     State(state): State<AppState>,
     Extension(client): Extension<ClientAddr>,
-    caller: Result<SignedIn, Refusal>,
+    FormCaller { session, user }: FormCaller,
 ) -> Redirect {
-    let (session, user) = match signed_in(caller) {
-        Ok(signed_in) => signed_in,
-        Err(redirect) => return redirect,
-    };
     if let Err(e) = switching::switch_back(&state, &session, client, &user).await {
         tracing::error!("switch back: {e}");
     }
@@ -95,12 +88,8 @@ pub async fn switch_back(
 pub async fn renew(
     State(state): State<AppState>,
     Extension(client): Extension<ClientAddr>,
-    caller: Result<SignedIn, Refusal>,
+    FormCaller { session, user }: FormCaller,
 ) -> Redirect {
-    let (session, user) = match signed_in(caller) {
-        Ok(signed_in) => signed_in,
-        Err(redirect) => return redirect,
-    };
     let mfa = session::mfa_authenticated_at(&session).await.ok().flatten();
     let held = session::held_role(&state, &session).await.ok().flatten();
     // Refused: back to the Switch Role page, filled in with the role, where the user sees why.
@@ -143,12 +132,8 @@ pub async fn renew(
 pub async fn open_aws_console(
     State(state): State<AppState>,
     Extension(client): Extension<ClientAddr>,
-    caller: Result<SignedIn, Refusal>,
+    FormCaller { session, user }: FormCaller,
 ) -> Redirect {
-    let (session, user) = match signed_in(caller) {
-        Ok(signed_in) => signed_in,
-        Err(redirect) => return redirect,
-    };
     let held = match session::held_role(&state, &session).await {
         Ok(Some(held)) => held,
         Ok(None) => return Redirect::to("/"),
@@ -181,14 +166,29 @@ pub async fn open_aws_console(
     }
 }
 
-/// The signed-in user and their session, or where to send a request without one: sign-in,
-/// the Security credentials page for a user who must enrol MFA first, home when the session
-/// store fails (logged by the extractor).
-fn signed_in(caller: Result<SignedIn, Refusal>) -> Result<(Session, SignedInUser), Redirect> {
-    match caller {
-        Ok(SignedIn { request, user }) => Ok((request.session, user)),
-        Err(Refusal(ConsoleError::MustEnrol)) => Err(Redirect::to("/security-credentials")),
-        Err(Refusal(ConsoleError::Unavailable)) => Err(Redirect::to("/")),
-        Err(_) => Err(Redirect::to("/signin")),
+/// The signed-in user of a form post and their session. Refused, the browser goes where it
+/// can continue: sign-in, the Security credentials page for a user who must enrol MFA first,
+/// home when the session store fails (logged by the extractor).
+pub struct FormCaller {
+    session: Session,
+    user: SignedInUser,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for FormCaller
+where
+    AppState: FromRef<S>,
+{
+    type Rejection = Redirect;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Redirect> {
+        match SignedIn::from_request_parts(parts, state).await {
+            Ok(SignedIn { request, user }) => Ok(FormCaller {
+                session: request.session,
+                user,
+            }),
+            Err(Refusal(ConsoleError::MustEnrol)) => Err(Redirect::to("/security-credentials")),
+            Err(Refusal(ConsoleError::Unavailable)) => Err(Redirect::to("/")),
+            Err(_) => Err(Redirect::to("/signin")),
+        }
     }
 }
