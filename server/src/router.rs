@@ -66,7 +66,7 @@ pub async fn build(
         .site_addr(settings.site_addr)
         .build();
 
-    let store = ConsoleSessionStore::new(app.db.clone());
+    let store = ConsoleSessionStore::new(app.storage.sqlite_pool().clone());
     store
         .migrate()
         .await
@@ -80,7 +80,7 @@ pub async fn build(
             tracing::error!("deleting expired sessions stopped: {e}");
         }
     });
-    let store = ConsoleSessionStore::new(app.db.clone());
+    let store = ConsoleSessionStore::new(app.storage.sqlite_pool().clone());
     let idle = time::Duration::try_from(settings.session_idle_timeout)
         .map_err(|e| StartError::Sessions(e.to_string()))?;
     let sessions = SessionManagerLayer::new(store)

@@ -39,16 +39,14 @@ pub async fn load_role_history() -> Result<Vec<RoleHistoryEntry>, ServerFnError>
     use console::role_history;
     let request = server_fn::request().await?;
     let user = request.user(false).await?;
-    role_history::for_user(
-        &request.state,
-        &user.arn(),
-        role_history::KEPT_PER_USER as usize,
-    )
-    .await
-    .map_err(|e| {
-        tracing::error!("role history: {e}");
-        server_fn::unavailable("the role history")
-    })
+    request
+        .state
+        .recent_roles(&user.arn(), role_history::KEPT_PER_USER as usize)
+        .await
+        .map_err(|e| {
+            tracing::error!("role history: {e}");
+            server_fn::unavailable("the role history")
+        })
 }
 
 pub const NOT_ALLOWED_MESSAGE: &str = "Invalid information in one or more fields, or you are not allowed to switch to this role. Check with your administrator.";
