@@ -5,7 +5,7 @@
 
 use serde_json::json;
 use time::OffsetDateTime;
-use tower_sessions::Session;
+use tower_sessions_core::Session;
 
 use crate::audit::{AuditEvent, Decision};
 use crate::client::ClientAddr;

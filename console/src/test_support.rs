@@ -3,7 +3,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tower_sessions::{MemoryStore, Session};
+use tower_sessions_core::Session;
+use tower_sessions_memory_store::MemoryStore;
 
 use crate::cloud::local::LocalCloud;
 use crate::state::{AppState, ConsoleParts, ConsolePolicy, FailureLimits};

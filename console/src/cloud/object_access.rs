@@ -6,7 +6,7 @@
 //! role session, which action, bucket and key, the decision and, for a denial, the reason.
 
 use serde_json::{Value, json};
-use tower_sessions::Session;
+use tower_sessions_core::Session;
 
 use crate::audit::{AuditError, AuditEvent, Decision};
 use crate::client::ClientAddr;

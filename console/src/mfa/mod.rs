@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use serde_json::json;
-use tower_sessions::Session;
+use tower_sessions_core::Session;
 use webauthn_rs::prelude::{
     CreationChallengeResponse, Passkey, PasskeyAuthentication, PasskeyRegistration,
     PublicKeyCredential, RegisterPublicKeyCredential, RequestChallengeResponse, Uuid, Webauthn,
@@ -81,8 +81,8 @@ impl From<FailureCountersError> for MfaError {
     }
 }
 
-impl From<tower_sessions::session::Error> for MfaError {
-    fn from(e: tower_sessions::session::Error) -> Self {
+impl From<tower_sessions_core::session::Error> for MfaError {
+    fn from(e: tower_sessions_core::session::Error) -> Self {
         MfaError::Internal(e.to_string())
     }
 }
