@@ -9,7 +9,6 @@ mod public_origin;
 mod router;
 mod routes;
 mod serve;
-mod session_store;
 #[cfg(test)]
 mod tests;
 mod transfers;

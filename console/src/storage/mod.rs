@@ -5,12 +5,16 @@
 //! layer and the stores are handed what they need from it, and a PostgreSQL storage can take
 //! its place without changing them.
 
+pub mod sessions;
+
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+use sessions::ConsoleSessionStore;
 
 pub const DATABASE_FILE: &str = "switchyard.db";
 
@@ -47,8 +51,14 @@ impl Storage {
             .map_err(DbError::Unavailable)
     }
 
-    /// The SQLite pool, for the SQLite store implementations and the session store (which
-    /// keeps its records in the same database).
+    /// The session store, in the same database. Its table is created by
+    /// [`ConsoleSessionStore::migrate`].
+    pub fn session_store(&self) -> ConsoleSessionStore {
+        ConsoleSessionStore::new(self.pool.clone())
+    }
+
+    /// The SQLite pool, for the SQLite store implementations (wired in
+    /// `state::Stores::sqlite`).
     pub fn sqlite_pool(&self) -> &SqlitePool {
         &self.pool
     }
