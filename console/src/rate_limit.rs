@@ -1,12 +1,16 @@
 //! Counting failures per key (a user name, a client address) inside a sliding window.
 //!
 //! A key with `max_failures` failures inside `window` is refused until the oldest of them
-//! leaves the window. Kept in memory: an instance restart forgives failures, which is the
-//! accepted trade-off until several instances share one store.
+//! leaves the window. The counters sit behind [`FailureCounters`] so that several instances
+//! can later share a database-backed implementation; [`MemoryFailureCounters`] is the one
+//! today. Kept in memory, an instance restart forgives failures, which is the accepted
+//! trade-off until several instances share one store.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
 
 use crate::client::ClientAddr;
 
@@ -14,33 +18,54 @@ use crate::client::ClientAddr;
 /// random user names cannot grow memory without bound.
 const MAX_TRACKED_KEYS: usize = 100_000;
 
-pub struct FailureLimiter {
+#[derive(Debug, thiserror::Error)]
+pub enum FailureCountersError {
+    /// A shared counter store did not answer. (The in-memory counters never fail.)
+    #[error("failure counters: {0}")]
+    Unavailable(String),
+}
+
+/// Failures per key inside a sliding window, with the lock-out decision.
+#[async_trait]
+pub trait FailureCounters: Send + Sync {
+    /// `Some(retry_after)` while the key is locked out.
+    async fn check(&self, key: &str) -> Result<Option<Duration>, FailureCountersError>;
+    async fn record_failure(&self, key: &str) -> Result<(), FailureCountersError>;
+    /// Forgets a key's failures, after a success.
+    async fn reset(&self, key: &str) -> Result<(), FailureCountersError>;
+}
+
+/// The counters of one instance, in memory.
+pub struct MemoryFailureCounters {
     max_failures: usize,
     window: Duration,
     failures: Mutex<HashMap<String, VecDeque<Instant>>>,
 }
 
-impl FailureLimiter {
+#[async_trait]
+impl FailureCounters for MemoryFailureCounters {
+    async fn check(&self, key: &str) -> Result<Option<Duration>, FailureCountersError> {
+        Ok(self.check_at(key, Instant::now()).err())
+    }
+
+    async fn record_failure(&self, key: &str) -> Result<(), FailureCountersError> {
+        self.record_failure_at(key, Instant::now());
+        Ok(())
+    }
+
+    async fn reset(&self, key: &str) -> Result<(), FailureCountersError> {
+        self.lock().remove(key);
+        Ok(())
+    }
+}
+
+impl MemoryFailureCounters {
     pub fn new(max_failures: u32, window: Duration) -> Self {
-        FailureLimiter {
+        MemoryFailureCounters {
             max_failures: max_failures.max(1) as usize,
             window,
             failures: Mutex::new(HashMap::new()),
         }
-    }
-
-    /// `Err(retry_after)` while the key is locked out.
-    pub fn check(&self, key: &str) -> Result<(), Duration> {
-        self.check_at(key, Instant::now())
-    }
-
-    pub fn record_failure(&self, key: &str) {
-        self.record_failure_at(key, Instant::now());
-    }
-
-    /// Forgets a key's failures, after a success.
-    pub fn reset(&self, key: &str) {
-        self.lock().remove(key);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, VecDeque<Instant>>> {
@@ -50,6 +75,7 @@ impl FailureLimiter {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// `Err(retry_after)` while the key is locked out at `now`.
     fn check_at(&self, key: &str, now: Instant) -> Result<(), Duration> {
         let mut failures = self.lock();
         let Some(times) = failures.get_mut(key) else {
@@ -209,7 +235,7 @@ mod tests {
 
     #[test]
     fn locks_out_after_max_failures_and_forgives_after_the_window() {
-        let limiter = FailureLimiter::new(3, Duration::from_secs(60));
+        let limiter = MemoryFailureCounters::new(3, Duration::from_secs(60));
         let t0 = Instant::now();
         for i in 0..3 {
             assert!(limiter.check_at("alice", t0).is_ok(), "attempt {i}");
@@ -229,13 +255,13 @@ mod tests {
         );
     }
 
-    #[test]
-    fn reset_forgives_failures() {
-        let limiter = FailureLimiter::new(1, Duration::from_secs(60));
-        limiter.record_failure("k");
-        assert!(limiter.check("k").is_err());
-        limiter.reset("k");
-        assert!(limiter.check("k").is_ok());
+    #[tokio::test]
+    async fn reset_forgives_failures() {
+        let limiter = MemoryFailureCounters::new(1, Duration::from_secs(60));
+        limiter.record_failure("k").await.expect("record");
+        assert!(limiter.check("k").await.expect("check").is_some());
+        limiter.reset("k").await.expect("reset");
+        assert!(limiter.check("k").await.expect("check").is_none());
     }
 
     #[test]
@@ -257,7 +283,7 @@ mod tests {
 
     #[test]
     fn memory_stays_bounded_under_a_flood_of_keys() {
-        let limiter = FailureLimiter::new(5, Duration::from_secs(60));
+        let limiter = MemoryFailureCounters::new(5, Duration::from_secs(60));
         let now = Instant::now();
         for i in 0..(MAX_TRACKED_KEYS + 10) {
             limiter.record_failure_at(&format!("user-{i}"), now);

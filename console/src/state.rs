@@ -1,19 +1,25 @@
-//! The one state struct the server hands to every page, server function and handler.
+//! The one state struct the server hands to every page, server function and handler, and the
+//! one place it is built: the binary and the tests both go through [`AppState::build`], so
+//! every store is a trait object and SQLite is wired in [`Stores::sqlite`] alone.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use iam::Directory;
-use sqlx::SqlitePool;
 
-use crate::audit::AuditLog;
+use crate::audit::{AuditLog, SqliteAuditLog};
 use crate::cloud::CloudBackend;
 use crate::mfa::MfaService;
-use crate::rate_limit::{FailureLimiter, ThrottleWindows};
+use crate::mfa::cipher::MfaCipher;
+use crate::mfa::store::{MfaStore, SqliteMfaStore};
+use crate::rate_limit::{FailureCounters, MemoryFailureCounters, ThrottleWindows};
+use crate::role_history::{RoleHistoryError, RoleHistoryStore, SqliteRoleHistory};
 use crate::session::SignedInUser;
 use crate::sign_in::PasswordVerifier;
+use crate::storage::Storage;
 use types::identity::IdentitySummary;
+use types::role_history::RoleHistoryEntry;
 
 /// Console rules that come from configuration.
 #[derive(Clone, Debug)]
@@ -33,10 +39,21 @@ pub struct ConsolePolicy {
     pub upload_free_space_reserve: u64,
 }
 
+/// Failure limits that come from configuration.
+#[derive(Clone, Debug)]
+pub struct FailureLimits {
+    pub sign_in_max_failures_per_user: u32,
+    pub sign_in_max_failures_per_client: u32,
+    /// The sliding window of both sign-in counters, and of the throttled-attempt counts.
+    pub sign_in_failure_window: Duration,
+    pub mfa_max_failures: u32,
+    pub mfa_lockout: Duration,
+}
+
 /// Sign-in throttles: failures per user name and per client address.
 pub struct SignInLimits {
-    pub per_user: FailureLimiter,
-    pub per_client: FailureLimiter,
+    pub per_user: Arc<dyn FailureCounters>,
+    pub per_client: Arc<dyn FailureCounters>,
     /// Throttled attempts, audited as one counted event per window.
     pub throttled: ThrottleWindows,
 }
@@ -44,8 +61,10 @@ pub struct SignInLimits {
 #[derive(Clone)]
 pub struct AppState {
     pub directory: Arc<Directory>,
-    pub db: SqlitePool,
+    /// The database: the health check and the session store.
+    pub storage: Storage,
     pub audit: Arc<dyn AuditLog>,
+    pub role_history: Arc<dyn RoleHistoryStore>,
     pub passwords: Arc<PasswordVerifier>,
     pub sign_in_limits: Arc<SignInLimits>,
     pub policy: Arc<ConsolePolicy>,
@@ -64,7 +83,114 @@ pub enum AdminAccess {
     MfaNeeded,
 }
 
+/// What the console is built from besides its stores.
+pub struct ConsoleParts {
+    pub directory: Arc<Directory>,
+    /// The cloud boundary, chosen by configuration (local or AWS) before the console is built.
+    pub cloud: Arc<dyn CloudBackend>,
+    pub policy: ConsolePolicy,
+    pub limits: FailureLimits,
+    pub mfa_cipher: MfaCipher,
+}
+
+/// Every store the console keeps, as trait objects.
+pub struct Stores {
+    pub audit: Arc<dyn AuditLog>,
+    pub mfa: Arc<dyn MfaStore>,
+    pub role_history: Arc<dyn RoleHistoryStore>,
+    pub sign_in_per_user: Arc<dyn FailureCounters>,
+    pub sign_in_per_client: Arc<dyn FailureCounters>,
+    pub mfa_failures: Arc<dyn FailureCounters>,
+}
+
+impl Stores {
+    /// The SQLite stores on `storage`, and failure counters in this instance's memory (they
+    /// need no sharing while one instance serves).
+    pub fn sqlite(storage: &Storage, limits: &FailureLimits) -> Stores {
+        let pool = storage.sqlite_pool();
+        Stores {
+            audit: Arc::new(SqliteAuditLog::new(pool.clone())),
+            mfa: Arc::new(SqliteMfaStore::new(pool.clone())),
+            role_history: Arc::new(SqliteRoleHistory::new(pool.clone())),
+            sign_in_per_user: Arc::new(MemoryFailureCounters::new(
+                limits.sign_in_max_failures_per_user,
+                limits.sign_in_failure_window,
+            )),
+            sign_in_per_client: Arc::new(MemoryFailureCounters::new(
+                limits.sign_in_max_failures_per_client,
+                limits.sign_in_failure_window,
+            )),
+            mfa_failures: Arc::new(MemoryFailureCounters::new(
+                limits.mfa_max_failures,
+                limits.mfa_lockout,
+            )),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("password verifier: {0}")]
+    Passwords(String),
+    #[error("MFA: {0}")]
+    Mfa(String),
+}
+
 impl AppState {
+    /// The console on SQLite `storage`: what the binary and the tests run.
+    pub fn build(storage: Storage, parts: ConsoleParts) -> Result<AppState, StateError> {
+        let stores = Stores::sqlite(&storage, &parts.limits);
+        Self::with_stores(storage, stores, parts)
+    }
+
+    /// The console over any stores.
+    pub fn with_stores(
+        storage: Storage,
+        stores: Stores,
+        parts: ConsoleParts,
+    ) -> Result<AppState, StateError> {
+        let mfa = MfaService::new(
+            stores.mfa,
+            parts.mfa_cipher,
+            &parts.policy.public_url,
+            stores.mfa_failures,
+        )
+        .map_err(StateError::Mfa)?;
+        Ok(AppState {
+            directory: parts.directory,
+            storage,
+            audit: stores.audit,
+            role_history: stores.role_history,
+            passwords: Arc::new(PasswordVerifier::new().map_err(StateError::Passwords)?),
+            sign_in_limits: Arc::new(SignInLimits {
+                per_user: stores.sign_in_per_user,
+                per_client: stores.sign_in_per_client,
+                throttled: ThrottleWindows::new(parts.limits.sign_in_failure_window),
+            }),
+            policy: Arc::new(parts.policy),
+            cloud: parts.cloud,
+            mfa: Arc::new(mfa),
+        })
+    }
+
+    /// The user's roles, newest first, with account aliases from the directory (aliases can
+    /// change, so they are not stored).
+    pub async fn recent_roles(
+        &self,
+        user_arn: &str,
+        limit: usize,
+    ) -> Result<Vec<RoleHistoryEntry>, RoleHistoryError> {
+        let mut roles = self.role_history.list(user_arn, limit).await?;
+        for role in &mut roles {
+            role.account_alias = self
+                .directory
+                .account(&role.account_id)
+                .and_then(|a| a.alias())
+                .map(str::to_string);
+        }
+        Ok(roles)
+    }
+
     pub fn admin_access(&self, user: &SignedInUser) -> AdminAccess {
         if !self.identity_summary(user).is_admin {
             AdminAccess::NotAdmin

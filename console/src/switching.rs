@@ -5,12 +5,11 @@
 
 use serde_json::json;
 use time::OffsetDateTime;
-use tower_sessions::Session;
+use tower_sessions_core::Session;
 
 use crate::audit::{AuditEvent, Decision};
 use crate::client::ClientAddr;
 use crate::cloud::{CloudError, SwitchRequest};
-use crate::role_history;
 use crate::session::{self, HeldRole, SignedInUser};
 use crate::state::AppState;
 use types::identity::RoleSummary;
@@ -286,7 +285,7 @@ pub async fn switch_role(
     {
         tracing::warn!("switch: releasing the replaced role's credentials: {e}");
     }
-    if let Err(e) = role_history::record(&state.db, &user.arn(), &history_entry).await {
+    if let Err(e) = state.role_history.record(&user.arn(), &history_entry).await {
         // The switch happened; only the shortcut for next time is missing.
         tracing::warn!("role history: {e}");
     }
@@ -582,7 +581,9 @@ mod tests {
         .expect("allowed");
         let left = role.expires_at - OffsetDateTime::now_utc().unix_timestamp();
         assert!((29..=30).contains(&left), "{left} s left");
-        let history = crate::role_history::list(&state.db, &alice.arn(), 5)
+        let history = state
+            .role_history
+            .list(&alice.arn(), 5)
             .await
             .expect("history");
         assert_eq!(history.len(), 1);

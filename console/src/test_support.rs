@@ -3,50 +3,42 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tower_sessions::{MemoryStore, Session};
+use tower_sessions_core::Session;
+use tower_sessions_memory_store::MemoryStore;
 
-use crate::audit::SqliteAuditLog;
 use crate::cloud::local::LocalCloud;
-use crate::rate_limit::{FailureLimiter, ThrottleWindows};
-use crate::sign_in::PasswordVerifier;
-use crate::state::{AppState, ConsolePolicy, SignInLimits};
+use crate::state::{AppState, ConsoleParts, ConsolePolicy, FailureLimits};
+use crate::storage::Storage;
 
 /// The demo organisation with a session absolute lifetime of `absolute`.
 pub async fn state(absolute: Duration) -> (AppState, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let db = crate::storage::open(dir.path()).await.expect("db");
+    let storage = Storage::open_sqlite(dir.path()).await.expect("db");
     let directory = Arc::new(iam::Directory::demo());
-    let limiter = || FailureLimiter::new(5, Duration::from_secs(60));
-    let cipher = crate::mfa::cipher::MfaCipher::load(None, dir.path()).expect("MFA key");
-    let mfa = crate::mfa::MfaService::new(
-        db.clone(),
-        cipher,
-        "http://localhost:3000",
-        10,
-        Duration::from_secs(900),
+    let state = AppState::build(
+        storage,
+        ConsoleParts {
+            cloud: Arc::new(LocalCloud::open(Arc::clone(&directory), dir.path()).expect("cloud")),
+            directory,
+            mfa_cipher: crate::mfa::cipher::MfaCipher::load(None, dir.path()).expect("MFA key"),
+            limits: FailureLimits {
+                sign_in_max_failures_per_user: 5,
+                sign_in_max_failures_per_client: 5,
+                sign_in_failure_window: Duration::from_secs(60),
+                mfa_max_failures: 10,
+                mfa_lockout: Duration::from_secs(900),
+            },
+            policy: ConsolePolicy {
+                session_absolute_lifetime: absolute,
+                admin_groups: vec!["Admins".into()],
+                role_session_limit: None,
+                public_url: "http://localhost:3000/".into(),
+                data_dir: dir.path().to_path_buf(),
+                upload_free_space_reserve: 0,
+            },
+        },
     )
-    .expect("MFA service");
-    let state = AppState {
-        mfa: Arc::new(mfa),
-        cloud: Arc::new(LocalCloud::open(Arc::clone(&directory), dir.path()).expect("cloud")),
-        directory,
-        audit: Arc::new(SqliteAuditLog::new(db.clone())),
-        db,
-        passwords: Arc::new(PasswordVerifier::new().expect("verifier")),
-        sign_in_limits: Arc::new(SignInLimits {
-            per_user: limiter(),
-            per_client: limiter(),
-            throttled: ThrottleWindows::new(Duration::from_secs(60)),
-        }),
-        policy: Arc::new(ConsolePolicy {
-            session_absolute_lifetime: absolute,
-            admin_groups: vec!["Admins".into()],
-            role_session_limit: None,
-            public_url: "http://localhost:3000/".into(),
-            data_dir: dir.path().to_path_buf(),
-            upload_free_space_reserve: 0,
-        }),
-    };
+    .expect("state");
     (state, dir)
 }
 

@@ -61,6 +61,20 @@ pub trait CredentialStore: Send + Sync {
     fn remove(&self, access_key_id: &str) -> Result<(), StoreError>;
 }
 
+/// A shared store is a store: the console holds its store as `Arc<dyn CredentialStore>`, so the
+/// implementation (a file store now, a database later) is chosen where the console is built.
+impl<S: CredentialStore + ?Sized> CredentialStore for Arc<S> {
+    fn put(&self, session: &StoredSession) -> Result<(), StoreError> {
+        (**self).put(session)
+    }
+    fn get(&self, access_key_id: &str) -> Result<Option<StoredSession>, StoreError> {
+        (**self).get(access_key_id)
+    }
+    fn remove(&self, access_key_id: &str) -> Result<(), StoreError> {
+        (**self).remove(access_key_id)
+    }
+}
+
 /// A store that forgets everything at exit.
 #[derive(Debug, Default)]
 pub struct MemoryCredentialStore {

@@ -9,7 +9,6 @@ mod public_origin;
 mod router;
 mod routes;
 mod serve;
-mod session_store;
 mod start_error;
 mod state;
 #[cfg(test)]

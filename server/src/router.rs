@@ -11,6 +11,7 @@ use axum::http::{Extensions, HeaderMap, Method, StatusCode, Version, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use console::state::AppState;
+use console::storage::sessions::ConsoleSessionStore;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
@@ -26,7 +27,6 @@ use crate::config::Settings;
 use crate::middleware;
 use crate::public_origin::PublicOrigin;
 use crate::routes;
-use crate::session_store::ConsoleSessionStore;
 use crate::start_error::StartError;
 use crate::state::ServerState;
 use crate::transfers::{self, TransferLimits};
@@ -43,7 +43,7 @@ pub async fn build(
         .site_addr(settings.site_addr)
         .build();
 
-    let store = ConsoleSessionStore::new(app.db.clone());
+    let store = app.storage.session_store();
     store
         .migrate()
         .await
@@ -57,7 +57,7 @@ pub async fn build(
             tracing::error!("deleting expired sessions stopped: {e}");
         }
     });
-    let store = ConsoleSessionStore::new(app.db.clone());
+    let store = app.storage.session_store();
     let idle = time::Duration::try_from(settings.session_idle_timeout)
         .map_err(|e| StartError::Sessions(e.to_string()))?;
     let sessions = SessionManagerLayer::new(store)

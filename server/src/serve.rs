@@ -6,13 +6,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use axum::serve::{ListenerExt, TapIo};
-use console::audit::SqliteAuditLog;
 use console::cloud::CloudBackend;
 use console::cloud::aws::{AwsCloud, BaseCredentials};
 use console::cloud::local::LocalCloud;
-use console::rate_limit::{FailureLimiter, ThrottleWindows};
-use console::sign_in::PasswordVerifier;
-use console::state::{AppState, ConsolePolicy, SignInLimits};
+use console::state::{AppState, ConsoleParts, ConsolePolicy, FailureLimits};
+use console::storage::Storage;
 use iam::Directory;
 use tokio::task::JoinHandle;
 use tracing_subscriber::EnvFilter;
@@ -108,7 +106,7 @@ pub async fn prepare_with(
         path: settings.data_dir.display().to_string(),
         source,
     })?;
-    let db = console::storage::open(&settings.data_dir).await?;
+    let storage = Storage::open_sqlite(&settings.data_dir).await?;
 
     let directory = Arc::new(directory);
     let cloud: Arc<dyn CloudBackend> = match settings.backend {
@@ -135,41 +133,29 @@ pub async fn prepare_with(
         &settings.data_dir,
     )
     .map_err(|e| StartError::Mfa(e.to_string()))?;
-    let mfa = console::mfa::MfaService::new(
-        db.clone(),
-        cipher,
-        settings.public_url.as_str(),
-        settings.mfa_max_failures,
-        settings.mfa_lockout,
-    )
-    .map_err(StartError::Mfa)?;
-    let state = AppState {
-        cloud: wrap_cloud(cloud),
-        directory,
-        audit: Arc::new(SqliteAuditLog::new(db.clone())),
-        db,
-        passwords: Arc::new(PasswordVerifier::new().map_err(StartError::Passwords)?),
-        sign_in_limits: Arc::new(SignInLimits {
-            per_user: FailureLimiter::new(
-                settings.sign_in_max_failures_per_user,
-                settings.sign_in_failure_window,
-            ),
-            per_client: FailureLimiter::new(
-                settings.sign_in_max_failures_per_client,
-                settings.sign_in_failure_window,
-            ),
-            throttled: ThrottleWindows::new(settings.sign_in_failure_window),
-        }),
-        policy: Arc::new(ConsolePolicy {
-            session_absolute_lifetime: settings.session_absolute_lifetime,
-            admin_groups: settings.admin_groups.clone(),
-            role_session_limit: settings.role_session_limit,
-            public_url: settings.public_url.to_string(),
-            data_dir: settings.data_dir.clone(),
-            upload_free_space_reserve: settings.upload_free_space_reserve,
-        }),
-        mfa: Arc::new(mfa),
-    };
+    let state = AppState::build(
+        storage,
+        ConsoleParts {
+            cloud: wrap_cloud(cloud),
+            directory,
+            mfa_cipher: cipher,
+            limits: FailureLimits {
+                sign_in_max_failures_per_user: settings.sign_in_max_failures_per_user,
+                sign_in_max_failures_per_client: settings.sign_in_max_failures_per_client,
+                sign_in_failure_window: settings.sign_in_failure_window,
+                mfa_max_failures: settings.mfa_max_failures,
+                mfa_lockout: settings.mfa_lockout,
+            },
+            policy: ConsolePolicy {
+                session_absolute_lifetime: settings.session_absolute_lifetime,
+                admin_groups: settings.admin_groups.clone(),
+                role_session_limit: settings.role_session_limit,
+                public_url: settings.public_url.to_string(),
+                data_dir: settings.data_dir.clone(),
+                upload_free_space_reserve: settings.upload_free_space_reserve,
+            },
+        },
+    )?;
     router::build(settings, state).await
 }
 

@@ -24,12 +24,12 @@ pub enum StartError {
     },
     #[error("server: {0}")]
     Serve(std::io::Error),
-    #[error("password verifier: {0}")]
-    Passwords(String),
     #[error("cloud backend: {0}")]
     Cloud(String),
     #[error("MFA: {0}")]
     Mfa(String),
+    #[error(transparent)]
+    State(#[from] console::state::StateError),
     #[error("runtime: {0}")]
     Runtime(std::io::Error),
 }

@@ -21,16 +21,13 @@ pub async fn load_console_context() -> Result<ConsoleContext, ConsoleError> {
                 .await
                 .map_err(unavailable)?
                 .map(|role| role.summary());
-            identity.recent_roles = console::role_history::for_user(
-                state,
-                &identity.arn(),
-                types::role_history::MENU_ENTRIES,
-            )
-            .await
-            .unwrap_or_else(|e| {
-                tracing::warn!("role history: {e}");
-                Vec::new()
-            });
+            identity.recent_roles = state
+                .recent_roles(&identity.arn(), types::role_history::MENU_ENTRIES)
+                .await
+                .unwrap_or_else(|e| {
+                    tracing::warn!("role history: {e}");
+                    Vec::new()
+                });
             Some(identity)
         }
         None => None,

@@ -13,16 +13,11 @@ pub async fn load_role_history() -> Result<Vec<RoleHistoryEntry>, ConsoleError> 
     use crate::api::extract::*;
     use console::role_history;
     let SignedIn { request, user } = caller().await?;
-    role_history::for_user(
-        &request.state,
-        &user.arn(),
-        role_history::KEPT_PER_USER as usize,
-    )
-    .await
-    .map_err(|e| {
-        tracing::error!("role history: {e}");
-        unavailable("the role history")
-    })
+    request
+        .state
+        .recent_roles(&user.arn(), role_history::KEPT_PER_USER as usize)
+        .await
+        .map_err(|e| unavailable(format!("role history: {e}")))
 }
 
 #[server(prefix = "/api", endpoint = "switch_role")]

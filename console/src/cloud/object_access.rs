@@ -7,7 +7,7 @@
 //! bucket and key, the decision and, for a denial, the reason. No caller can forget one.
 
 use serde_json::{Value, json};
-use tower_sessions::Session;
+use tower_sessions_core::Session;
 
 use crate::audit::{AuditError, AuditEvent, Decision};
 use crate::client::ClientAddr;

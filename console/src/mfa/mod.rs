@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use serde_json::json;
-use tower_sessions::Session;
+use tower_sessions_core::Session;
 use webauthn_rs::prelude::{
     CreationChallengeResponse, Passkey, PasskeyAuthentication, PasskeyRegistration,
     PublicKeyCredential, RegisterPublicKeyCredential, RequestChallengeResponse, Uuid, Webauthn,
@@ -22,7 +22,7 @@ use webauthn_rs::prelude::{
 
 use crate::audit::{AuditEvent, Decision};
 use crate::client::ClientAddr;
-use crate::rate_limit::FailureLimiter;
+use crate::rate_limit::{FailureCounters, FailureCountersError};
 use crate::session::{self, MfaContext, MfaMethod, now};
 use crate::state::AppState;
 use cipher::MfaCipher;
@@ -39,7 +39,7 @@ pub struct MfaService {
     pub cipher: MfaCipher,
     pub webauthn: Webauthn,
     /// TOTP and WebAuthn failures per user: a lock-out after too many.
-    pub failures: FailureLimiter,
+    pub failures: Arc<dyn FailureCounters>,
     pub max_devices: usize,
 }
 
@@ -75,8 +75,14 @@ impl From<MfaStoreError> for MfaError {
     }
 }
 
-impl From<tower_sessions::session::Error> for MfaError {
-    fn from(e: tower_sessions::session::Error) -> Self {
+impl From<FailureCountersError> for MfaError {
+    fn from(e: FailureCountersError) -> Self {
+        MfaError::Internal(e.to_string())
+    }
+}
+
+impl From<tower_sessions_core::session::Error> for MfaError {
+    fn from(e: tower_sessions_core::session::Error) -> Self {
         MfaError::Internal(e.to_string())
     }
 }
@@ -131,14 +137,14 @@ impl MfaService {
     /// At most this many devices per user.
     pub const MAX_DEVICES: usize = 8;
 
-    /// The service over SQLite, with WebAuthn bound to the console's public URL (its host name
-    /// is the relying party ID).
+    /// The service over any device store and failure counters (the caller picks SQLite or,
+    /// later, PostgreSQL), with WebAuthn bound to the console's public URL (its host name is
+    /// the relying party ID).
     pub fn new(
-        pool: sqlx::SqlitePool,
+        store: Arc<dyn MfaStore>,
         cipher: MfaCipher,
         public_url: &str,
-        max_failures: u32,
-        lockout: Duration,
+        failures: Arc<dyn FailureCounters>,
     ) -> Result<Self, String> {
         let origin = webauthn_rs::prelude::Url::parse(public_url).map_err(|e| e.to_string())?;
         let rp_id = origin
@@ -151,10 +157,10 @@ impl MfaService {
             .build()
             .map_err(|e| e.to_string())?;
         Ok(MfaService {
-            store: Arc::new(store::SqliteMfaStore::new(pool)),
+            store,
             cipher,
             webauthn,
-            failures: FailureLimiter::new(max_failures, lockout),
+            failures,
             max_devices: Self::MAX_DEVICES,
         })
     }
@@ -177,8 +183,9 @@ impl MfaService {
             })
     }
 
-    fn check_lockout(&self, user: &UserKey) -> Result<(), Duration> {
-        self.failures.check(&user.owner())
+    /// `Some(retry_after)` while the user is locked out.
+    async fn check_lockout(&self, user: &UserKey) -> Result<Option<Duration>, MfaError> {
+        Ok(self.failures.check(&user.owner()).await?)
     }
 
     fn passkeys(devices: &[MfaDevice]) -> Vec<(String, Passkey)> {
@@ -227,7 +234,10 @@ async fn failed(
     reason: &str,
 ) -> MfaError {
     let mfa = &state.mfa;
-    mfa.failures.record_failure(&user.owner());
+    if let Err(e) = mfa.failures.record_failure(&user.owner()).await {
+        // The failure is still refused and audited; only its count towards a lock-out is lost.
+        tracing::error!("MFA failure counters: {e}");
+    }
     audit(
         state,
         purpose.action(),
@@ -237,7 +247,7 @@ async fn failed(
         json!({ "method": method, "reason": reason }),
     )
     .await;
-    if let Err(retry_after) = mfa.check_lockout(user) {
+    if let Ok(Some(retry_after)) = mfa.check_lockout(user).await {
         audit(
             state,
             "MfaLockOut",
@@ -261,7 +271,7 @@ pub async fn verify_totp(
     purpose: Purpose,
 ) -> Result<MfaContext, MfaError> {
     let mfa = &state.mfa;
-    if let Err(retry_after) = mfa.check_lockout(user) {
+    if let Some(retry_after) = mfa.check_lockout(user).await? {
         return Err(locked_out(state, user, client, purpose, retry_after).await);
     }
     let devices = mfa.store.devices(user).await?;
@@ -304,7 +314,7 @@ pub async fn verify_totp(
         )
         .await);
     }
-    mfa.failures.reset(&user.owner());
+    mfa.failures.reset(&user.owner()).await?;
     mfa.store.record_use(user, &device.id, now(), None).await?;
     audit(
         state,
@@ -406,7 +416,7 @@ pub async fn finish_webauthn_authentication(
     purpose: Purpose,
 ) -> Result<MfaContext, MfaError> {
     let mfa = &state.mfa;
-    if let Err(retry_after) = mfa.check_lockout(user) {
+    if let Some(retry_after) = mfa.check_lockout(user).await? {
         return Err(locked_out(state, user, client, purpose, retry_after).await);
     }
     let auth_state: PasskeyAuthentication =
@@ -466,7 +476,7 @@ pub async fn finish_webauthn_authentication(
     };
     passkey.update_credential(&result);
     let updated = serde_json::to_string(&passkey).map_err(|e| MfaError::Internal(e.to_string()))?;
-    mfa.failures.reset(&user.owner());
+    mfa.failures.reset(&user.owner()).await?;
     mfa.store
         .record_use(user, &device_id, now(), Some(&updated))
         .await?;

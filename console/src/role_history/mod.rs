@@ -1,94 +1,116 @@
-//! The role history, stored per user in SQLite.
+//! The role history: the roles each user switched to, for the "switch again" shortcuts.
+//!
+//! Behind [`RoleHistoryStore`] so that a PostgreSQL implementation can join the SQLite one
+//! without touching callers; [`SqliteRoleHistory`] is the implementation today.
 
+use async_trait::async_trait;
 use sqlx::SqlitePool;
 
-use crate::state::AppState;
 use types::role_history::RoleHistoryEntry;
 
 /// Distinct roles kept per user; older ones are forgotten first.
 pub const KEPT_PER_USER: i64 = 100;
 
-/// Records a successful switch (or refreshes the role's entry).
-pub async fn record(
-    db: &SqlitePool,
-    user_arn: &str,
-    entry: &RoleHistoryEntry,
-) -> Result<(), sqlx::Error> {
-    let mut tx = db.begin().await?;
-    sqlx::query(
-        "INSERT INTO role_history (user_arn, account_id, role, display_name, color, last_used_at) \
-         VALUES (?, ?, ?, ?, ?, ?) \
-         ON CONFLICT (user_arn, account_id, role) DO UPDATE SET \
-           display_name = excluded.display_name, color = excluded.color, \
-           last_used_at = excluded.last_used_at, uses = uses + 1",
-    )
-    .bind(user_arn)
-    .bind(&entry.account_id)
-    .bind(&entry.role)
-    .bind(&entry.display_name)
-    .bind(&entry.color)
-    .bind(entry.last_used_at)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query(
-        "DELETE FROM role_history WHERE user_arn = ? AND rowid NOT IN \
-         (SELECT rowid FROM role_history WHERE user_arn = ? ORDER BY last_used_at DESC LIMIT ?)",
-    )
-    .bind(user_arn)
-    .bind(user_arn)
-    .bind(KEPT_PER_USER)
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await
+#[derive(Debug, thiserror::Error)]
+pub enum RoleHistoryError {
+    #[error("role history store: {0}")]
+    Store(#[from] sqlx::Error),
 }
 
-/// The user's roles, most recently used first. `account_alias` is left for the caller to fill
-/// from the directory (aliases can change).
-pub async fn list(
-    db: &SqlitePool,
-    user_arn: &str,
-    limit: usize,
-) -> Result<Vec<RoleHistoryEntry>, sqlx::Error> {
-    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let rows: Vec<(String, String, String, String, i64, i64)> = sqlx::query_as(
-        "SELECT account_id, role, display_name, color, last_used_at, uses FROM role_history \
-         WHERE user_arn = ? ORDER BY last_used_at DESC, rowid DESC LIMIT ?",
-    )
-    .bind(user_arn)
-    .bind(limit)
-    .fetch_all(db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(account_id, role, display_name, color, last_used_at, uses)| RoleHistoryEntry {
-                account_id,
-                account_alias: None,
-                role,
-                display_name,
-                color,
-                last_used_at,
-                uses,
-            },
-        )
-        .collect())
+#[async_trait]
+pub trait RoleHistoryStore: Send + Sync {
+    /// Records a successful switch (or refreshes the role's entry), keeping at most
+    /// [`KEPT_PER_USER`] roles per user.
+    async fn record(
+        &self,
+        user_arn: &str,
+        entry: &RoleHistoryEntry,
+    ) -> Result<(), RoleHistoryError>;
+
+    /// The user's roles, most recently used first. `account_alias` is left for the caller to
+    /// fill from the directory (aliases can change).
+    async fn list(
+        &self,
+        user_arn: &str,
+        limit: usize,
+    ) -> Result<Vec<RoleHistoryEntry>, RoleHistoryError>;
 }
 
-/// The user's roles, newest first, with account aliases from the directory.
-pub async fn for_user(
-    state: &AppState,
-    user_arn: &str,
-    limit: usize,
-) -> Result<Vec<RoleHistoryEntry>, sqlx::Error> {
-    let mut roles = list(&state.db, user_arn, limit).await?;
-    for role in &mut roles {
-        role.account_alias = state
-            .directory
-            .account(&role.account_id)
-            .and_then(|a| a.alias())
-            .map(str::to_string);
+pub struct SqliteRoleHistory {
+    pool: SqlitePool,
+}
+
+impl SqliteRoleHistory {
+    pub fn new(pool: SqlitePool) -> Self {
+        SqliteRoleHistory { pool }
     }
-    Ok(roles)
+}
+
+#[async_trait]
+impl RoleHistoryStore for SqliteRoleHistory {
+    async fn record(
+        &self,
+        user_arn: &str,
+        entry: &RoleHistoryEntry,
+    ) -> Result<(), RoleHistoryError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO role_history (user_arn, account_id, role, display_name, color, last_used_at) \
+             VALUES (?, ?, ?, ?, ?, ?) \
+             ON CONFLICT (user_arn, account_id, role) DO UPDATE SET \
+               display_name = excluded.display_name, color = excluded.color, \
+               last_used_at = excluded.last_used_at, uses = uses + 1",
+        )
+        .bind(user_arn)
+        .bind(&entry.account_id)
+        .bind(&entry.role)
+        .bind(&entry.display_name)
+        .bind(&entry.color)
+        .bind(entry.last_used_at)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "DELETE FROM role_history WHERE user_arn = ? AND rowid NOT IN \
+             (SELECT rowid FROM role_history WHERE user_arn = ? ORDER BY last_used_at DESC LIMIT ?)",
+        )
+        .bind(user_arn)
+        .bind(user_arn)
+        .bind(KEPT_PER_USER)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn list(
+        &self,
+        user_arn: &str,
+        limit: usize,
+    ) -> Result<Vec<RoleHistoryEntry>, RoleHistoryError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows: Vec<(String, String, String, String, i64, i64)> = sqlx::query_as(
+            "SELECT account_id, role, display_name, color, last_used_at, uses FROM role_history \
+             WHERE user_arn = ? ORDER BY last_used_at DESC, rowid DESC LIMIT ?",
+        )
+        .bind(user_arn)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(account_id, role, display_name, color, last_used_at, uses)| RoleHistoryEntry {
+                    account_id,
+                    account_alias: None,
+                    role,
+                    display_name,
+                    color,
+                    last_used_at,
+                    uses,
+                },
+            )
+            .collect())
+    }
 }
 
 #[cfg(test)]
@@ -110,31 +132,31 @@ mod tests {
     #[tokio::test]
     async fn newest_first_one_row_per_role_and_per_user() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let db = crate::storage::open(dir.path()).await.expect("db");
+        let db = SqliteRoleHistory::new(crate::storage::open(dir.path()).await.expect("db"));
         let alice = "arn:aws:iam::111122223333:user/alice";
-        record(&db, alice, &entry("A", 10)).await.expect("A");
-        record(&db, alice, &entry("B", 20)).await.expect("B");
-        record(&db, alice, &entry("A", 30)).await.expect("A again");
-        record(&db, "arn:aws:iam::111122223333:user/bob", &entry("C", 40))
+        db.record(alice, &entry("A", 10)).await.expect("A");
+        db.record(alice, &entry("B", 20)).await.expect("B");
+        db.record(alice, &entry("A", 30)).await.expect("A again");
+        db.record("arn:aws:iam::111122223333:user/bob", &entry("C", 40))
             .await
             .expect("bob");
-        let roles = list(&db, alice, 10).await.expect("list");
+        let roles = db.list(alice, 10).await.expect("list");
         let names: Vec<(&str, i64)> = roles.iter().map(|r| (r.role.as_str(), r.uses)).collect();
         assert_eq!(names, vec![("A", 2), ("B", 1)]);
-        assert_eq!(list(&db, alice, 1).await.expect("list").len(), 1);
+        assert_eq!(db.list(alice, 1).await.expect("list").len(), 1);
     }
 
     #[tokio::test]
     async fn only_the_newest_roles_are_kept() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let db = crate::storage::open(dir.path()).await.expect("db");
+        let db = SqliteRoleHistory::new(crate::storage::open(dir.path()).await.expect("db"));
         let alice = "arn:aws:iam::111122223333:user/alice";
         for i in 0..KEPT_PER_USER + 3 {
-            record(&db, alice, &entry(&format!("R{i}"), i))
+            db.record(alice, &entry(&format!("R{i}"), i))
                 .await
                 .expect("record");
         }
-        let roles = list(&db, alice, 1000).await.expect("list");
+        let roles = db.list(alice, 1000).await.expect("list");
         assert_eq!(roles.len() as i64, KEPT_PER_USER);
         assert_eq!(roles[0].role, format!("R{}", KEPT_PER_USER + 2));
         assert!(!roles.iter().any(|r| r.role == "R0"));

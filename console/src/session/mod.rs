@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
-use tower_sessions::Session;
+use tower_sessions_core::Session;
 
 use crate::cloud::HeldCredentials;
 use crate::mfa::store::{MfaStoreError, UserKey};
@@ -117,7 +117,7 @@ impl PendingSignIn {
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
     #[error("session store: {0}")]
-    Session(#[from] tower_sessions::session::Error),
+    Session(#[from] tower_sessions_core::session::Error),
     #[error(transparent)]
     Mfa(#[from] MfaStoreError),
     #[error("held role: {0}")]
@@ -157,7 +157,7 @@ pub async fn current_user(
 /// timeout shorter than two minutes still slides.
 fn touch_interval(session: &Session) -> i64 {
     let idle = match session.expiry() {
-        Some(tower_sessions::Expiry::OnInactivity(idle)) => idle.whole_seconds(),
+        Some(tower_sessions_core::Expiry::OnInactivity(idle)) => idle.whole_seconds(),
         _ => 120,
     };
     (idle / 2).clamp(1, 60)
@@ -420,7 +420,8 @@ mod tests {
     #[tokio::test]
     async fn activity_slides_the_idle_timeout_with_at_most_one_write_a_minute() {
         use std::sync::Arc;
-        use tower_sessions::{Expiry, MemoryStore};
+        use tower_sessions_core::Expiry;
+        use tower_sessions_memory_store::MemoryStore;
         let (state, _dir) = state(Duration::from_secs(3600)).await;
         let store = Arc::new(MemoryStore::default());
         let expiry = Some(Expiry::OnInactivity(time::Duration::minutes(30)));

@@ -12,6 +12,7 @@ use serde_json::json;
 
 use crate::audit::{AuditEvent, Decision};
 use crate::client::ClientAddr;
+use crate::rate_limit::FailureCountersError;
 use crate::session::SignedInUser;
 use crate::state::AppState;
 
@@ -113,12 +114,18 @@ pub async fn authenticate(
 
     let limits = &state.sign_in_limits;
     flush_throttled_windows(state).await?;
-    let throttled = match limits.per_client.check(&client_key) {
-        Err(retry_after) => Some((format!("client {client_key}"), retry_after)),
-        Ok(()) => limits
+    let throttled = match limits
+        .per_client
+        .check(&client_key)
+        .await
+        .map_err(counters)?
+    {
+        Some(retry_after) => Some((format!("client {client_key}"), retry_after)),
+        None => limits
             .per_user
             .check(&user_key)
-            .err()
+            .await
+            .map_err(counters)?
             .map(|retry_after| (format!("user {user_key}"), retry_after)),
     };
     if let Some((throttle_key, retry_after)) = throttled {
@@ -155,7 +162,7 @@ pub async fn authenticate(
 
     match (resolved_account, user) {
         (Some(account), Some(user)) if matched => {
-            limits.per_user.reset(&user_key);
+            limits.per_user.reset(&user_key).await.map_err(counters)?;
             let signed_in = SignedInUser::new(account.id(), user.name());
             record(
                 state,
@@ -169,8 +176,16 @@ pub async fn authenticate(
             Ok(signed_in)
         }
         _ => {
-            limits.per_user.record_failure(&user_key);
-            limits.per_client.record_failure(&client_key);
+            limits
+                .per_user
+                .record_failure(&user_key)
+                .await
+                .map_err(counters)?;
+            limits
+                .per_client
+                .record_failure(&client_key)
+                .await
+                .map_err(counters)?;
             let reason = match (resolved_account, user) {
                 _ if !well_formed => "malformed input",
                 (None, _) => "unknown account",
@@ -209,6 +224,11 @@ async fn flush_throttled_windows(state: &AppState) -> Result<(), SignInError> {
         .await?;
     }
     Ok(())
+}
+
+/// The counters deciding lock-outs are unavailable: refuse rather than stop counting.
+fn counters(e: FailureCountersError) -> SignInError {
+    SignInError::Internal(e.to_string())
 }
 
 async fn record(state: &AppState, event: AuditEvent) -> Result<(), SignInError> {

@@ -13,7 +13,9 @@ use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
 use iam::access::{self, CallerContext, Identity};
 use iam::store::{LocalObjectStore, MAX_DELETE_KEYS, ObjectBody, StoreError};
-use iam::{AssumeRoleError, AssumeRoleRequest, Caller, CredentialError, Directory, Sts};
+use iam::{
+    AssumeRoleError, AssumeRoleRequest, Caller, CredentialError, CredentialStore, Directory, Sts,
+};
 use serde_json::json;
 use time::OffsetDateTime;
 
@@ -25,8 +27,11 @@ use crate::cloud::{
 };
 use crate::work_pool;
 
+/// The issued-credential store, whichever implementation the console was built with.
+type SharedCredentials = Arc<dyn CredentialStore>;
+
 pub struct LocalCloud {
-    sts: Arc<Sts<FileCredentialStore>>,
+    sts: Arc<Sts<SharedCredentials>>,
     store: LocalObjectStore,
 }
 
@@ -47,6 +52,17 @@ impl LocalCloud {
     ) -> Result<Self, CloudError> {
         let credentials = FileCredentialStore::open(&data_dir.join("sts"))
             .map_err(|e| CloudError::Unavailable(e.to_string()))?;
+        Self::with_credentials(directory, Arc::new(credentials), data_dir, max_upload_size)
+    }
+
+    /// As [`LocalCloud::open_with_upload_limit`], with issued-credential records kept in
+    /// `credentials` (any implementation) instead of `DATA_DIR/sts`.
+    pub fn with_credentials(
+        directory: Arc<Directory>,
+        credentials: Arc<dyn CredentialStore>,
+        data_dir: &Path,
+        max_upload_size: u64,
+    ) -> Result<Self, CloudError> {
         let store = LocalObjectStore::open_with_limit(&data_dir.join("objects"), max_upload_size)
             .map_err(|e| CloudError::Unavailable(e.to_string()))?;
         for (path, reason) in store.skipped() {
@@ -64,7 +80,7 @@ impl LocalCloud {
         })
     }
 
-    pub fn sts(&self) -> &Sts<FileCredentialStore> {
+    pub fn sts(&self) -> &Sts<SharedCredentials> {
         &self.sts
     }
 }
@@ -404,7 +420,7 @@ impl CloudBackend for LocalCloud {
 /// The shared parts a blocking task needs.
 #[derive(Clone)]
 struct Parts {
-    sts: Arc<Sts<FileCredentialStore>>,
+    sts: Arc<Sts<SharedCredentials>>,
     store: LocalObjectStore,
 }
 

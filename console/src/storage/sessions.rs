@@ -9,8 +9,8 @@
 use async_trait::async_trait;
 use sqlx::SqlitePool;
 use time::OffsetDateTime;
-use tower_sessions::session::{Id, Record};
-use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
+use tower_sessions_core::session::{Id, Record};
+use tower_sessions_core::session_store::{self, ExpiredDeletion, SessionStore};
 use tower_sessions_sqlx_store::SqliteStore;
 
 #[derive(Clone, Debug)]
@@ -82,13 +82,13 @@ impl ExpiredDeletion for ConsoleSessionStore {
 mod tests {
     use std::sync::Arc;
 
-    use tower_sessions::Session;
+    use tower_sessions_core::Session;
 
     use super::*;
 
     async fn store() -> (Arc<ConsoleSessionStore>, tempfile::TempDir) {
         let dir = tempfile::tempdir().expect("dir");
-        let pool = console::storage::open(dir.path()).await.expect("db");
+        let pool = crate::storage::open(dir.path()).await.expect("db");
         let store = ConsoleSessionStore::new(pool);
         store.migrate().await.expect("migrate");
         (Arc::new(store), dir)
