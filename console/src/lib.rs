@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod client;
+pub mod clock;
 pub mod cloud;
 pub mod mfa;
 pub mod rate_limit;

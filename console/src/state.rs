@@ -10,13 +10,13 @@ use iam::Directory;
 
 use crate::audit::{AuditLog, SqliteAuditLog};
 use crate::cloud::CloudBackend;
-use crate::mfa::MfaService;
 use crate::mfa::cipher::MfaCipher;
+use crate::mfa::service::MfaService;
 use crate::mfa::store::{MfaStore, SqliteMfaStore};
 use crate::rate_limit::{FailureCounters, MemoryFailureCounters, ThrottleWindows};
 use crate::role_history::{RoleHistoryError, RoleHistoryStore, SqliteRoleHistory};
-use crate::session::SignedInUser;
-use crate::sign_in::PasswordVerifier;
+use crate::session::user::SignedInUser;
+use crate::sign_in::password::PasswordVerifier;
 use crate::storage::Storage;
 use types::identity::IdentitySummary;
 use types::role_history::RoleHistoryEntry;

@@ -238,7 +238,7 @@ pub async fn switch_role(
     if let Some(limit) = state.policy.role_session_limit {
         // The console ends the role earlier than its credentials when configured to.
         let limit = i64::try_from(limit.as_secs()).unwrap_or(i64::MAX);
-        let ends = OffsetDateTime::now_utc()
+        let ends = crate::clock::now_utc()
             .unix_timestamp()
             .saturating_add(limit);
         credentials.expiration = credentials.expiration.min(ends);
@@ -249,7 +249,7 @@ pub async fn switch_role(
         role: target.role.clone(),
         display_name: target.display_name.clone(),
         color: target.color.clone(),
-        last_used_at: OffsetDateTime::now_utc().unix_timestamp(),
+        last_used_at: crate::clock::now_utc().unix_timestamp(),
         uses: 1,
     };
     let held = HeldRole {
@@ -259,7 +259,7 @@ pub async fn switch_role(
         role_arn: target.role_arn,
         display_name: target.display_name,
         color: target.color,
-        assumed_at: OffsetDateTime::now_utc().unix_timestamp(),
+        assumed_at: crate::clock::now_utc().unix_timestamp(),
         credentials,
     };
     record(
@@ -298,7 +298,7 @@ pub async fn switch_role(
 const STEP_UP_AFTER: std::time::Duration = std::time::Duration::from_secs(10);
 
 fn needs_fresher_mfa(mfa_authenticated_at: Option<OffsetDateTime>) -> bool {
-    mfa_authenticated_at.is_none_or(|at| OffsetDateTime::now_utc() - at > STEP_UP_AFTER)
+    mfa_authenticated_at.is_none_or(|at| crate::clock::now_utc() - at > STEP_UP_AFTER)
 }
 
 /// Whether the user's own permissions and the role's trust policy (as the directory knows
@@ -315,7 +315,7 @@ pub fn may_switch_with_fresh_mfa(
     let Some(identity) = Identity::user(directory, &user.arn()) else {
         return false;
     };
-    let now = OffsetDateTime::now_utc();
+    let now = crate::clock::now_utc();
     let caller = CallerContext::at(now)
         .with_mfa(now)
         .with_source_ip(client.0);
@@ -417,7 +417,7 @@ mod tests {
         let (state, _dir) = state(Duration::from_secs(3600)).await;
         let session = session();
         let alice = SignedInUser::new("111122223333", "alice");
-        let mfa = Some(OffsetDateTime::now_utc());
+        let mfa = Some(crate::clock::now_utc());
         let role = switch_role(
             &state,
             &session,
@@ -460,7 +460,7 @@ mod tests {
         let (state, _dir) = state(Duration::from_secs(3600)).await;
         let session = session();
         let bob = SignedInUser::new("111122223333", "bob");
-        let mfa = Some(OffsetDateTime::now_utc());
+        let mfa = Some(crate::clock::now_utc());
         let refused = switch_role(&state, &session, CLIENT, &bob, mfa, &update_app("", "")).await;
         assert!(
             matches!(refused, Err(SwitchError::NotAllowed)),
@@ -500,7 +500,7 @@ mod tests {
         assert_eq!(audit[0].event.decision, Decision::Denied);
         assert_eq!(audit[0].event.detail["step_up_offered"], true);
         // This trust policy asks only that MFA was used, however long ago: no step-up then.
-        let earlier = Some(OffsetDateTime::now_utc() - Duration::from_secs(1800));
+        let earlier = Some(crate::clock::now_utc() - Duration::from_secs(1800));
         switch_role(
             &state,
             &session,
@@ -518,7 +518,7 @@ mod tests {
         let (state, dir) = state(Duration::from_secs(3600)).await;
         let session = session();
         let alice = SignedInUser::new("111122223333", "alice");
-        let mfa = Some(OffsetDateTime::now_utc());
+        let mfa = Some(crate::clock::now_utc());
         let form = update_app("", "");
         switch_role(&state, &session, CLIENT, &alice, mfa, &form)
             .await
@@ -544,7 +544,7 @@ mod tests {
             dir.path(),
         )
         .expect("cloud");
-        let now = iam::access::CallerContext::at(OffsetDateTime::now_utc());
+        let now = iam::access::CallerContext::at(crate::clock::now_utc());
         let use_key = |held: &HeldRole| {
             cloud.sts().authorize(
                 &held.credentials.access_key_id,
@@ -574,12 +574,12 @@ mod tests {
             &session,
             CLIENT,
             &alice,
-            Some(OffsetDateTime::now_utc()),
+            Some(crate::clock::now_utc()),
             &update_app("", ""),
         )
         .await
         .expect("allowed");
-        let left = role.expires_at - OffsetDateTime::now_utc().unix_timestamp();
+        let left = role.expires_at - crate::clock::now_utc().unix_timestamp();
         assert!((29..=30).contains(&left), "{left} s left");
         let history = state
             .role_history
@@ -595,7 +595,7 @@ mod tests {
         let (state, _dir) = state(Duration::from_secs(3600)).await;
         let session = session();
         let alice = SignedInUser::new("111122223333", "alice");
-        let mfa = Some(OffsetDateTime::now_utc());
+        let mfa = Some(crate::clock::now_utc());
         let cases = [
             (
                 SwitchForm {

@@ -24,7 +24,7 @@ pub async fn load_switchable_roles() -> Result<Vec<RoleChoice>, ConsoleError> {
     let Some(identity) = Identity::user(directory, &user.arn()) else {
         return Ok(Vec::new());
     };
-    let now = time::OffsetDateTime::now_utc();
+    let now = console::clock::now_utc();
     let caller = CallerContext::at(now)
         .with_mfa(now)
         .with_source_ip(client.0);

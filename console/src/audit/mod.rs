@@ -287,7 +287,7 @@ impl SqliteAuditLog {
 impl AuditLog for SqliteAuditLog {
     async fn append(&self, event: AuditEvent) -> Result<(), AuditError> {
         let event = event.bounded();
-        let at = stored_time(OffsetDateTime::now_utc())?;
+        let at = stored_time(crate::clock::now_utc())?;
         sqlx::query(
             "INSERT INTO audit_events (at, actor, account_id, action, decision, client_ip, detail) \
              VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -515,7 +515,7 @@ mod tests {
         })
         .await;
         assert_eq!(older.len(), 3);
-        let future = OffsetDateTime::now_utc() + time::Duration::hours(1);
+        let future = crate::clock::now_utc() + time::Duration::hours(1);
         assert!(
             query(AuditFilter {
                 from: Some(future),

@@ -6,10 +6,12 @@
 //! with its reason; callers show one generic message.
 
 pub mod cipher;
+pub mod service;
 pub mod store;
 pub mod totp;
 
-use std::sync::Arc;
+pub use service::MfaService;
+
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
@@ -17,31 +19,21 @@ use serde_json::json;
 use tower_sessions_core::Session;
 use webauthn_rs::prelude::{
     CreationChallengeResponse, Passkey, PasskeyAuthentication, PasskeyRegistration,
-    PublicKeyCredential, RegisterPublicKeyCredential, RequestChallengeResponse, Uuid, Webauthn,
+    PublicKeyCredential, RegisterPublicKeyCredential, RequestChallengeResponse, Uuid,
 };
 
 use crate::audit::{AuditEvent, Decision};
 use crate::client::ClientAddr;
-use crate::rate_limit::{FailureCounters, FailureCountersError};
+use crate::rate_limit::FailureCountersError;
 use crate::session::{self, MfaContext, MfaMethod, now};
 use crate::state::AppState;
-use cipher::MfaCipher;
-use store::{DeviceKind, MfaDevice, MfaStore, MfaStoreError, UserKey};
+use store::{DeviceKind, MfaDevice, MfaStoreError, UserKey};
 
 /// A WebAuthn challenge is good for this long, and once.
 pub const CEREMONY_LIFETIME_SECONDS: i64 = 5 * 60;
 /// Time to scan the QR code and type two codes.
 pub const TOTP_ENROLMENT_LIFETIME_SECONDS: i64 = 10 * 60;
 pub const MAX_DEVICE_NAME_CHARS: usize = 64;
-
-pub struct MfaService {
-    pub store: Arc<dyn MfaStore>,
-    pub cipher: MfaCipher,
-    pub webauthn: Webauthn,
-    /// TOTP and WebAuthn failures per user: a lock-out after too many.
-    pub failures: Arc<dyn FailureCounters>,
-    pub max_devices: usize,
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum MfaError {
@@ -130,79 +122,6 @@ async fn audit(
     }
     if let Err(e) = state.audit.append(event).await {
         tracing::error!("audit: {e}");
-    }
-}
-
-impl MfaService {
-    /// At most this many devices per user.
-    pub const MAX_DEVICES: usize = 8;
-
-    /// The service over any device store and failure counters (the caller picks SQLite or,
-    /// later, PostgreSQL), with WebAuthn bound to the console's public URL (its host name is
-    /// the relying party ID).
-    pub fn new(
-        store: Arc<dyn MfaStore>,
-        cipher: MfaCipher,
-        public_url: &str,
-        failures: Arc<dyn FailureCounters>,
-    ) -> Result<Self, String> {
-        let origin = webauthn_rs::prelude::Url::parse(public_url).map_err(|e| e.to_string())?;
-        let rp_id = origin
-            .host_str()
-            .ok_or_else(|| "the public URL has no host".to_string())?
-            .to_string();
-        let webauthn = webauthn_rs::prelude::WebauthnBuilder::new(&rp_id, &origin)
-            .map_err(|e| e.to_string())?
-            .rp_name("Switchyard")
-            .build()
-            .map_err(|e| e.to_string())?;
-        Ok(MfaService {
-            store,
-            cipher,
-            webauthn,
-            failures,
-            max_devices: Self::MAX_DEVICES,
-        })
-    }
-
-    /// Whether the user has at least one MFA device.
-    pub async fn has_devices(&self, user: &UserKey) -> Result<bool, MfaStoreError> {
-        Ok(!self.store.devices(user).await?.is_empty())
-    }
-
-    /// Whether the directory requires MFA of this user (for the user or the whole account).
-    pub fn required_for(state: &AppState, user: &UserKey) -> bool {
-        state
-            .directory
-            .account(&user.account_id)
-            .is_some_and(|account| {
-                account.require_mfa()
-                    || account
-                        .user(&user.user_name)
-                        .is_some_and(|u| u.require_mfa())
-            })
-    }
-
-    /// `Some(retry_after)` while the user is locked out.
-    async fn check_lockout(&self, user: &UserKey) -> Result<Option<Duration>, MfaError> {
-        Ok(self.failures.check(&user.owner()).await?)
-    }
-
-    fn passkeys(devices: &[MfaDevice]) -> Vec<(String, Passkey)> {
-        devices
-            .iter()
-            .filter(|d| d.kind == DeviceKind::WebAuthn)
-            .filter_map(|d| {
-                let passkey = d.passkey.as_deref()?;
-                match serde_json::from_str::<Passkey>(passkey) {
-                    Ok(p) => Some((d.id.clone(), p)),
-                    Err(e) => {
-                        tracing::error!("MFA device {} has an unreadable passkey: {e}", d.id);
-                        None
-                    }
-                }
-            })
-            .collect()
     }
 }
 

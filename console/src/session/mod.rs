@@ -9,9 +9,13 @@ use time::OffsetDateTime;
 use tower_sessions_core::Session;
 
 use crate::cloud::HeldCredentials;
-use crate::mfa::store::{MfaStoreError, UserKey};
+use crate::mfa::store::MfaStoreError;
 use crate::state::AppState;
+
+pub mod user;
+pub use crate::clock::now;
 use types::identity::RoleSummary;
+pub use user::{MfaContext, MfaMethod, PendingSignIn, SignedInUser};
 
 const USER_KEY: &str = "user";
 const ROLE_KEY: &str = "role";
@@ -21,98 +25,6 @@ const LAST_ACTIVE_KEY: &str = "last_active";
 
 /// How long the MFA step may take after the password step.
 pub const PENDING_MFA_LIFETIME_SECONDS: i64 = 5 * 60;
-
-pub fn now() -> i64 {
-    OffsetDateTime::now_utc().unix_timestamp()
-}
-
-/// How the user last proved possession of an MFA device.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum MfaMethod {
-    Totp,
-    WebAuthn,
-}
-
-/// The last successful MFA of this session: it feeds `aws:MultiFactorAuthPresent` and
-/// `aws:MultiFactorAuthAge` when the user switches roles.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MfaContext {
-    pub method: MfaMethod,
-    pub device_id: String,
-    /// Unix time of the MFA.
-    pub at: i64,
-}
-
-impl MfaContext {
-    pub fn new(method: MfaMethod, device_id: &str) -> Self {
-        MfaContext {
-            method,
-            device_id: device_id.to_string(),
-            at: now(),
-        }
-    }
-
-    pub fn authenticated_at(&self) -> OffsetDateTime {
-        OffsetDateTime::from_unix_timestamp(self.at).unwrap_or(OffsetDateTime::UNIX_EPOCH)
-    }
-}
-
-/// The signed-in user, as stored in the session.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SignedInUser {
-    pub account_id: String,
-    pub user_name: String,
-    /// Unix time of the password step; the absolute lifetime counts from here.
-    pub signed_in_at: i64,
-    /// The last successful MFA, if any.
-    #[serde(default)]
-    pub mfa: Option<MfaContext>,
-    /// MFA is required for this user who has no device yet: only the Security credentials
-    /// page is open until one is enrolled.
-    #[serde(default)]
-    pub must_enrol: bool,
-    /// The user's session generation when this session began; adding or removing an MFA
-    /// device bumps it, which ends every other session.
-    #[serde(default)]
-    pub generation: i64,
-}
-
-impl SignedInUser {
-    pub fn new(account_id: &str, user_name: &str) -> Self {
-        SignedInUser {
-            account_id: account_id.to_string(),
-            user_name: user_name.to_string(),
-            signed_in_at: now(),
-            mfa: None,
-            must_enrol: false,
-            generation: 0,
-        }
-    }
-
-    /// `arn:aws:iam::111122223333:user/alice`, the form the audit trail records.
-    pub fn arn(&self) -> String {
-        types::identity::user_arn(&self.account_id, &self.user_name)
-    }
-
-    pub fn key(&self) -> UserKey {
-        UserKey::new(&self.account_id, &self.user_name)
-    }
-}
-
-/// Between the password step and the MFA step: who passed the password, and where to go next.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PendingSignIn {
-    pub account_id: String,
-    pub user_name: String,
-    pub password_at: i64,
-    pub next: String,
-}
-
-impl PendingSignIn {
-    pub fn key(&self) -> UserKey {
-        UserKey::new(&self.account_id, &self.user_name)
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
@@ -249,7 +161,7 @@ impl HeldRole {
     }
 
     pub fn is_expired(&self) -> bool {
-        self.credentials.expired_at(OffsetDateTime::now_utc())
+        self.credentials.expired_at(crate::clock::now_utc())
     }
 }
 

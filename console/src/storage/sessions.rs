@@ -8,7 +8,6 @@
 
 use async_trait::async_trait;
 use sqlx::SqlitePool;
-use time::OffsetDateTime;
 use tower_sessions_core::session::{Id, Record};
 use tower_sessions_core::session_store::{self, ExpiredDeletion, SessionStore};
 use tower_sessions_sqlx_store::SqliteStore;
@@ -55,7 +54,7 @@ impl SessionStore for ConsoleSessionStore {
         .bind(data)
         .bind(record.expiry_date)
         .bind(record.id.to_string())
-        .bind(OffsetDateTime::now_utc())
+        .bind(crate::clock::now_utc())
         .execute(&self.pool)
         .await
         .map_err(backend)?;

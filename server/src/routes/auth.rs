@@ -80,7 +80,7 @@ pub async fn sign_in(
                     }
                 };
             }
-            user.must_enrol = MfaService::required_for(&state, &key);
+            user.must_enrol = MfaService::required_for(&state.directory, &key);
             match session::begin(&state, &session, &user).await {
                 Ok(()) if user.must_enrol => Redirect::to(ENROL_PAGE),
                 Ok(()) => Redirect::to(next.unwrap_or("/")),

@@ -8,7 +8,6 @@
 
 use serde::Deserialize;
 use serde_json::json;
-use time::OffsetDateTime;
 
 use crate::cloud::{CloudError, HeldCredentials};
 
@@ -59,7 +58,7 @@ impl Federation {
         .to_string();
         // The AWS console session ends when the console's hold on the role does (its expiry
         // includes `role_session_limit`), or 15 minutes from now, AWS's minimum.
-        let left = credentials.expiration - OffsetDateTime::now_utc().unix_timestamp();
+        let left = credentials.expiration - crate::clock::now_utc().unix_timestamp();
         let session_duration = left.clamp(
             super::AWS_MIN_SESSION.as_secs() as i64,
             MAX_CONSOLE_SESSION_SECS,

@@ -25,7 +25,6 @@ use iam::access::{self, CallerContext, Identity};
 use iam::context::keys;
 use iam::{Directory, PolicySet, Request};
 use serde_json::json;
-use time::OffsetDateTime;
 
 use crate::cloud::objects::CallerIdentity;
 use crate::cloud::{
@@ -213,7 +212,7 @@ impl AwsCloud {
         let identity = Identity::user(directory, &request.caller_arn)
             .ok_or_else(|| CloudError::Invalid(format!("unknown user {}", request.caller_arn)))?;
         let mut caller =
-            CallerContext::at(OffsetDateTime::now_utc()).with_source_ip(request.source_ip);
+            CallerContext::at(crate::clock::now_utc()).with_source_ip(request.source_ip);
         if let Some(at) = request.mfa_authenticated_at {
             caller = caller.with_mfa(at);
         }
@@ -303,7 +302,7 @@ impl AwsCloud {
         let Some(role) = account.role(role_name) else {
             return Ok(());
         };
-        let now = OffsetDateTime::now_utc();
+        let now = crate::clock::now_utc();
         // The session as the console asked for it: named after the user, who is also its
         // source identity.
         let session = iam::access::RoleSessionInfo::new(
@@ -365,7 +364,7 @@ impl AwsCloud {
             }
         };
         // Checked here as well as by AWS: some compatible endpoints accept expired tokens.
-        if held.expired_at(OffsetDateTime::now_utc()) {
+        if held.expired_at(crate::clock::now_utc()) {
             return Err(CloudError::Expired);
         }
         let credentials = aws_sdk_s3::config::Credentials::new(
@@ -410,7 +409,7 @@ impl CloudBackend for AwsCloud {
         let Some(federation) = &self.federation else {
             return Ok(None);
         };
-        if credentials.expired_at(OffsetDateTime::now_utc()) {
+        if credentials.expired_at(crate::clock::now_utc()) {
             return Err(CloudError::Expired);
         }
         federation

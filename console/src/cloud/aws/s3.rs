@@ -311,7 +311,7 @@ pub(crate) async fn put_object(
             etag: etag.unwrap_or_default().to_string(),
             content_type: content_type.clone(),
             metadata: metadata.clone(),
-            last_modified: OffsetDateTime::now_utc(),
+            last_modified: crate::clock::now_utc(),
         }
     };
 

@@ -47,7 +47,7 @@ fn request(user: &str, role_arn: &str, mfa: bool) -> SwitchRequest {
         role_arn: role_arn.into(),
         session_name: user.into(),
         source_identity: user.into(),
-        mfa_authenticated_at: mfa.then(OffsetDateTime::now_utc),
+        mfa_authenticated_at: mfa.then(crate::clock::now_utc),
         source_ip: IpAddr::from([127, 0, 0, 1]),
         duration: None,
         token_code: None,
@@ -150,14 +150,14 @@ async fn object_operations_need_a_live_role() {
         other => panic!("{other:?}"),
     }
     let expired = caller(CallerIdentity::Role(held(
-        OffsetDateTime::now_utc().unix_timestamp() - 1,
+        crate::clock::now_utc().unix_timestamp() - 1,
     )));
     assert!(matches!(
         cloud.head_object(&expired, "productionapp", "k").await,
         Err(CloudError::Expired)
     ));
     let live = caller(CallerIdentity::Role(held(
-        OffsetDateTime::now_utc().unix_timestamp() + 600,
+        crate::clock::now_utc().unix_timestamp() + 600,
     )));
     assert!(matches!(
         cloud.list_buckets(&live).await,
@@ -191,7 +191,7 @@ async fn the_switch_form_asks_for_the_code_of_a_role_with_an_aws_mfa_device() {
         token_code: code.into(),
         ..Default::default()
     };
-    let mfa = Some(OffsetDateTime::now_utc());
+    let mfa = Some(crate::clock::now_utc());
     for code in ["", "12ab56", "1234567"] {
         match switch_role(&state, &session, client, &alice, mfa, &form(code)).await {
             Err(SwitchError::Field { field, .. }) => assert_eq!(field, "token_code", "{code:?}"),
@@ -241,7 +241,7 @@ async fn open_in_aws_console_trades_the_credentials_for_a_sign_in_url() {
     let cloud = cloud(BTreeMap::new()).await;
     // A compatible endpoint has no AWS console.
     assert!(!cloud.offers_console_sign_in());
-    let live = held(OffsetDateTime::now_utc().unix_timestamp() + 600);
+    let live = held(crate::clock::now_utc().unix_timestamp() + 600);
     assert_eq!(cloud.console_sign_in_url(&live).await.expect("none"), None);
 
     let (endpoint, served) = fake_federation().await;
@@ -269,7 +269,7 @@ async fn open_in_aws_console_trades_the_credentials_for_a_sign_in_url() {
         "no credentials in the URL: {url}"
     );
 
-    let expired = held(OffsetDateTime::now_utc().unix_timestamp() - 1);
+    let expired = held(crate::clock::now_utc().unix_timestamp() - 1);
     assert!(matches!(
         cloud.console_sign_in_url(&expired).await,
         Err(CloudError::Expired)
@@ -399,7 +399,7 @@ async fn the_aws_console_session_ends_with_the_role_in_the_console() {
         .await
         .with_federation(&endpoint, "https://console.aws.amazon.com/")
         .expect("federation");
-    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let now = crate::clock::now_utc().unix_timestamp();
     federated
         .console_sign_in_url(&held(now + 2000))
         .await
@@ -453,7 +453,7 @@ async fn uploads_over_the_configured_limit_are_refused_before_aws_sees_them() {
     })
     .await;
     let role = caller(CallerIdentity::Role(held(
-        OffsetDateTime::now_utc().unix_timestamp() + 600,
+        crate::clock::now_utc().unix_timestamp() + 600,
     )));
     // Declared too large: refused at once, whatever the body.
     let declared = cloud
@@ -502,7 +502,7 @@ async fn uploads_over_the_configured_limit_are_refused_before_aws_sees_them() {
 async fn the_console_decides_put_object_first_for_roles_its_directory_lists() {
     let cloud = cloud(BTreeMap::new()).await;
     let role = caller(CallerIdentity::Role(held(
-        OffsetDateTime::now_utc().unix_timestamp() + 600,
+        crate::clock::now_utc().unix_timestamp() + 600,
     )));
     // UpdateAPP may write productionapp only.
     let elsewhere = cloud
@@ -520,7 +520,7 @@ async fn the_console_decides_put_object_first_for_roles_its_directory_lists() {
         other => panic!("expected the console to refuse, got {other:?}"),
     }
     // A role the directory does not list is left to AWS (here: a closed port).
-    let mut unknown = held(OffsetDateTime::now_utc().unix_timestamp() + 600);
+    let mut unknown = held(crate::clock::now_utc().unix_timestamp() + 600);
     unknown.assumed_role_arn = "arn:aws:sts::999999999999:assumed-role/Elsewhere/alice".into();
     let unknown = cloud
         .put_object(

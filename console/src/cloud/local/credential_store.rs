@@ -10,7 +10,6 @@ use std::sync::{PoisonError, RwLock};
 
 use iam::sts::StoreError;
 use iam::{CredentialStore, StoredSession};
-use time::OffsetDateTime;
 
 pub struct FileCredentialStore {
     dir: PathBuf,
@@ -21,7 +20,7 @@ impl FileCredentialStore {
     /// Opens `dir` (created if needed), loading live records and deleting expired ones.
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
         fs::create_dir_all(dir).map_err(|e| StoreError(format!("{}: {e}", dir.display())))?;
-        let now = OffsetDateTime::now_utc();
+        let now = crate::clock::now_utc();
         let mut cache = HashMap::new();
         let entries =
             fs::read_dir(dir).map_err(|e| StoreError(format!("{}: {e}", dir.display())))?;

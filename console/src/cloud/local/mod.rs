@@ -17,7 +17,6 @@ use iam::{
     AssumeRoleError, AssumeRoleRequest, Caller, CredentialError, CredentialStore, Directory, Sts,
 };
 use serde_json::json;
-use time::OffsetDateTime;
 
 use crate::cloud::local::credential_store::FileCredentialStore;
 use crate::cloud::objects::CallerIdentity;
@@ -97,7 +96,7 @@ impl CloudBackend for LocalCloud {
         // The decision takes microseconds; writing the record touches the disk.
         work_pool::run(move || {
             let mut context =
-                CallerContext::at(OffsetDateTime::now_utc()).with_source_ip(request.source_ip);
+                CallerContext::at(crate::clock::now_utc()).with_source_ip(request.source_ip);
             if let Some(at) = request.mfa_authenticated_at {
                 context = context.with_mfa(at);
             }
@@ -443,7 +442,7 @@ impl Parts {
         request_keys: &[(&str, &str)],
     ) -> Result<(), CloudError> {
         let mut context =
-            CallerContext::at(OffsetDateTime::now_utc()).with_source_ip(caller.source_ip);
+            CallerContext::at(crate::clock::now_utc()).with_source_ip(caller.source_ip);
         if let Some(at) = caller.mfa_authenticated_at {
             context = context.with_mfa(at);
         }
@@ -638,7 +637,7 @@ mod tests {
             role_arn: "arn:aws:iam::123456789012:role/UpdateAPP".into(),
             session_name: "alice".into(),
             source_identity: "alice".into(),
-            mfa_authenticated_at: mfa.then(OffsetDateTime::now_utc),
+            mfa_authenticated_at: mfa.then(crate::clock::now_utc),
             source_ip: IpAddr::from([127, 0, 0, 1]),
             duration: None,
             token_code: None,
@@ -659,7 +658,7 @@ mod tests {
         assert!(!format!("{held:?}").contains(&held.secret_access_key));
 
         let reopened = LocalCloud::open(directory, dir.path()).expect("reopen");
-        let now = CallerContext::at(OffsetDateTime::now_utc());
+        let now = CallerContext::at(crate::clock::now_utc());
         let get = reopened
             .sts()
             .authorize(
@@ -715,7 +714,7 @@ mod tests {
     fn as_role(held: &HeldCredentials) -> ObjectCaller {
         ObjectCaller {
             identity: CallerIdentity::Role(held.clone()),
-            mfa_authenticated_at: Some(OffsetDateTime::now_utc()),
+            mfa_authenticated_at: Some(crate::clock::now_utc()),
             source_ip: IpAddr::from([127, 0, 0, 1]),
         }
     }
@@ -916,7 +915,7 @@ mod tests {
         ));
         // Ended by the console before the credentials themselves expire (role_session_limit).
         let mut ended = held.clone();
-        ended.expiration = OffsetDateTime::now_utc().unix_timestamp() - 1;
+        ended.expiration = crate::clock::now_utc().unix_timestamp() - 1;
         assert!(matches!(
             cloud
                 .list_objects(&as_role(&ended), "productionapp", &listing(None, None))
