@@ -13,10 +13,9 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-pub use iam::store::{ByteRange, ListPage, ListRequest, ObjectInfo};
-
 pub use crate::cloud::objects::{
-    BucketSummary, ByteStream, DeleteOutcome, ObjectCaller, ObjectDownload, ObjectUpload,
+    BucketSummary, ByteRange, ByteStream, DeleteOutcome, ListPage, ListRequest, ObjectCaller,
+    ObjectDownload, ObjectInfo, ObjectUpload,
 };
 
 /// A request to hold a role, on behalf of a signed-in console user.

@@ -1,5 +1,6 @@
-//! The data that crosses the cloud boundary for object operations: who asks, and the streamed
-//! bodies. The listing and object types are the store's own S3-shaped ones (`iam::store`).
+//! The data that crosses the cloud boundary for object operations: who asks, what a listing
+//! asks for and answers, an object's properties, and the streamed bodies. S3-shaped, and the
+//! boundary's own: each backend converts from what it speaks (the local store, the AWS SDK).
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -9,7 +10,62 @@ use bytes::Bytes;
 use futures_util::Stream;
 use time::OffsetDateTime;
 
-use crate::cloud::{HeldCredentials, ObjectInfo};
+use crate::cloud::HeldCredentials;
+
+/// ListObjectsV2's request.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListRequest {
+    pub prefix: Option<String>,
+    pub delimiter: Option<String>,
+    /// `next_continuation_token` of the previous page; wins over `start_after`.
+    pub continuation_token: Option<String>,
+    /// List only keys after this one (exclusive).
+    pub start_after: Option<String>,
+    /// 1 or more; `None` and values above 1000 mean 1000, as in S3.
+    pub max_keys: Option<usize>,
+}
+
+/// One page of a listing: objects and common prefixes in key order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListPage {
+    pub objects: Vec<ObjectInfo>,
+    pub common_prefixes: Vec<String>,
+    pub is_truncated: bool,
+    /// Present exactly when `is_truncated`; opaque to the caller.
+    pub next_continuation_token: Option<String>,
+    /// `objects.len() + common_prefixes.len()`.
+    pub key_count: usize,
+}
+
+/// An object's properties.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectInfo {
+    pub key: String,
+    pub size: u64,
+    /// The quoted lowercase hex MD5 of a single PUT, as S3 writes it.
+    pub etag: String,
+    pub content_type: Option<String>,
+    /// User metadata, names in lowercase.
+    pub metadata: BTreeMap<String, String>,
+    pub last_modified: OffsetDateTime,
+}
+
+/// An HTTP byte range (`bytes=first-last`, `bytes=first-`, `bytes=-suffix`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ByteRange {
+    /// `first..=last`; `last` past the end means to the end.
+    FromTo {
+        first: u64,
+        last: u64,
+    },
+    From {
+        first: u64,
+    },
+    /// The last `len` bytes.
+    Suffix {
+        len: u64,
+    },
+}
 
 /// A stream of body bytes. I/O errors end it (a failed upload commits nothing).
 pub type ByteStream = Pin<Box<dyn Stream<Item = Result<Bytes, std::io::Error>> + Send>>;

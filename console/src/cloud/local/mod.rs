@@ -192,7 +192,8 @@ impl CloudBackend for LocalCloud {
             }
             this.authorize(&caller, "s3:ListBucket", &bucket_arn(&bucket), &keys)?;
             this.store
-                .list_objects_v2(&bucket, &request)
+                .list_objects_v2(&bucket, &(&request).into())
+                .map(ListPage::from)
                 .map_err(store_error)
         })
         .await
@@ -211,7 +212,10 @@ impl CloudBackend for LocalCloud {
         blocking(move || {
             check_bucket(&bucket)?;
             this.authorize(&caller, "s3:GetObject", &object_arn(&bucket, &key), &[])?;
-            this.store.head_object(&bucket, &key).map_err(store_error)
+            this.store
+                .head_object(&bucket, &key)
+                .map(ObjectInfo::from)
+                .map_err(store_error)
         })
         .await
     }
@@ -231,11 +235,11 @@ impl CloudBackend for LocalCloud {
             check_bucket(&bucket)?;
             this.authorize(&caller, "s3:GetObject", &object_arn(&bucket, &key), &[])?;
             this.store
-                .get_object(&bucket, &key, range)
+                .get_object(&bucket, &key, range.map(Into::into))
                 .map_err(store_error)
         })
         .await?;
-        let info = body.info.clone();
+        let info = ObjectInfo::from(body.info.clone());
         let (start, len, partial) = (body.start, body.len, body.partial);
         Ok(ObjectDownload {
             info,
@@ -304,6 +308,7 @@ impl CloudBackend for LocalCloud {
                         return tokio::task::spawn_blocking(move || current.commit())
                             .await
                             .map_err(|e| CloudError::Unavailable(e.to_string()))?
+                            .map(ObjectInfo::from)
                             .map_err(store_error);
                     }
                 }
@@ -602,6 +607,55 @@ pub fn bucket_arn(bucket: &str) -> String {
 
 pub fn object_arn(bucket: &str, key: &str) -> String {
     format!("arn:aws:s3:::{bucket}/{key}")
+}
+
+// The boundary's types from and to the local store's own (the same S3 shapes).
+
+impl From<&ListRequest> for iam::store::ListRequest {
+    fn from(request: &ListRequest) -> Self {
+        iam::store::ListRequest {
+            prefix: request.prefix.clone(),
+            delimiter: request.delimiter.clone(),
+            continuation_token: request.continuation_token.clone(),
+            start_after: request.start_after.clone(),
+            max_keys: request.max_keys,
+        }
+    }
+}
+
+impl From<ByteRange> for iam::store::ByteRange {
+    fn from(range: ByteRange) -> Self {
+        match range {
+            ByteRange::FromTo { first, last } => iam::store::ByteRange::FromTo { first, last },
+            ByteRange::From { first } => iam::store::ByteRange::From { first },
+            ByteRange::Suffix { len } => iam::store::ByteRange::Suffix { len },
+        }
+    }
+}
+
+impl From<iam::store::ObjectInfo> for ObjectInfo {
+    fn from(info: iam::store::ObjectInfo) -> Self {
+        ObjectInfo {
+            key: info.key,
+            size: info.size,
+            etag: info.etag,
+            content_type: info.content_type,
+            metadata: info.metadata,
+            last_modified: info.last_modified,
+        }
+    }
+}
+
+impl From<iam::store::ListPage> for ListPage {
+    fn from(page: iam::store::ListPage) -> Self {
+        ListPage {
+            objects: page.objects.into_iter().map(ObjectInfo::from).collect(),
+            common_prefixes: page.common_prefixes,
+            is_truncated: page.is_truncated,
+            next_continuation_token: page.next_continuation_token,
+            key_count: page.key_count,
+        }
+    }
 }
 
 /// Store failures as the boundary reports them: input faults with a message safe to show,
