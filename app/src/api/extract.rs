@@ -119,79 +119,60 @@ pub struct PendingMfa {
     pub pending: PendingSignIn,
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for MaybeSignedIn
-where
-    AppState: FromRef<S>,
-{
-    type Rejection = Refusal;
+/// Each extractor is an axum `FromRequestParts` for any state the console's state comes from;
+/// the macro writes that frame once, each body says what the extractor checks.
+macro_rules! extractor {
+    ($name:ident, |$parts:ident, $state:ident| $body:block) => {
+        impl<S: Send + Sync> FromRequestParts<S> for $name
+        where
+            AppState: FromRef<S>,
+        {
+            type Rejection = Refusal;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Refusal> {
-        let request = RequestContext::from_parts(parts, state).await?;
-        let user = request.user().await.map_err(Refusal)?;
-        Ok(MaybeSignedIn { request, user })
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for Enrolling
-where
-    AppState: FromRef<S>,
-{
-    type Rejection = Refusal;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Refusal> {
-        let MaybeSignedIn { request, user } =
-            MaybeSignedIn::from_request_parts(parts, state).await?;
-        let user = user.ok_or(Refusal(ConsoleError::SessionEnded))?;
-        Ok(Enrolling { request, user })
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for SignedIn
-where
-    AppState: FromRef<S>,
-{
-    type Rejection = Refusal;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Refusal> {
-        let Enrolling { request, user } = Enrolling::from_request_parts(parts, state).await?;
-        if user.must_enrol {
-            return Err(Refusal(ConsoleError::MustEnrol));
+            async fn from_request_parts($parts: &mut Parts, $state: &S) -> Result<Self, Refusal> {
+                $body
+            }
         }
-        Ok(SignedIn { request, user })
-    }
+    };
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for Admin
-where
-    AppState: FromRef<S>,
-{
-    type Rejection = Refusal;
+extractor!(MaybeSignedIn, |parts, state| {
+    let request = RequestContext::from_parts(parts, state).await?;
+    let user = request.user().await.map_err(Refusal)?;
+    Ok(MaybeSignedIn { request, user })
+});
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Refusal> {
-        let SignedIn { request, user } = SignedIn::from_request_parts(parts, state).await?;
-        match request.state.admin_access(&user) {
-            AdminAccess::Granted => Ok(Admin { request, user }),
-            AdminAccess::NotAdmin => Err(Refusal(ConsoleError::NotAdmin)),
-            AdminAccess::MfaNeeded => Err(Refusal(ConsoleError::AdminMfaNeeded)),
-        }
+extractor!(Enrolling, |parts, state| {
+    let MaybeSignedIn { request, user } = MaybeSignedIn::from_request_parts(parts, state).await?;
+    let user = user.ok_or(Refusal(ConsoleError::SessionEnded))?;
+    Ok(Enrolling { request, user })
+});
+
+extractor!(SignedIn, |parts, state| {
+    let Enrolling { request, user } = Enrolling::from_request_parts(parts, state).await?;
+    if user.must_enrol {
+        return Err(Refusal(ConsoleError::MustEnrol));
     }
-}
+    Ok(SignedIn { request, user })
+});
 
-impl<S: Send + Sync> FromRequestParts<S> for PendingMfa
-where
-    AppState: FromRef<S>,
-{
-    type Rejection = Refusal;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Refusal> {
-        let request = RequestContext::from_parts(parts, state).await?;
-        let pending = session::pending(&request.session)
-            .await
-            .map_err(|e| Refusal(unavailable(e)))?
-            .ok_or(Refusal(ConsoleError::SignInExpired))?;
-        Ok(PendingMfa { request, pending })
+extractor!(Admin, |parts, state| {
+    let SignedIn { request, user } = SignedIn::from_request_parts(parts, state).await?;
+    match request.state.admin_access(&user) {
+        AdminAccess::Granted => Ok(Admin { request, user }),
+        AdminAccess::NotAdmin => Err(Refusal(ConsoleError::NotAdmin)),
+        AdminAccess::MfaNeeded => Err(Refusal(ConsoleError::AdminMfaNeeded)),
     }
-}
+});
+
+extractor!(PendingMfa, |parts, state| {
+    let request = RequestContext::from_parts(parts, state).await?;
+    let pending = session::pending(&request.session)
+        .await
+        .map_err(|e| Refusal(unavailable(e)))?
+        .ok_or(Refusal(ConsoleError::SignInExpired))?;
+    Ok(PendingMfa { request, pending })
+});
 
 /// The caller of this server function, as extractor `T` decides it.
 pub async fn caller<T>() -> Result<T, ConsoleError>

@@ -250,29 +250,23 @@ impl ObjectRequester {
         // The deletions have happened by now: a failed write below is logged by `audit`.
         match &result {
             Ok(outcome) => {
-                for key in &outcome.deleted {
-                    let _ = self
-                        .audit(
-                            state,
-                            "s3:DeleteObject",
-                            bucket,
-                            Some(key),
-                            Ok(()),
-                            json!({}),
-                        )
-                        .await;
-                }
-                for (key, message) in &outcome.failed {
-                    let denied = CloudError::Denied {
+                let failed = outcome
+                    .failed
+                    .iter()
+                    .map(|(key, message)| (key, Some(message)));
+                let each = outcome.deleted.iter().map(|key| (key, None)).chain(failed);
+                for (key, failure) in each {
+                    let denied = failure.map(|message| CloudError::Denied {
                         detail: json!({ "message": message }),
-                    };
+                    });
+                    let outcome = denied.as_ref().map_or(Ok(()), Err);
                     let _ = self
                         .audit(
                             state,
                             "s3:DeleteObject",
                             bucket,
                             Some(key),
-                            Err(&denied),
+                            outcome,
                             json!({}),
                         )
                         .await;

@@ -7,13 +7,12 @@
 //! `%2e%2e` path segments, and S3 keys may be exactly that.
 
 use app::api::extract::{Refusal, SignedIn, unavailable};
-use axum::Extension;
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{FromRef, FromRequestParts, Path, Query, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use console::client::ClientAddr;
 use console::cloud::object_access::{self, ObjectRequester};
 use console::cloud::{ByteRange, CloudError, ObjectDownload, ObjectUpload};
 use console::state::AppState;
@@ -33,26 +32,20 @@ const DOWNLOAD_CSP: &str = "sandbox; default-src 'none'";
 
 pub async fn download(
     State(state): State<AppState>,
-    Extension(client): Extension<ClientAddr>,
-    caller: Result<SignedIn, Refusal>,
-    Path(bucket): Path<String>,
-    Query(query): Query<KeyQuery>,
+    ObjectTarget {
+        requester,
+        bucket,
+        key,
+    }: ObjectTarget,
     headers: HeaderMap,
 ) -> Response {
-    let requester = match requester(&state, caller, client).await {
-        Ok(requester) => requester,
-        Err(response) => return response,
-    };
-    if let Err(text) = object_access::check_names(&bucket, [query.key.as_str()]) {
-        return message(StatusCode::BAD_REQUEST, &text);
-    }
     let range = headers
         .get(header::RANGE)
         .and_then(|v| v.to_str().ok())
         .and_then(parse_range);
     let asked_range = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
     let Ok(result) = requester
-        .get_object(&state, &bucket, &query.key, range, asked_range)
+        .get_object(&state, &bucket, &key, range, asked_range)
         .await
     else {
         return message(
@@ -68,16 +61,13 @@ pub async fn download(
 
 pub async fn upload(
     State(state): State<AppState>,
-    Extension(client): Extension<ClientAddr>,
-    caller: Result<SignedIn, Refusal>,
-    Path(bucket): Path<String>,
-    Query(query): Query<KeyQuery>,
+    ObjectTarget {
+        requester,
+        bucket,
+        key,
+    }: ObjectTarget,
     request: Request,
 ) -> Response {
-    let requester = match requester(&state, caller, client).await {
-        Ok(requester) => requester,
-        Err(response) => return response,
-    };
     let headers = request.headers();
     let content_type = headers
         .get(header::CONTENT_TYPE)
@@ -89,9 +79,6 @@ pub async fn upload(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if let Err(text) = object_access::check_names(&bucket, [query.key.as_str()]) {
-        return message(StatusCode::BAD_REQUEST, &text);
-    }
     if !object_access::has_room_for_upload(&state, content_length) {
         return message(
             StatusCode::INSUFFICIENT_STORAGE,
@@ -110,7 +97,7 @@ pub async fn upload(
     };
     // Nothing is stored unless the attempt is in the audit trail first.
     let Ok(result) = requester
-        .put_object(&state, &bucket, &query.key, upload, json!({}))
+        .put_object(&state, &bucket, &key, upload, json!({}))
         .await
     else {
         return message(
@@ -126,24 +113,53 @@ pub async fn upload(
     }
 }
 
-/// The signed-in caller (see the extractors) as the object requester of their session.
-async fn requester(
-    state: &AppState,
-    caller: Result<SignedIn, Refusal>,
-    client: ClientAddr,
-) -> Result<ObjectRequester, Response> {
-    let refused = |e: ConsoleError| {
-        let status = match e {
-            ConsoleError::SessionEnded => StatusCode::UNAUTHORIZED,
-            ConsoleError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            _ => StatusCode::FORBIDDEN,
+/// The object a route acts on, and who asks: the bucket (path) and key (query), of sizes S3
+/// accepts, and the signed-in caller (see the extractors) as the object requester of their
+/// session. Refusals are JSON messages, as the routes' other answers.
+pub struct ObjectTarget {
+    requester: ObjectRequester,
+    bucket: String,
+    key: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ObjectTarget
+where
+    AppState: FromRef<S>,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        let Path(bucket) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let Query(KeyQuery { key }) = Query::<KeyQuery>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let refused = |e: ConsoleError| {
+            let status = match e {
+                ConsoleError::SessionEnded => StatusCode::UNAUTHORIZED,
+                ConsoleError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+                _ => StatusCode::FORBIDDEN,
+            };
+            message(status, e.message())
         };
-        message(status, e.message())
-    };
-    let SignedIn { request, user } = caller.map_err(|Refusal(e)| refused(e))?;
-    object_access::requester(state, &request.session, &user, client)
-        .await
-        .map_err(|e| refused(unavailable(e)))
+        let SignedIn { request, user } = SignedIn::from_request_parts(parts, state)
+            .await
+            .map_err(|Refusal(e)| refused(e))?;
+        let client = request
+            .client
+            .ok_or_else(|| refused(unavailable("no client address")))?;
+        object_access::check_names(&bucket, [key.as_str()])
+            .map_err(|text| message(StatusCode::BAD_REQUEST, &text))?;
+        let requester = object_access::requester(&request.state, &request.session, &user, client)
+            .await
+            .map_err(|e| refused(unavailable(e)))?;
+        Ok(ObjectTarget {
+            requester,
+            bucket,
+            key,
+        })
+    }
 }
 
 fn download_response(download: ObjectDownload) -> Response {
