@@ -33,6 +33,7 @@ pub(super) const KNOWN_ENV: &[&str] = &[
     "SWITCHYARD_WRITE_TIMEOUT",
     "SWITCHYARD_MAX_TRANSFERS",
     "SWITCHYARD_MAX_TRANSFERS_PER_USER",
+    "SWITCHYARD_UPLOAD_FREE_SPACE_RESERVE",
     "SWITCHYARD_LOG",
     "SWITCHYARD_BACKEND",
     "SWITCHYARD_AWS_REGION",
@@ -235,6 +236,27 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Start-up refuses unknown `SWITCHYARD_*` variables (a typo must not be ignored), so
+    /// every flag's own variable must be known: `SWITCHYARD_UPLOAD_FREE_SPACE_RESERVE` once
+    /// was not, and setting it stopped the console from starting.
+    #[test]
+    fn every_flags_variable_is_a_known_one() {
+        let command = ServeArgs::augment_args(clap::Command::new("serve"));
+        let variables: Vec<String> = command
+            .get_arguments()
+            .filter_map(|arg| arg.get_env())
+            .map(|env| env.to_string_lossy().into_owned())
+            .filter(|env| env.starts_with("SWITCHYARD_"))
+            .collect();
+        assert!(variables.len() > 20, "{variables:?}");
+        for variable in variables {
+            assert!(
+                KNOWN_ENV.contains(&variable.as_str()),
+                "{variable} is not in KNOWN_ENV"
+            );
+        }
+    }
 
     #[test]
     fn sizes_read_with_units() {
