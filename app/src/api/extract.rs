@@ -27,15 +27,22 @@ impl From<Refusal> for ConsoleError {
     }
 }
 
-impl IntoResponse for Refusal {
-    fn into_response(self) -> Response {
-        let status = match self.0 {
+impl Refusal {
+    /// The HTTP status of this refusal, for every route that answers one (each words its
+    /// body as its clients expect: text, JSON, a redirect).
+    pub fn status(&self) -> StatusCode {
+        match self.0 {
             ConsoleError::SessionEnded | ConsoleError::SignInExpired => StatusCode::UNAUTHORIZED,
             ConsoleError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ConsoleError::Invalid { .. } => StatusCode::BAD_REQUEST,
             _ => StatusCode::FORBIDDEN,
-        };
-        (status, self.0.to_string()).into_response()
+        }
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        (self.status(), self.0.to_string()).into_response()
     }
 }
 

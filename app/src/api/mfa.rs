@@ -15,6 +15,7 @@ mod server {
     use types::error::ConsoleError;
 
     pub use crate::api::extract::unavailable;
+    use crate::api::extract::{Enrolling, RequestContext, caller};
 
     /// One generic message per kind of failure; the reason is in the audit trail.
     pub fn user_error(e: MfaError) -> ConsoleError {
@@ -35,20 +36,32 @@ mod server {
         })
     }
 
-    /// Refuses to add a device without a recent MFA with one the user already has.
-    pub async fn may_add_device(
-        request: &crate::api::extract::RequestContext,
+    /// The caller of an enrolment step, refused without a recent MFA with a device they
+    /// already have (a user's first device needs none).
+    pub async fn adding_device() -> Result<Enrolling, ConsoleError> {
+        let caller: Enrolling = caller().await?;
+        let max_age = std::time::Duration::from_secs(super::REMOVE_DEVICE_MAX_MFA_AGE_SECONDS);
+        console::mfa::may_add_device(&caller.request.state, &caller.user, max_age)
+            .await
+            .map_err(user_error)?;
+        Ok(caller)
+    }
+
+    /// After a device was added or removed: the user's other sessions end. A device just
+    /// added proves nothing about who added it, so this session's MFA time stays as it was.
+    pub async fn devices_changed(
+        request: &RequestContext,
         user: &console::session::SignedInUser,
     ) -> Result<(), ConsoleError> {
-        let max_age = std::time::Duration::from_secs(super::REMOVE_DEVICE_MAX_MFA_AGE_SECONDS);
-        console::mfa::may_add_device(&request.state, user, max_age)
+        console::mfa::end_other_sessions(&request.state, &request.session, user, None)
             .await
+            .map(|_| ())
             .map_err(user_error)
     }
 
     /// A step-up succeeded: the session's MFA is this one from now on.
     pub async fn remember_step_up(
-        request: &crate::api::extract::RequestContext,
+        request: &RequestContext,
         mut user: console::session::SignedInUser,
         context: console::session::MfaContext,
     ) -> Result<(), ConsoleError> {
@@ -105,8 +118,7 @@ pub async fn load_security_credentials() -> Result<SecurityCredentials, ConsoleE
 
 #[server(prefix = "/api", endpoint = "mfa/totp/start")]
 pub async fn start_totp_enrolment(name: String) -> Result<TotpSetupView, ConsoleError> {
-    let Enrolling { request, user } = caller().await?;
-    server::may_add_device(&request, &user).await?;
+    let Enrolling { request, user } = server::adding_device().await?;
     let setup = console::mfa::start_totp_enrolment(
         &request.state,
         &request.session,
@@ -125,8 +137,7 @@ pub async fn start_totp_enrolment(name: String) -> Result<TotpSetupView, Console
 #[server(prefix = "/api", endpoint = "mfa/totp/finish")]
 pub async fn finish_totp_enrolment(code1: String, code2: String) -> Result<(), ConsoleError> {
     use console::mfa;
-    let Enrolling { request, user } = caller().await?;
-    server::may_add_device(&request, &user).await?;
+    let Enrolling { request, user } = server::adding_device().await?;
     mfa::finish_totp_enrolment(
         &request.state,
         &request.session,
@@ -137,17 +148,12 @@ pub async fn finish_totp_enrolment(code1: String, code2: String) -> Result<(), C
     )
     .await
     .map_err(server::user_error)?;
-    // A device just added proves nothing about who added it: no MFA time is set.
-    mfa::end_other_sessions(&request.state, &request.session, &user, None)
-        .await
-        .map_err(server::user_error)?;
-    Ok(())
+    server::devices_changed(&request, &user).await
 }
 
 #[server(prefix = "/api", endpoint = "mfa/webauthn/register/start")]
 pub async fn start_security_key_enrolment(name: String) -> Result<String, ConsoleError> {
-    let Enrolling { request, user } = caller().await?;
-    server::may_add_device(&request, &user).await?;
+    let Enrolling { request, user } = server::adding_device().await?;
     let challenge = console::mfa::start_webauthn_registration(
         &request.state,
         &request.session,
@@ -163,8 +169,7 @@ pub async fn start_security_key_enrolment(name: String) -> Result<String, Consol
 #[server(prefix = "/api", endpoint = "mfa/webauthn/register/finish")]
 pub async fn finish_security_key_enrolment(credential: String) -> Result<(), ConsoleError> {
     use console::mfa;
-    let Enrolling { request, user } = caller().await?;
-    server::may_add_device(&request, &user).await?;
+    let Enrolling { request, user } = server::adding_device().await?;
     mfa::finish_webauthn_registration(
         &request.state,
         &request.session,
@@ -174,10 +179,7 @@ pub async fn finish_security_key_enrolment(credential: String) -> Result<(), Con
     )
     .await
     .map_err(server::user_error)?;
-    mfa::end_other_sessions(&request.state, &request.session, &user, None)
-        .await
-        .map_err(server::user_error)?;
-    Ok(())
+    server::devices_changed(&request, &user).await
 }
 
 #[server(prefix = "/api", endpoint = "mfa/remove")]
@@ -191,10 +193,7 @@ pub async fn remove_mfa_device(device_id: String) -> Result<(), ConsoleError> {
     mfa::remove_device(&request.state, &user.key(), &device_id, request.client)
         .await
         .map_err(server::user_error)?;
-    mfa::end_other_sessions(&request.state, &request.session, &user, None)
-        .await
-        .map_err(server::user_error)?;
-    Ok(())
+    server::devices_changed(&request, &user).await
 }
 
 #[server(prefix = "/api", endpoint = "mfa/options")]

@@ -31,18 +31,13 @@ pub async fn export(
         "export.json" => ("application/json", "audit-trail.json"),
         _ => return plain(StatusCode::NOT_FOUND, "No such export."),
     };
-    if let Err(Refusal(e)) = admin {
-        let status = match e {
-            ConsoleError::SessionEnded => StatusCode::UNAUTHORIZED,
-            ConsoleError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            _ => StatusCode::FORBIDDEN,
-        };
-        let text = match e {
+    if let Err(refusal) = admin {
+        let text = match &refusal.0 {
             ConsoleError::SessionEnded => "Sign in first.",
             ConsoleError::NotAdmin => "The audit trail is for console administrators only.",
-            ref other => other.message(),
+            other => other.message(),
         };
-        return plain(status, text);
+        return plain(refusal.status(), text);
     }
     let filter = match audit_view::parse_filter(&query) {
         Ok(filter) => filter,

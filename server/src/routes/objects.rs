@@ -19,7 +19,6 @@ use console::state::AppState;
 use futures_util::TryStreamExt;
 use serde::Deserialize;
 use serde_json::json;
-use types::error::ConsoleError;
 
 #[derive(Deserialize)]
 pub struct KeyQuery {
@@ -135,25 +134,18 @@ where
         let Query(KeyQuery { key }) = Query::<KeyQuery>::from_request_parts(parts, state)
             .await
             .map_err(IntoResponse::into_response)?;
-        let refused = |e: ConsoleError| {
-            let status = match e {
-                ConsoleError::SessionEnded => StatusCode::UNAUTHORIZED,
-                ConsoleError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-                _ => StatusCode::FORBIDDEN,
-            };
-            message(status, e.message())
-        };
+        let refused = |refusal: Refusal| message(refusal.status(), refusal.0.message());
         let SignedIn { request, user } = SignedIn::from_request_parts(parts, state)
             .await
-            .map_err(|Refusal(e)| refused(e))?;
+            .map_err(refused)?;
         let client = request
             .client
-            .ok_or_else(|| refused(unavailable("no client address")))?;
+            .ok_or_else(|| refused(Refusal(unavailable("no client address"))))?;
         object_access::check_names(&bucket, [key.as_str()])
             .map_err(|text| message(StatusCode::BAD_REQUEST, &text))?;
         let requester = object_access::requester(&request.state, &request.session, &user, client)
             .await
-            .map_err(|e| refused(unavailable(e)))?;
+            .map_err(|e| refused(Refusal(unavailable(e))))?;
         Ok(ObjectTarget {
             requester,
             bucket,
