@@ -65,6 +65,10 @@ export class SwitchyardServer {
         LEPTOS_SITE_ADDR: `127.0.0.1:${this.port}`,
         LEPTOS_SITE_ROOT: siteRoot,
         SWITCHYARD_DATA_DIR: this.dataDir,
+        // The default 1 GiB reserve is for production disks; a CI machine that has just built
+        // everything can have less free than that, and these tests upload a few hundred KB.
+        // The reserve itself is tested in the Rust suite (hardening.rs).
+        SWITCHYARD_UPLOAD_FREE_SPACE_RESERVE: "16MiB",
         ...this.env,
       },
       stdio: ["ignore", "pipe", "pipe"],
