@@ -14,6 +14,6 @@ pub mod sign_in;
 pub mod state;
 pub mod storage;
 pub mod switching;
-#[cfg(test)]
+#[cfg(any(test, feature = "test-support"))]
 pub mod test_support;
 pub mod work_pool;

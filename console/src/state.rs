@@ -1,6 +1,6 @@
 //! The one state struct the server hands to every page, server function and handler, and the
 //! one place it is built: the binary and the tests both go through [`AppState::build`], so
-//! every store is a trait object and SQLite is wired in [`Stores::sqlite`] alone.
+//! every store is a trait object and the SQL stores are wired in [`Stores::sql`] alone.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -8,13 +8,14 @@ use std::time::Duration;
 
 use iam::Directory;
 
-use crate::audit::{AuditLog, SqliteAuditLog};
+use crate::audit::{AuditLog, SqlAuditLog};
 use crate::cloud::CloudBackend;
 use crate::mfa::cipher::MfaCipher;
 use crate::mfa::service::MfaService;
-use crate::mfa::store::{MfaStore, SqliteMfaStore};
-use crate::rate_limit::{FailureCounters, MemoryFailureCounters, ThrottleWindows};
-use crate::role_history::{RoleHistoryError, RoleHistoryStore, SqliteRoleHistory};
+use crate::mfa::store::{MfaStore, SqlMfaStore};
+use crate::rate_limit::sql::SqlFailureCounters;
+use crate::rate_limit::{FailureCounters, ThrottleWindows};
+use crate::role_history::{RoleHistoryError, RoleHistoryStore, SqlRoleHistory};
 use crate::session::user::SignedInUser;
 use crate::sign_in::password::PasswordVerifier;
 use crate::storage::Storage;
@@ -104,26 +105,28 @@ pub struct Stores {
 }
 
 impl Stores {
-    /// The SQLite stores on `storage`, and failure counters in this instance's memory (they
-    /// need no sharing while one instance serves).
-    pub fn sqlite(storage: &Storage, limits: &FailureLimits) -> Stores {
-        let pool = storage.sqlite_pool();
+    /// Every store in `storage`'s database (SQLite or PostgreSQL), the failure counters
+    /// included: instances sharing a database share their lock-outs.
+    pub fn sql(storage: &Storage, limits: &FailureLimits) -> Stores {
+        let db = storage.db();
+        let counters = |counter, max, window| -> Arc<dyn FailureCounters> {
+            Arc::new(SqlFailureCounters::new(db.clone(), counter, max, window))
+        };
         Stores {
-            audit: Arc::new(SqliteAuditLog::new(pool.clone())),
-            mfa: Arc::new(SqliteMfaStore::new(pool.clone())),
-            role_history: Arc::new(SqliteRoleHistory::new(pool.clone())),
-            sign_in_per_user: Arc::new(MemoryFailureCounters::new(
+            audit: Arc::new(SqlAuditLog::new(db.clone())),
+            mfa: Arc::new(SqlMfaStore::new(db.clone())),
+            role_history: Arc::new(SqlRoleHistory::new(db.clone())),
+            sign_in_per_user: counters(
+                "sign-in-user",
                 limits.sign_in_max_failures_per_user,
                 limits.sign_in_failure_window,
-            )),
-            sign_in_per_client: Arc::new(MemoryFailureCounters::new(
+            ),
+            sign_in_per_client: counters(
+                "sign-in-client",
                 limits.sign_in_max_failures_per_client,
                 limits.sign_in_failure_window,
-            )),
-            mfa_failures: Arc::new(MemoryFailureCounters::new(
-                limits.mfa_max_failures,
-                limits.mfa_lockout,
-            )),
+            ),
+            mfa_failures: counters("mfa", limits.mfa_max_failures, limits.mfa_lockout),
         }
     }
 }
@@ -137,9 +140,9 @@ pub enum StateError {
 }
 
 impl AppState {
-    /// The console on SQLite `storage`: what the binary and the tests run.
+    /// The console on `storage`: what the binary and the tests run.
     pub fn build(storage: Storage, parts: ConsoleParts) -> Result<AppState, StateError> {
-        let stores = Stores::sqlite(&storage, &parts.limits);
+        let stores = Stores::sql(&storage, &parts.limits);
         Self::with_stores(storage, stores, parts)
     }
 

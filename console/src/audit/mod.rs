@@ -7,7 +7,8 @@ pub mod filter;
 pub mod view;
 
 use async_trait::async_trait;
-use sqlx::SqlitePool;
+use crate::on_db;
+use crate::storage::{Db, Dialect};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -204,25 +205,38 @@ type StoredRow = (
     String,
 );
 
-fn filtered_query(
+/// The filter as one statement, for either database.
+fn filtered_query<'a, DB>(
+    dialect: Dialect,
     filter: &AuditFilter,
     limit: u32,
-) -> Result<sqlx::QueryBuilder<'static, sqlx::Sqlite>, AuditError> {
-    let mut sql = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+) -> Result<sqlx::QueryBuilder<'a, DB>, AuditError>
+where
+    DB: sqlx::Database,
+    DB::Arguments<'a>: Default,
+    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    let mut sql = sqlx::QueryBuilder::<DB>::new(
         "SELECT id, at, actor, account_id, action, decision, client_ip, detail \
          FROM audit_events WHERE 1 = 1",
     );
     if let Some(actor) = filter.actor.as_deref().filter(|a| !a.is_empty()) {
-        // instr() rather than LIKE: no wildcard characters to escape in what people type.
-        sql.push(" AND instr(lower(coalesce(actor, '')), lower(")
-            .push_bind(actor.to_string())
-            .push(")) > 0");
+        // A position function rather than LIKE: no wildcard characters to escape in what
+        // people type.
+        sql.push(format_args!(
+            " AND {}(lower(coalesce(actor, '')), lower(",
+            dialect.position_function()
+        ))
+        .push_bind(actor.to_string())
+        .push(")) > 0");
     }
     if let Some(action) = filter.action.as_deref().filter(|a| !a.is_empty()) {
         sql.push(" AND action = ").push_bind(action.to_string());
     }
     if let Some(decision) = filter.decision {
-        sql.push(" AND decision = ").push_bind(decision.as_str());
+        sql.push(" AND decision = ")
+            .push_bind(decision.as_str().to_string());
     }
     if let Some(from) = filter.from {
         sql.push(" AND at >= ").push_bind(stored_time(from)?);
@@ -233,7 +247,8 @@ fn filtered_query(
     if let Some(before) = filter.before_id {
         sql.push(" AND id < ").push_bind(before);
     }
-    sql.push(" ORDER BY id DESC LIMIT ").push_bind(limit);
+    sql.push(" ORDER BY id DESC LIMIT ")
+        .push_bind(i64::from(limit));
     Ok(sql)
 }
 
@@ -273,34 +288,37 @@ fn stored_time(at: OffsetDateTime) -> Result<String, AuditError> {
         })
 }
 
-pub struct SqliteAuditLog {
-    pool: SqlitePool,
+/// The audit trail in the console's database (SQLite or PostgreSQL).
+pub struct SqlAuditLog {
+    db: Db,
 }
 
-impl SqliteAuditLog {
-    pub fn new(pool: SqlitePool) -> Self {
-        SqliteAuditLog { pool }
+impl SqlAuditLog {
+    pub fn new(db: Db) -> Self {
+        SqlAuditLog { db }
     }
 }
 
 #[async_trait]
-impl AuditLog for SqliteAuditLog {
+impl AuditLog for SqlAuditLog {
     async fn append(&self, event: AuditEvent) -> Result<(), AuditError> {
         let event = event.bounded();
         let at = stored_time(crate::clock::now_utc())?;
-        sqlx::query(
+        let detail = event.detail.to_string();
+        on_db!(&self.db, pool => sqlx::query(
             "INSERT INTO audit_events (at, actor, account_id, action, decision, client_ip, detail) \
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
-        .bind(at)
+        .bind(&at)
         .bind(&event.actor)
         .bind(&event.account_id)
         .bind(&event.action)
         .bind(event.decision.as_str())
         .bind(&event.client_ip)
-        .bind(event.detail.to_string())
-        .execute(&self.pool)
-        .await?;
+        .bind(&detail)
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected()))?;
         Ok(())
     }
 
@@ -309,35 +327,41 @@ impl AuditLog for SqliteAuditLog {
         filter: &AuditFilter,
         limit: u32,
     ) -> Result<Vec<AuditRecord>, AuditError> {
-        let mut sql = filtered_query(filter, limit)?;
-        let rows: Vec<StoredRow> = sql.build_query_as().fetch_all(&self.pool).await?;
+        let dialect = self.db.dialect();
+        let rows: Vec<StoredRow> = on_db!(&self.db, pool => {
+            let mut sql = filtered_query(dialect, filter, limit)?;
+            sql.build_query_as().fetch_all(pool).await?
+        });
         rows.into_iter().map(record_of).collect()
     }
 
     fn export(&self, filter: &AuditFilter, limit: u32) -> AuditStream {
         use futures_util::StreamExt as _;
         let (sender, receiver) = tokio::sync::mpsc::channel(EXPORT_READ_AHEAD);
-        let pool = self.pool.clone();
-        let query = filtered_query(filter, limit);
+        let db = self.db.clone();
+        let filter = filter.clone();
         // The rows are read by a task of their own: the stream a response body holds must
         // own everything, and the bounded channel keeps the reader just ahead of the client.
         tokio::spawn(async move {
-            let mut sql = match query {
-                Ok(sql) => sql,
-                Err(e) => {
-                    let _ = sender.send(Err(e)).await;
-                    return;
+            let dialect = db.dialect();
+            on_db!(&db, pool => {
+                let mut sql = match filtered_query(dialect, &filter, limit) {
+                    Ok(sql) => sql,
+                    Err(e) => {
+                        let _ = sender.send(Err(e)).await;
+                        return;
+                    }
+                };
+                let mut rows = sql.build_query_as::<StoredRow>().fetch(pool);
+                while let Some(row) = rows.next().await {
+                    let item = row.map_err(AuditError::from).and_then(record_of);
+                    let failed = item.is_err();
+                    if sender.send(item).await.is_err() || failed {
+                        // The client went away, or the stream ends with its error.
+                        return;
+                    }
                 }
-            };
-            let mut rows = sql.build_query_as::<StoredRow>().fetch(&pool);
-            while let Some(row) = rows.next().await {
-                let item = row.map_err(AuditError::from).and_then(record_of);
-                let failed = item.is_err();
-                if sender.send(item).await.is_err() || failed {
-                    // The client went away, or the stream ends with its error.
-                    return;
-                }
-            }
+            })
         });
         Box::pin(futures_util::stream::unfold(
             receiver,
@@ -346,11 +370,11 @@ impl AuditLog for SqliteAuditLog {
     }
 
     async fn actions(&self) -> Result<Vec<String>, AuditError> {
-        Ok(
+        Ok(on_db!(&self.db, pool => {
             sqlx::query_scalar("SELECT DISTINCT action FROM audit_events ORDER BY action")
-                .fetch_all(&self.pool)
-                .await?,
-        )
+                .fetch_all(pool)
+                .await?
+        }))
     }
 }
 
@@ -359,183 +383,204 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    async fn log() -> (SqliteAuditLog, tempfile::TempDir) {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let db = crate::storage::open(dir.path()).await.expect("db");
-        (SqliteAuditLog::new(db), dir)
+    /// The log on each database; the storage contract below holds on both.
+    async fn logs() -> Vec<(crate::test_support::TestDb, SqlAuditLog)> {
+        crate::test_support::databases()
+            .await
+            .into_iter()
+            .map(|db| {
+                let log = SqlAuditLog::new(db.storage.db().clone());
+                (db, log)
+            })
+            .collect()
     }
 
     #[tokio::test]
     async fn an_export_streams_the_newest_matching_events_up_to_its_cap() {
         use futures_util::StreamExt as _;
-        let (log, _dir) = log().await;
-        for i in 0..5 {
-            log.append(AuditEvent::new("SignIn", Decision::Denied).actor(format!("u{i}")))
+        for (db, log) in logs().await {
+            let name = db.name;
+            for i in 0..5 {
+                log.append(AuditEvent::new("SignIn", Decision::Denied).actor(format!("u{i}")))
+                    .await
+                    .expect("append");
+            }
+            log.append(AuditEvent::new("SignOut", Decision::Info))
                 .await
                 .expect("append");
+            let filter = AuditFilter {
+                action: Some("SignIn".into()),
+                ..Default::default()
+            };
+            let actors: Vec<String> = log
+                .export(&filter, 3)
+                .map(|r| r.expect("row").event.actor.unwrap_or_default())
+                .collect()
+                .await;
+            assert_eq!(actors, vec!["u4", "u3", "u2"], "{name}");
         }
-        log.append(AuditEvent::new("SignOut", Decision::Info))
-            .await
-            .expect("append");
-        let filter = AuditFilter {
-            action: Some("SignIn".into()),
-            ..Default::default()
-        };
-        let actors: Vec<String> = log
-            .export(&filter, 3)
-            .map(|r| r.expect("row").event.actor.unwrap_or_default())
-            .collect()
-            .await;
-        assert_eq!(actors, vec!["u4", "u3", "u2"]);
     }
 
     #[tokio::test]
     async fn no_field_reaches_the_store_unbounded_or_with_control_characters() {
-        let (log, _dir) = log().await;
-        let huge = "x".repeat(2 * 1024 * 1024);
-        log.append(
-            AuditEvent::new("SignIn", Decision::Denied)
-                .actor(format!("evil\n{huge}"))
-                .account(huge.clone())
-                .detail(json!({ "reason": huge.clone(), "key": "k".repeat(5000), "list": [huge.clone()] })),
-        )
-        .await
-        .expect("append");
-        let stored = &log.recent(1).await.expect("recent")[0].event;
-        let actor = stored.actor.as_deref().unwrap_or_default();
-        assert!(actor.len() <= MAX_NAME_FIELD_BYTES + 64, "{}", actor.len());
-        assert!(!actor.chars().any(char::is_control), "{actor:.40}");
-        assert!(actor.starts_with("evil\\u{a}x"), "{actor:.40}");
-        assert!(
-            stored.account_id.as_deref().unwrap_or_default().len() <= MAX_NAME_FIELD_BYTES + 64
-        );
-        let detail = stored.detail.to_string();
-        assert!(detail.len() < 8 * 1024, "{}", detail.len());
-        assert!(
-            stored.detail["reason"]
-                .as_str()
-                .unwrap_or_default()
-                .contains("truncated")
-        );
+        for (db, log) in logs().await {
+            let name = db.name;
+            let huge = "x".repeat(2 * 1024 * 1024);
+            log.append(
+                AuditEvent::new("SignIn", Decision::Denied)
+                    .actor(format!("evil\n{huge}"))
+                    .account(huge.clone())
+                    .detail(json!({ "reason": huge.clone(), "key": "k".repeat(5000), "list": [huge.clone()] })),
+            )
+            .await
+            .expect("append");
+            let stored = &log.recent(1).await.expect("recent")[0].event;
+            let actor = stored.actor.as_deref().unwrap_or_default();
+            assert!(actor.len() <= MAX_NAME_FIELD_BYTES + 64, "{name}: {}", actor.len());
+            assert!(!actor.chars().any(char::is_control), "{actor:.40}");
+            assert!(actor.starts_with("evil\\u{a}x"), "{actor:.40}");
+            assert!(
+                stored.account_id.as_deref().unwrap_or_default().len() <= MAX_NAME_FIELD_BYTES + 64
+            );
+            let detail = stored.detail.to_string();
+            assert!(detail.len() < 8 * 1024, "{}", detail.len());
+            assert!(
+                stored.detail["reason"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains("truncated")
+            );
+        }
     }
 
     #[tokio::test]
     async fn stored_events_cannot_be_changed_deleted_or_replaced() {
-        let (log, _dir) = log().await;
-        log.append(AuditEvent::new("SignIn", Decision::Denied).actor("mallory"))
-            .await
-            .expect("append");
-        let id = log.recent(1).await.expect("recent")[0].id;
-        for statement in [
-            "UPDATE audit_events SET decision = 'Allowed'".to_string(),
-            "DELETE FROM audit_events".to_string(),
-            format!(
-                "INSERT OR REPLACE INTO audit_events (id, at, action, decision) \
-                 VALUES ({id}, '2000-01-01T00:00:00Z', 'Nothing', 'Info')"
-            ),
-            format!(
-                "REPLACE INTO audit_events (id, at, action, decision) \
-                 VALUES ({id}, '2000-01-01T00:00:00Z', 'Nothing', 'Info')"
-            ),
-            format!(
-                "INSERT INTO audit_events (id, at, action, decision) \
-                 VALUES ({id}, '2000-01-01T00:00:00Z', 'Nothing', 'Info') \
-                 ON CONFLICT (id) DO UPDATE SET action = 'Nothing'"
-            ),
-        ] {
-            let result = sqlx::query(&statement).execute(&log.pool).await;
-            assert!(result.is_err(), "{statement} was accepted");
+        for (db, log) in logs().await {
+            let name = db.name;
+            log.append(AuditEvent::new("SignIn", Decision::Denied).actor("mallory"))
+                .await
+                .expect("append");
+            let id = log.recent(1).await.expect("recent")[0].id;
+            let mut statements = vec![
+                "UPDATE audit_events SET decision = 'Allowed'".to_string(),
+                "DELETE FROM audit_events".to_string(),
+                format!(
+                    "INSERT INTO audit_events (id, at, action, decision) \
+                     VALUES ({id}, '2000-01-01T00:00:00Z', 'Nothing', 'Info') \
+                     ON CONFLICT (id) DO UPDATE SET action = 'Nothing'"
+                ),
+            ];
+            match db.storage.db().dialect() {
+                Dialect::Sqlite => statements.extend([
+                    format!(
+                        "INSERT OR REPLACE INTO audit_events (id, at, action, decision) \
+                         VALUES ({id}, '2000-01-01T00:00:00Z', 'Nothing', 'Info')"
+                    ),
+                    format!(
+                        "REPLACE INTO audit_events (id, at, action, decision) \
+                         VALUES ({id}, '2000-01-01T00:00:00Z', 'Nothing', 'Info')"
+                    ),
+                ]),
+                Dialect::Postgres => statements.push("TRUNCATE audit_events".to_string()),
+            }
+            for statement in statements {
+                let result =
+                    on_db!(db.storage.db(), pool => sqlx::query(&statement).execute(pool).await.map(|_| ()));
+                assert!(result.is_err(), "{name}: {statement} was accepted");
+            }
+            let kept = log.recent(10).await.expect("recent");
+            assert_eq!(kept.len(), 1, "{name}");
+            assert_eq!(kept[0].event.action, "SignIn");
+            assert_eq!(kept[0].event.decision, Decision::Denied);
+            // New events still go in.
+            log.append(AuditEvent::new("SignIn", Decision::Allowed))
+                .await
+                .expect("append after");
         }
-        let kept = log.recent(10).await.expect("recent");
-        assert_eq!(kept.len(), 1);
-        assert_eq!(kept[0].event.action, "SignIn");
-        assert_eq!(kept[0].event.decision, Decision::Denied);
-        // New events still go in.
-        log.append(AuditEvent::new("SignIn", Decision::Allowed))
-            .await
-            .expect("append after");
     }
 
     #[tokio::test]
     async fn filters_combine_and_pages_go_back_in_time() {
-        let (log, _dir) = log().await;
-        let alice = "arn:aws:iam::111122223333:user/alice";
-        let bob = "arn:aws:iam::111122223333:user/bob";
-        for (actor, action, decision) in [
-            (alice, "SignIn", Decision::Allowed),
-            (bob, "SwitchRole", Decision::Denied),
-            (alice, "SwitchRole", Decision::Allowed),
-            (alice, "SwitchBack", Decision::Info),
-        ] {
-            log.append(AuditEvent::new(action, decision).actor(actor))
+        for (db, log) in logs().await {
+            let name = db.name;
+            let alice = "arn:aws:iam::111122223333:user/alice";
+            let bob = "arn:aws:iam::111122223333:user/bob";
+            for (actor, action, decision) in [
+                (alice, "SignIn", Decision::Allowed),
+                (bob, "SwitchRole", Decision::Denied),
+                (alice, "SwitchRole", Decision::Allowed),
+                (alice, "SwitchBack", Decision::Info),
+            ] {
+                log.append(AuditEvent::new(action, decision).actor(actor))
+                    .await
+                    .expect("append");
+            }
+            let log = &log;
+            let query = |filter: AuditFilter| async move {
+                log.query(&filter, 10)
+                    .await
+                    .expect("query")
+                    .into_iter()
+                    .map(|r| (r.event.action, r.event.decision))
+                    .collect::<Vec<_>>()
+            };
+            let all = query(AuditFilter::default()).await;
+            assert_eq!(all.len(), 4, "{name}");
+            assert_eq!(all[0].0, "SwitchBack");
+            let alice_switches = query(AuditFilter {
+                actor: Some("ALICE".into()),
+                action: Some("SwitchRole".into()),
+                ..Default::default()
+            })
+            .await;
+            assert_eq!(
+                alice_switches,
+                vec![("SwitchRole".into(), Decision::Allowed)]
+            );
+            let denied = query(AuditFilter {
+                decision: Some(Decision::Denied),
+                ..Default::default()
+            })
+            .await;
+            assert_eq!(denied, vec![("SwitchRole".into(), Decision::Denied)]);
+            // A wildcard typed into the user filter is a plain character.
+            assert!(
+                query(AuditFilter {
+                    actor: Some("%".into()),
+                    ..Default::default()
+                })
                 .await
-                .expect("append");
+                .is_empty()
+            );
+            let newest = log.recent(1).await.expect("recent");
+            let older = query(AuditFilter {
+                before_id: Some(newest[0].id),
+                ..Default::default()
+            })
+            .await;
+            assert_eq!(older.len(), 3);
+            let future = crate::clock::now_utc() + time::Duration::hours(1);
+            assert!(
+                query(AuditFilter {
+                    from: Some(future),
+                    ..Default::default()
+                })
+                .await
+                .is_empty()
+            );
+            assert_eq!(
+                query(AuditFilter {
+                    to: Some(future),
+                    ..Default::default()
+                })
+                .await
+                .len(),
+                4
+            );
+            assert_eq!(
+                log.actions().await.expect("actions"),
+                vec!["SignIn", "SwitchBack", "SwitchRole"]
+            );
         }
-        let log = &log;
-        let query = |filter: AuditFilter| async move {
-            log.query(&filter, 10)
-                .await
-                .expect("query")
-                .into_iter()
-                .map(|r| (r.event.action, r.event.decision))
-                .collect::<Vec<_>>()
-        };
-        let all = query(AuditFilter::default()).await;
-        assert_eq!(all.len(), 4);
-        assert_eq!(all[0].0, "SwitchBack");
-        let alice_switches = query(AuditFilter {
-            actor: Some("ALICE".into()),
-            action: Some("SwitchRole".into()),
-            ..Default::default()
-        })
-        .await;
-        assert_eq!(
-            alice_switches,
-            vec![("SwitchRole".into(), Decision::Allowed)]
-        );
-        let denied = query(AuditFilter {
-            decision: Some(Decision::Denied),
-            ..Default::default()
-        })
-        .await;
-        assert_eq!(denied, vec![("SwitchRole".into(), Decision::Denied)]);
-        // A wildcard typed into the user filter is a plain character.
-        assert!(
-            query(AuditFilter {
-                actor: Some("%".into()),
-                ..Default::default()
-            })
-            .await
-            .is_empty()
-        );
-        let newest = log.recent(1).await.expect("recent");
-        let older = query(AuditFilter {
-            before_id: Some(newest[0].id),
-            ..Default::default()
-        })
-        .await;
-        assert_eq!(older.len(), 3);
-        let future = crate::clock::now_utc() + time::Duration::hours(1);
-        assert!(
-            query(AuditFilter {
-                from: Some(future),
-                ..Default::default()
-            })
-            .await
-            .is_empty()
-        );
-        assert_eq!(
-            query(AuditFilter {
-                to: Some(future),
-                ..Default::default()
-            })
-            .await
-            .len(),
-            4
-        );
-        assert_eq!(
-            log.actions().await.expect("actions"),
-            vec!["SignIn", "SwitchBack", "SwitchRole"]
-        );
     }
 }

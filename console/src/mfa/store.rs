@@ -2,7 +2,8 @@
 //! instances share state (hence the trait).
 
 use async_trait::async_trait;
-use sqlx::SqlitePool;
+use crate::on_db;
+use crate::storage::Db;
 
 /// An IAM user, as MFA state is keyed.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -87,13 +88,14 @@ pub trait MfaStore: Send + Sync {
     async fn bump_session_generation(&self, user: &UserKey) -> Result<i64, MfaStoreError>;
 }
 
-pub struct SqliteMfaStore {
-    pool: SqlitePool,
+/// MFA devices and per-user MFA state in the console's database (SQLite or PostgreSQL).
+pub struct SqlMfaStore {
+    db: Db,
 }
 
-impl SqliteMfaStore {
-    pub fn new(pool: SqlitePool) -> Self {
-        SqliteMfaStore { pool }
+impl SqlMfaStore {
+    pub fn new(db: Db) -> Self {
+        SqlMfaStore { db }
     }
 }
 
@@ -110,16 +112,17 @@ type DeviceRow = (
 );
 
 #[async_trait]
-impl MfaStore for SqliteMfaStore {
+impl MfaStore for SqlMfaStore {
     async fn devices(&self, user: &UserKey) -> Result<Vec<MfaDevice>, MfaStoreError> {
-        let rows: Vec<DeviceRow> = sqlx::query_as(
+        let rows: Vec<DeviceRow> = on_db!(&self.db, pool => sqlx::query_as(&format!(
             "SELECT id, account_id, user_name, name, kind, totp_secret, passkey, created_at, last_used_at \
-             FROM mfa_devices WHERE account_id = ? AND user_name = ? ORDER BY created_at, rowid",
-        )
+             FROM mfa_devices WHERE account_id = $1 AND user_name = $2 ORDER BY created_at, {}",
+            self.db.dialect().insertion_order()
+        ))
         .bind(&user.account_id)
         .bind(&user.user_name)
-        .fetch_all(&self.pool)
-        .await?;
+        .fetch_all(pool)
+        .await)?;
         rows.into_iter()
             .map(
                 |(
@@ -157,9 +160,9 @@ impl MfaStore for SqliteMfaStore {
     }
 
     async fn add_device(&self, device: &MfaDevice) -> Result<(), MfaStoreError> {
-        let result = sqlx::query(
+        let result = on_db!(&self.db, pool => sqlx::query(
             "INSERT INTO mfa_devices (id, account_id, user_name, name, kind, totp_secret, passkey, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(&device.id)
         .bind(&device.owner.account_id)
@@ -169,8 +172,9 @@ impl MfaStore for SqliteMfaStore {
         .bind(&device.totp_secret)
         .bind(&device.passkey)
         .bind(device.created_at)
-        .execute(&self.pool)
-        .await;
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected()));
         match result {
             Ok(_) => Ok(()),
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
@@ -181,15 +185,16 @@ impl MfaStore for SqliteMfaStore {
     }
 
     async fn remove_device(&self, user: &UserKey, id: &str) -> Result<bool, MfaStoreError> {
-        let done = sqlx::query(
-            "DELETE FROM mfa_devices WHERE id = ? AND account_id = ? AND user_name = ?",
+        let done = on_db!(&self.db, pool => sqlx::query(
+            "DELETE FROM mfa_devices WHERE id = $1 AND account_id = $2 AND user_name = $3",
         )
         .bind(id)
         .bind(&user.account_id)
         .bind(&user.user_name)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected()))?;
+        Ok(done == 1)
     }
 
     async fn record_use(
@@ -199,55 +204,57 @@ impl MfaStore for SqliteMfaStore {
         at: i64,
         passkey: Option<&str>,
     ) -> Result<(), MfaStoreError> {
-        sqlx::query(
-            "UPDATE mfa_devices SET last_used_at = ?, passkey = COALESCE(?, passkey) \
-             WHERE id = ? AND account_id = ? AND user_name = ?",
+        on_db!(&self.db, pool => sqlx::query(
+            "UPDATE mfa_devices SET last_used_at = $1, passkey = COALESCE($2, passkey) \
+             WHERE id = $3 AND account_id = $4 AND user_name = $5",
         )
         .bind(at)
         .bind(passkey)
         .bind(id)
         .bind(&user.account_id)
         .bind(&user.user_name)
-        .execute(&self.pool)
-        .await?;
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected()))?;
         Ok(())
     }
 
     async fn advance_totp_step(&self, user: &UserKey, step: i64) -> Result<bool, MfaStoreError> {
-        let done = sqlx::query(
-            "INSERT INTO mfa_users (account_id, user_name, last_totp_step) VALUES (?, ?, ?) \
+        let done = on_db!(&self.db, pool => sqlx::query(
+            "INSERT INTO mfa_users (account_id, user_name, last_totp_step) VALUES ($1, $2, $3) \
              ON CONFLICT (account_id, user_name) DO UPDATE SET last_totp_step = excluded.last_totp_step \
              WHERE mfa_users.last_totp_step < excluded.last_totp_step",
         )
         .bind(&user.account_id)
         .bind(&user.user_name)
         .bind(step)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected()))?;
+        Ok(done == 1)
     }
 
     async fn session_generation(&self, user: &UserKey) -> Result<i64, MfaStoreError> {
-        let row: Option<(i64,)> = sqlx::query_as(
-            "SELECT session_generation FROM mfa_users WHERE account_id = ? AND user_name = ?",
+        let row: Option<(i64,)> = on_db!(&self.db, pool => sqlx::query_as(
+            "SELECT session_generation FROM mfa_users WHERE account_id = $1 AND user_name = $2",
         )
         .bind(&user.account_id)
         .bind(&user.user_name)
-        .fetch_optional(&self.pool)
-        .await?;
+        .fetch_optional(pool)
+        .await)?;
         Ok(row.map(|(g,)| g).unwrap_or(0))
     }
 
     async fn bump_session_generation(&self, user: &UserKey) -> Result<i64, MfaStoreError> {
-        let (generation,): (i64,) = sqlx::query_as(
-            "INSERT INTO mfa_users (account_id, user_name, session_generation) VALUES (?, ?, 1) \
-             ON CONFLICT (account_id, user_name) DO UPDATE SET session_generation = session_generation + 1 \
+        let (generation,): (i64,) = on_db!(&self.db, pool => sqlx::query_as(
+            "INSERT INTO mfa_users (account_id, user_name, session_generation) VALUES ($1, $2, 1) \
+             ON CONFLICT (account_id, user_name) DO UPDATE SET session_generation = mfa_users.session_generation + 1 \
              RETURNING session_generation",
         )
         .bind(&user.account_id)
         .bind(&user.user_name)
-        .fetch_one(&self.pool)
-        .await?;
+        .fetch_one(pool)
+        .await)?;
         Ok(generation)
     }
 }
@@ -256,67 +263,96 @@ impl MfaStore for SqliteMfaStore {
 mod tests {
     use super::*;
 
-    async fn store() -> (SqliteMfaStore, tempfile::TempDir) {
-        let dir = tempfile::tempdir().unwrap();
-        let pool = crate::storage::open(dir.path()).await.unwrap();
-        (SqliteMfaStore::new(pool), dir)
+    /// The store on each database; the contract below holds on both.
+    async fn stores() -> Vec<(crate::test_support::TestDb, SqlMfaStore)> {
+        crate::test_support::databases()
+            .await
+            .into_iter()
+            .map(|db| {
+                let store = SqlMfaStore::new(db.storage.db().clone());
+                (db, store)
+            })
+            .collect()
     }
 
     #[tokio::test]
     async fn a_time_step_is_accepted_once_and_never_an_older_one() {
-        let (store, _dir) = store().await;
-        let alice = UserKey::new("111122223333", "alice");
-        assert!(store.advance_totp_step(&alice, 100).await.unwrap());
-        assert!(
-            !store.advance_totp_step(&alice, 100).await.unwrap(),
-            "replay"
-        );
-        assert!(
-            !store.advance_totp_step(&alice, 99).await.unwrap(),
-            "older step"
-        );
-        assert!(store.advance_totp_step(&alice, 101).await.unwrap());
-        // Per user.
-        let bob = UserKey::new("111122223333", "bob");
-        assert!(store.advance_totp_step(&bob, 100).await.unwrap());
+        for (db, store) in stores().await {
+            let alice = UserKey::new("111122223333", "alice");
+            assert!(store.advance_totp_step(&alice, 100).await.unwrap(), "{}", db.name);
+            assert!(
+                !store.advance_totp_step(&alice, 100).await.unwrap(),
+                "replay"
+            );
+            assert!(
+                !store.advance_totp_step(&alice, 99).await.unwrap(),
+                "older step"
+            );
+            assert!(store.advance_totp_step(&alice, 101).await.unwrap());
+            // Per user.
+            let bob = UserKey::new("111122223333", "bob");
+            assert!(store.advance_totp_step(&bob, 100).await.unwrap());
+        }
     }
 
     #[tokio::test]
     async fn devices_are_per_user_and_generations_count_up() {
-        let (store, _dir) = store().await;
-        let alice = UserKey::new("111122223333", "alice");
-        let device = MfaDevice {
-            id: "d1".into(),
-            owner: alice.clone(),
-            name: "phone".into(),
-            kind: DeviceKind::Totp,
-            totp_secret: Some(vec![1, 2, 3]),
-            passkey: None,
-            created_at: 10,
-            last_used_at: None,
-        };
-        store.add_device(&device).await.unwrap();
-        assert!(matches!(
-            store
-                .add_device(&MfaDevice {
-                    id: "d2".into(),
-                    ..device.clone()
-                })
-                .await,
-            Err(MfaStoreError::DuplicateName)
-        ));
-        store.record_use(&alice, "d1", 20, None).await.unwrap();
-        let listed = store.devices(&alice).await.unwrap();
-        assert_eq!(listed.len(), 1);
-        assert_eq!(listed[0].last_used_at, Some(20));
-        let bob = UserKey::new("111122223333", "bob");
-        assert!(store.devices(&bob).await.unwrap().is_empty());
-        assert!(!store.remove_device(&bob, "d1").await.unwrap());
-        assert!(store.remove_device(&alice, "d1").await.unwrap());
+        for (db, store) in stores().await {
+            let alice = UserKey::new("111122223333", "alice");
+            let device = MfaDevice {
+                id: "d1".into(),
+                owner: alice.clone(),
+                name: "phone".into(),
+                kind: DeviceKind::Totp,
+                totp_secret: Some(vec![1, 2, 3]),
+                passkey: None,
+                created_at: 10,
+                last_used_at: None,
+            };
+            store.add_device(&device).await.unwrap();
+            assert!(matches!(
+                store
+                    .add_device(&MfaDevice {
+                        id: "d2".into(),
+                        ..device.clone()
+                    })
+                    .await,
+                Err(MfaStoreError::DuplicateName)
+            ));
+            store.record_use(&alice, "d1", 20, None).await.unwrap();
+            let listed = store.devices(&alice).await.unwrap();
+            assert_eq!(listed.len(), 1, "{}", db.name);
+            assert_eq!(listed[0].last_used_at, Some(20));
+            let bob = UserKey::new("111122223333", "bob");
+            assert!(store.devices(&bob).await.unwrap().is_empty());
+            assert!(!store.remove_device(&bob, "d1").await.unwrap());
+            assert!(store.remove_device(&alice, "d1").await.unwrap());
 
-        assert_eq!(store.session_generation(&alice).await.unwrap(), 0);
-        assert_eq!(store.bump_session_generation(&alice).await.unwrap(), 1);
-        assert_eq!(store.bump_session_generation(&alice).await.unwrap(), 2);
-        assert_eq!(store.session_generation(&alice).await.unwrap(), 2);
+            assert_eq!(store.session_generation(&alice).await.unwrap(), 0);
+            assert_eq!(store.bump_session_generation(&alice).await.unwrap(), 1);
+            assert_eq!(store.bump_session_generation(&alice).await.unwrap(), 2);
+            assert_eq!(store.session_generation(&alice).await.unwrap(), 2);
+        }
+    }
+
+    #[tokio::test]
+    async fn concurrent_uses_of_one_code_accept_it_once() {
+        // Instances racing with the same code: one statement decides, never a read-then-write.
+        for (db, store) in stores().await {
+            let store = std::sync::Arc::new(store);
+            let alice = UserKey::new("111122223333", "alice");
+            let attempts = (0..16).map(|_| {
+                let store = std::sync::Arc::clone(&store);
+                let alice = alice.clone();
+                tokio::spawn(async move { store.advance_totp_step(&alice, 500).await })
+            });
+            let mut accepted = 0;
+            for attempt in attempts.collect::<Vec<_>>() {
+                if attempt.await.expect("task").expect("store") {
+                    accepted += 1;
+                }
+            }
+            assert_eq!(accepted, 1, "{}", db.name);
+        }
     }
 }

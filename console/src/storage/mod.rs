@@ -1,71 +1,130 @@
-//! Where the console keeps its state: the embedded SQLite database under the data directory.
+//! Where the console keeps its state: the embedded SQLite database under the data directory
+//! (the default), or a PostgreSQL database that several instances share.
 //!
-//! [`Storage`] owns the database connection so that nothing outside this module and the
-//! SQLite store implementations holds a pool: the health check asks the storage, the session
-//! layer and the stores are handed what they need from it, and a PostgreSQL storage can take
-//! its place without changing them.
+//! [`Storage`] owns the connection pool so that nothing outside this module and the SQL
+//! store implementations holds one: the health check asks the storage, and the session layer
+//! and the stores are handed what they need from it.
 
+pub mod db;
+pub mod key_check;
 pub mod sessions;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::SqlitePool;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
+pub use db::{Db, Dialect};
+
+use crate::on_db;
 use sessions::ConsoleSessionStore;
 
 pub const DATABASE_FILE: &str = "switchyard.db";
+
+/// Connections of the SQLite pool (one file, one writer at a time: more would only wait).
+const SQLITE_CONNECTIONS: u32 = 8;
+
+/// How long a request waits for a free connection before it is told the console is
+/// temporarily unavailable.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     #[error("cannot open the database {path}: {source}")]
     Open { path: String, source: sqlx::Error },
+    #[error("database_url is not a PostgreSQL URL (postgres://user:password@host:port/database)")]
+    BadUrl,
     #[error("cannot migrate the database: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("the database does not answer: {0}")]
     Unavailable(sqlx::Error),
+    #[error(
+        "the MFA encryption key does not match the one this database was first used with: \
+         every instance sharing a database needs the same mfa_encryption_key"
+    )]
+    KeyMismatch,
+}
+
+/// Which database, and how to use it.
+#[derive(Clone, Debug)]
+pub struct DatabaseSettings {
+    /// `postgres://…`: every piece of state in that PostgreSQL database. `None`: the
+    /// embedded SQLite file under `data_dir`.
+    pub url: Option<String>,
+    pub data_dir: PathBuf,
+    /// The PostgreSQL pool's bound.
+    pub max_connections: u32,
+    /// PostgreSQL cancels any statement running longer than this.
+    pub statement_timeout: Duration,
+}
+
+impl DatabaseSettings {
+    /// The embedded SQLite database under `data_dir`.
+    pub fn sqlite(data_dir: &Path) -> Self {
+        DatabaseSettings {
+            url: None,
+            data_dir: data_dir.to_path_buf(),
+            max_connections: 10,
+            statement_timeout: Duration::from_secs(5),
+        }
+    }
 }
 
 /// The console's database, opened and migrated.
 #[derive(Clone, Debug)]
 pub struct Storage {
-    pool: SqlitePool,
+    db: Db,
 }
 
 impl Storage {
+    /// Opens the configured database and brings its schema up to date.
+    pub async fn open(settings: &DatabaseSettings) -> Result<Self, DbError> {
+        let db = match &settings.url {
+            None => Db::Sqlite(open(&settings.data_dir).await?),
+            Some(url) => Db::Postgres(open_postgres(url, settings).await?),
+        };
+        let storage = Storage { db };
+        storage.session_store().migrate().await.map_err(|source| DbError::Open {
+            path: storage.describe(),
+            source,
+        })?;
+        Ok(storage)
+    }
+
     /// Opens (creating if needed) `DATA_DIR/switchyard.db`, schema up to date.
     pub async fn open_sqlite(data_dir: &Path) -> Result<Self, DbError> {
-        Ok(Storage {
-            pool: open(data_dir).await?,
-        })
+        Self::open(&DatabaseSettings::sqlite(data_dir)).await
     }
 
     /// Whether the database answers (the health check).
     pub async fn health(&self) -> Result<(), DbError> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map(|_| ())
+        on_db!(&self.db, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))
             .map_err(DbError::Unavailable)
     }
 
-    /// The session store, in the same database. Its table is created by
-    /// [`ConsoleSessionStore::migrate`].
+    /// The session store, in the same database.
     pub fn session_store(&self) -> ConsoleSessionStore {
-        ConsoleSessionStore::new(self.pool.clone())
+        ConsoleSessionStore::new(self.db.clone())
     }
 
-    /// The SQLite pool, for the SQLite store implementations (wired in
-    /// `state::Stores::sqlite`).
-    pub fn sqlite_pool(&self) -> &SqlitePool {
-        &self.pool
+    /// The database, for the SQL store implementations (wired in `state::Stores::sql`).
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// Which database this is, for logs (never the password).
+    pub fn describe(&self) -> String {
+        match &self.db {
+            Db::Sqlite(_) => "the embedded SQLite database".to_string(),
+            Db::Postgres(pool) => describe_postgres(&pool.connect_options()),
+        }
     }
 }
 
 /// Opens (creating if needed) `DATA_DIR/switchyard.db` and brings its schema up to date.
-pub async fn open(data_dir: &Path) -> Result<SqlitePool, DbError> {
+pub async fn open(data_dir: &Path) -> Result<sqlx::SqlitePool, DbError> {
     let path = data_dir.join(DATABASE_FILE);
     let display = path.display().to_string();
     let options = SqliteConnectOptions::from_str("sqlite:")
@@ -80,13 +139,49 @@ pub async fn open(data_dir: &Path) -> Result<SqlitePool, DbError> {
         .busy_timeout(Duration::from_secs(5))
         .foreign_keys(true);
     let pool = SqlitePoolOptions::new()
-        .max_connections(8)
+        .max_connections(SQLITE_CONNECTIONS)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
         .connect_with(options)
         .await
         .map_err(|source| DbError::Open {
             path: display,
             source,
         })?;
-    sqlx::migrate!("./migrations").run(&pool).await?;
+    sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
     Ok(pool)
+}
+
+/// Connects to PostgreSQL and brings its schema up to date. sqlx's migrator holds a
+/// PostgreSQL advisory lock while it runs, so two instances starting at once migrate one
+/// after the other, and the second finds nothing left to do.
+async fn open_postgres(url: &str, settings: &DatabaseSettings) -> Result<sqlx::PgPool, DbError> {
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return Err(DbError::BadUrl);
+    }
+    let timeout_ms = settings.statement_timeout.as_millis().max(1).to_string();
+    let options = PgConnectOptions::from_str(url)
+        .map_err(|_| DbError::BadUrl)?
+        .application_name("switchyard")
+        .options([("statement_timeout", timeout_ms.as_str())]);
+    let display = describe_postgres(&options);
+    let pool = PgPoolOptions::new()
+        .max_connections(settings.max_connections.max(1))
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .connect_with(options)
+        .await
+        .map_err(|source| DbError::Open {
+            path: display,
+            source,
+        })?;
+    sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+    Ok(pool)
+}
+
+fn describe_postgres(options: &PgConnectOptions) -> String {
+    format!(
+        "PostgreSQL database {:?} on {}:{}",
+        options.get_database().unwrap_or(""),
+        options.get_host(),
+        options.get_port()
+    )
 }

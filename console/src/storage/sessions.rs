@@ -1,4 +1,4 @@
-//! The session store: tower-sessions' SQLite store, except that saving never brings back a
+//! The session store: tower-sessions' SQLite or PostgreSQL store, except that saving never brings back a
 //! record that is gone.
 //!
 //! tower-sessions saves a changed session at the end of each request with an upsert. A
@@ -7,30 +7,56 @@
 //! save only updates a record that still exists; new sessions are made by `create`.
 
 use async_trait::async_trait;
-use sqlx::SqlitePool;
 use tower_sessions_core::session::{Id, Record};
 use tower_sessions_core::session_store::{self, ExpiredDeletion, SessionStore};
-use tower_sessions_sqlx_store::SqliteStore;
+use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
+use crate::on_db;
+use crate::storage::db::Db;
+
+/// tower-sessions-sqlx-store's store for the database in use, and the same pool for the
+/// guarded save.
 #[derive(Clone, Debug)]
 pub struct ConsoleSessionStore {
-    inner: SqliteStore,
-    pool: SqlitePool,
+    inner: Inner,
+    db: Db,
 }
 
-/// tower-sessions-sqlx-store's table.
-const TABLE: &str = "tower_sessions";
+#[derive(Clone, Debug)]
+enum Inner {
+    Sqlite(SqliteStore),
+    Postgres(PostgresStore),
+}
+
+/// tower-sessions-sqlx-store's tables.
+const SQLITE_TABLE: &str = "tower_sessions";
+const POSTGRES_TABLE: &str = "\"tower_sessions\".\"session\"";
+
+macro_rules! on_inner {
+    ($inner:expr, $store:ident => $body:expr) => {
+        match $inner {
+            Inner::Sqlite($store) => $body,
+            Inner::Postgres($store) => $body,
+        }
+    };
+}
 
 impl ConsoleSessionStore {
-    pub fn new(pool: SqlitePool) -> Self {
-        ConsoleSessionStore {
-            inner: SqliteStore::new(pool.clone()),
-            pool,
-        }
+    pub fn new(db: Db) -> Self {
+        let inner = match &db {
+            Db::Sqlite(pool) => Inner::Sqlite(SqliteStore::new(pool.clone())),
+            Db::Postgres(pool) => Inner::Postgres(PostgresStore::new(pool.clone())),
+        };
+        ConsoleSessionStore { inner, db }
     }
 
+    /// Creates the session table on SQLite. PostgreSQL's is created by the console's own
+    /// migration, under its advisory lock (two instances may start at once).
     pub async fn migrate(&self) -> sqlx::Result<()> {
-        self.inner.migrate().await
+        match &self.inner {
+            Inner::Sqlite(store) => store.migrate().await,
+            Inner::Postgres(_) => Ok(()),
+        }
     }
 }
 
@@ -41,39 +67,43 @@ fn backend(e: impl std::fmt::Display) -> session_store::Error {
 #[async_trait]
 impl SessionStore for ConsoleSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        self.inner.create(record).await
+        on_inner!(&self.inner, store => store.create(record).await)
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let data =
             rmp_serde::to_vec(record).map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        let table = match self.db {
+            Db::Sqlite(_) => SQLITE_TABLE,
+            Db::Postgres(_) => POSTGRES_TABLE,
+        };
         // An expired record is gone too: its user was signed out by the idle timeout.
-        sqlx::query(&format!(
-            "UPDATE {TABLE} SET data = ?, expiry_date = ? WHERE id = ? AND expiry_date > ?"
-        ))
-        .bind(data)
-        .bind(record.expiry_date)
-        .bind(record.id.to_string())
-        .bind(crate::clock::now_utc())
-        .execute(&self.pool)
-        .await
-        .map_err(backend)?;
-        Ok(())
+        let statement =
+            format!("UPDATE {table} SET data = $1, expiry_date = $2 WHERE id = $3 AND expiry_date > $4");
+        on_db!(&self.db, pool => sqlx::query(&statement)
+            .bind(&data)
+            .bind(record.expiry_date)
+            .bind(record.id.to_string())
+            .bind(crate::clock::now_utc())
+            .execute(pool)
+            .await
+            .map(|_| ()))
+        .map_err(backend)
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        self.inner.load(id).await
+        on_inner!(&self.inner, store => store.load(id).await)
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        self.inner.delete(id).await
+        on_inner!(&self.inner, store => store.delete(id).await)
     }
 }
 
 #[async_trait]
 impl ExpiredDeletion for ConsoleSessionStore {
     async fn delete_expired(&self) -> session_store::Result<()> {
-        self.inner.delete_expired().await
+        on_inner!(&self.inner, store => store.delete_expired().await)
     }
 }
 
@@ -88,7 +118,7 @@ mod tests {
     async fn store() -> (Arc<ConsoleSessionStore>, tempfile::TempDir) {
         let dir = tempfile::tempdir().expect("dir");
         let pool = crate::storage::open(dir.path()).await.expect("db");
-        let store = ConsoleSessionStore::new(pool);
+        let store = ConsoleSessionStore::new(Db::Sqlite(pool));
         store.migrate().await.expect("migrate");
         (Arc::new(store), dir)
     }

@@ -2,6 +2,7 @@
 //! records under the data directory.
 
 pub mod credential_store;
+pub mod sql_credential_store;
 
 use std::path::Path;
 use std::sync::Arc;

@@ -1,10 +1,10 @@
 //! Counting failures per key (a user name, a client address) inside a sliding window.
 //!
 //! A key with `max_failures` failures inside `window` is refused until the oldest of them
-//! leaves the window. The counters sit behind [`FailureCounters`] so that several instances
-//! can later share a database-backed implementation; [`MemoryFailureCounters`] is the one
-//! today. Kept in memory, an instance restart forgives failures, which is the accepted
-//! trade-off until several instances share one store.
+//! leaves the window. The counters sit behind [`FailureCounters`]: the console keeps them in
+//! its database ([`sql::SqlFailureCounters`]), so that a restart forgives nothing and
+//! instances sharing a database share their lock-outs; [`MemoryFailureCounters`] is one
+//! instance's own.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 
 use crate::client::ClientAddr;
+
+pub mod sql;
 
 /// Beyond this many tracked keys the least recently failed ones are forgotten, so a flood of
 /// random user names cannot grow memory without bound.
