@@ -34,9 +34,10 @@ pub struct ConsolePolicy {
     pub role_session_limit: Option<Duration>,
     /// Where people reach the console (`https://console.example/`), for links sent to them.
     pub public_url: String,
-    /// Where the database and the local object store live.
-    pub data_dir: PathBuf,
-    /// Uploads are refused while the data directory has less free space than this (bytes).
+    /// The directory whose file system uploads fill: the local backend's objects directory
+    /// (else the data directory, where the SQLite database lives).
+    pub free_space_dir: PathBuf,
+    /// Uploads are refused while `free_space_dir` has less free space than this (bytes).
     pub upload_free_space_reserve: u64,
 }
 

@@ -90,7 +90,7 @@ pub async fn state(absolute: Duration) -> (AppState, tempfile::TempDir) {
                 admin_groups: vec!["Admins".into()],
                 role_session_limit: None,
                 public_url: "http://localhost:3000/".into(),
-                data_dir: dir.path().to_path_buf(),
+                free_space_dir: dir.path().to_path_buf(),
                 upload_free_space_reserve: 0,
             },
         },

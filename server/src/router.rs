@@ -43,11 +43,8 @@ pub async fn build(
         .site_addr(settings.site_addr)
         .build();
 
+    // The session table was made by `Storage::open`, with the rest of the schema.
     let store = app.storage.session_store();
-    store
-        .migrate()
-        .await
-        .map_err(|e| StartError::Sessions(e.to_string()))?;
     let cleanup = tokio::spawn(async move {
         if let Err(e) = store
             .clone()

@@ -9,8 +9,10 @@ use axum::serve::{ListenerExt, TapIo};
 use console::cloud::CloudBackend;
 use console::cloud::aws::{AwsCloud, BaseCredentials};
 use console::cloud::local::LocalCloud;
+use console::cloud::local::credential_store::FileCredentialStore;
+use console::cloud::local::sql_credential_store::SqlCredentialStore;
 use console::state::{AppState, ConsoleParts, ConsolePolicy, FailureLimits};
-use console::storage::Storage;
+use console::storage::{DatabaseSettings, Db, Storage};
 use iam::Directory;
 use tokio::task::JoinHandle;
 use tracing_subscriber::EnvFilter;
@@ -106,14 +108,25 @@ pub async fn prepare_with(
         path: settings.data_dir.display().to_string(),
         source,
     })?;
-    let storage = Storage::open_sqlite(&settings.data_dir).await?;
+    let storage = Storage::open(&DatabaseSettings {
+        url: settings
+            .database_url
+            .as_ref()
+            .map(|url| url.expose().to_string()),
+        data_dir: settings.data_dir.clone(),
+        max_connections: settings.database_max_connections,
+        statement_timeout: settings.database_statement_timeout,
+    })
+    .await?;
+    tracing::info!("state kept in {}", storage.describe());
 
     let directory = Arc::new(directory);
     let cloud: Arc<dyn CloudBackend> = match settings.backend {
         Backend::Local => Arc::new(
-            LocalCloud::open_with_upload_limit(
+            LocalCloud::with_credentials(
                 Arc::clone(&directory),
-                &settings.data_dir,
+                issued_credentials(&storage, &settings.data_dir)?,
+                &settings.objects_dir,
                 settings.max_upload_size,
             )
             .map_err(|e| StartError::Cloud(e.to_string()))?,
@@ -133,6 +146,7 @@ pub async fn prepare_with(
         &settings.data_dir,
     )
     .map_err(|e| StartError::Mfa(e.to_string()))?;
+    storage.check_mfa_key(&cipher).await?;
     let state = AppState::build(
         storage,
         ConsoleParts {
@@ -151,12 +165,29 @@ pub async fn prepare_with(
                 admin_groups: settings.admin_groups.clone(),
                 role_session_limit: settings.role_session_limit,
                 public_url: settings.public_url.to_string(),
-                data_dir: settings.data_dir.clone(),
+                free_space_dir: match settings.backend {
+                    Backend::Local => settings.objects_dir.clone(),
+                    Backend::Aws => settings.data_dir.clone(),
+                },
                 upload_free_space_reserve: settings.upload_free_space_reserve,
             },
         },
     )?;
     router::build(settings, state).await
+}
+
+/// Where the local STS keeps the records of the credentials it issues: in the shared database
+/// when there is one (a role assumed on one instance works on all, a revocation is seen by
+/// all), else in `DATA_DIR/sts`.
+fn issued_credentials(
+    storage: &Storage,
+    data_dir: &std::path::Path,
+) -> Result<Arc<dyn iam::CredentialStore>, StartError> {
+    let cloud = |e: iam::sts::StoreError| StartError::Cloud(e.0);
+    Ok(match storage.db() {
+        Db::Postgres(_) => Arc::new(SqlCredentialStore::new(storage.db().clone()).map_err(cloud)?),
+        Db::Sqlite(_) => Arc::new(FileCredentialStore::open(&data_dir.join("sts")).map_err(cloud)?),
+    })
 }
 
 /// Resolves on SIGTERM or Ctrl-C; in-flight requests then finish before the server exits.

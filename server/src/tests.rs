@@ -5,7 +5,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use console::audit::{AuditLog, Decision, SqliteAuditLog};
+use console::audit::{AuditLog, Decision, SqlAuditLog};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
@@ -114,7 +114,7 @@ impl Console {
         let pool = console::storage::open(self.data_dir.path())
             .await
             .expect("db");
-        SqliteAuditLog::new(pool).recent(100).await.expect("audit")
+        SqlAuditLog::new(console::storage::Db::Sqlite(pool)).recent(100).await.expect("audit")
     }
 }
 
@@ -327,7 +327,7 @@ impl Console {
     /// Gives alice an authenticator app with a known secret, as enrolment would store it.
     async fn enrol_alice_totp(&self) -> String {
         use console::mfa::cipher::MfaCipher;
-        use console::mfa::store::{DeviceKind, MfaDevice, MfaStore, SqliteMfaStore, UserKey};
+        use console::mfa::store::{DeviceKind, MfaDevice, MfaStore, SqlMfaStore, UserKey};
         let pool = console::storage::open(self.data_dir.path())
             .await
             .expect("db");
@@ -343,7 +343,7 @@ impl Console {
             created_at: 1,
             last_used_at: None,
         };
-        SqliteMfaStore::new(pool)
+        SqlMfaStore::new(console::storage::Db::Sqlite(pool))
             .add_device(&device)
             .await
             .expect("device");

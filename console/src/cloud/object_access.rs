@@ -91,7 +91,7 @@ pub fn has_room_for_upload(state: &AppState, length: Option<u64>) -> bool {
     if reserve == 0 {
         return true;
     }
-    match free_space(&state.policy.data_dir) {
+    match free_space(&state.policy.free_space_dir) {
         Ok(free) => free >= reserve.saturating_add(length.unwrap_or(0)),
         Err(e) => {
             // Unknown free space is not a reason to refuse; the store still fails cleanly

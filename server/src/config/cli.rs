@@ -40,6 +40,10 @@ pub(super) const KNOWN_ENV: &[&str] = &[
     "SWITCHYARD_AWS_STS_ENDPOINT",
     "SWITCHYARD_AWS_S3_ENDPOINT",
     "SWITCHYARD_AWS_S3_PATH_STYLE",
+    "SWITCHYARD_DATABASE_URL",
+    "SWITCHYARD_DATABASE_MAX_CONNECTIONS",
+    "SWITCHYARD_DATABASE_STATEMENT_TIMEOUT",
+    "SWITCHYARD_OBJECTS_DIR",
 ];
 
 /// Which cloud sits below the console's cloud boundary.
@@ -59,9 +63,30 @@ pub struct ServeArgs {
     /// Configuration file (TOML). Its keys are the flags' names with underscores.
     #[arg(long, env = "SWITCHYARD_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Where all state lives (database, keys, objects). Two instances never share one.
+    /// Where this instance's state lives (the SQLite database, keys, objects). Two instances
+    /// never share one: instances that share state share `database_url` instead.
     #[arg(long, env = "SWITCHYARD_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// `postgres://user:password@host:port/database`: every piece of console state in that
+    /// PostgreSQL database, shared by every instance given the same URL. Unset: the embedded
+    /// SQLite database under DATA_DIR.
+    #[arg(
+        long,
+        env = "SWITCHYARD_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub database_url: Option<Secret>,
+    /// Connections of this instance's PostgreSQL pool, at most.
+    #[arg(long, env = "SWITCHYARD_DATABASE_MAX_CONNECTIONS", value_name = "N")]
+    pub database_max_connections: Option<u32>,
+    /// PostgreSQL cancels any statement of the console running longer than this.
+    #[arg(long, env = "SWITCHYARD_DATABASE_STATEMENT_TIMEOUT", value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub database_statement_timeout: Option<Duration>,
+    /// Where the local backend keeps objects. Default: DATA_DIR/objects. Several instances on
+    /// the local backend need one on a shared file system.
+    #[arg(long, env = "SWITCHYARD_OBJECTS_DIR", value_name = "DIR")]
+    pub objects_dir: Option<PathBuf>,
     /// Account directory file (TOML). Without it the embedded demo organisation is served.
     #[arg(long, env = "SWITCHYARD_DIRECTORY", value_name = "FILE")]
     pub directory: Option<PathBuf>,

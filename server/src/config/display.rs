@@ -18,6 +18,23 @@ impl fmt::Display for Settings {
         writeln!(f, "configuration:")?;
         writeln!(f, "  config_file = {}", opt(&self.config_file, "(none)"))?;
         writeln!(f, "  data_dir = {}", self.data_dir.display())?;
+        match &self.database_url {
+            Some(url) => {
+                writeln!(f, "  database_url = {}", without_password(url.expose()))?;
+                writeln!(
+                    f,
+                    "  database_max_connections = {}",
+                    self.database_max_connections
+                )?;
+                writeln!(
+                    f,
+                    "  database_statement_timeout = {}",
+                    humantime::format_duration(self.database_statement_timeout)
+                )?;
+            }
+            None => writeln!(f, "  database_url = (embedded SQLite in data_dir)")?,
+        }
+        writeln!(f, "  objects_dir = {}", self.objects_dir.display())?;
         writeln!(
             f,
             "  directory = {}",
@@ -131,10 +148,38 @@ impl fmt::Display for Settings {
     }
 }
 
+/// A database URL as it may be printed: the password replaced.
+fn without_password(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) => {
+            if parsed.password().is_some() {
+                let _ = parsed.set_password(Some("<redacted>"));
+            }
+            parsed.to_string()
+        }
+        Err(_) => "<unparsable URL, redacted>".to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::{AwsRoleSettings, ServeArgs};
+
+    #[test]
+    fn the_database_password_is_redacted() {
+        let args = ServeArgs {
+            database_url: Some("postgres://console:hunter2@db.internal:5432/switchyard".into()),
+            ..Default::default()
+        };
+        let printed = Settings::resolve(args).unwrap().to_string();
+        assert!(!printed.contains("hunter2"), "{printed}");
+        assert!(
+            printed.contains("database_url = postgres://console:%3Credacted%3E@db.internal:5432/switchyard")
+                || printed.contains("database_url = postgres://console:<redacted>@db.internal:5432/switchyard"),
+            "{printed}"
+        );
+    }
 
     #[test]
     fn the_mfa_encryption_key_is_redacted() {

@@ -24,6 +24,11 @@ pub(super) struct FileRoleSettings {
 #[serde(deny_unknown_fields)]
 pub(super) struct FileSettings {
     pub(super) data_dir: Option<PathBuf>,
+    pub(super) database_url: Option<Secret>,
+    pub(super) database_max_connections: Option<u32>,
+    #[serde(default, with = "humantime_serde")]
+    pub(super) database_statement_timeout: Option<Duration>,
+    pub(super) objects_dir: Option<PathBuf>,
     pub(super) directory: Option<PathBuf>,
     pub(super) site_addr: Option<SocketAddr>,
     pub(super) site_root: Option<PathBuf>,

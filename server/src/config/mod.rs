@@ -24,6 +24,12 @@ pub use resolve::ConfigError;
 pub struct Settings {
     pub config_file: Option<PathBuf>,
     pub data_dir: PathBuf,
+    /// PostgreSQL shared by every instance; `None`: SQLite under `data_dir`.
+    pub database_url: Option<Secret>,
+    pub database_max_connections: u32,
+    pub database_statement_timeout: Duration,
+    /// The local backend's objects.
+    pub objects_dir: PathBuf,
     pub directory: Option<PathBuf>,
     pub site_addr: SocketAddr,
     pub site_root: PathBuf,

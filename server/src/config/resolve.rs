@@ -41,6 +41,17 @@ impl Settings {
                 .data_dir
                 .or(file.data_dir)
                 .unwrap_or_else(|| PathBuf::from("data")),
+            database_url: args.database_url.or(file.database_url),
+            database_max_connections: args
+                .database_max_connections
+                .or(file.database_max_connections)
+                .unwrap_or(10),
+            database_statement_timeout: args
+                .database_statement_timeout
+                .or(file.database_statement_timeout)
+                .unwrap_or(Duration::from_secs(5)),
+            // Resolved below, from data_dir.
+            objects_dir: args.objects_dir.or(file.objects_dir).unwrap_or_default(),
             directory: args.directory.or(file.directory),
             site_addr: args
                 .site_addr
@@ -172,6 +183,9 @@ impl Settings {
                 .unwrap_or(4),
         };
         let mut settings = settings;
+        if settings.objects_dir.as_os_str().is_empty() {
+            settings.objects_dir = settings.data_dir.join("objects");
+        }
         let public_url = args.public_url.or(file.public_url);
         settings.public_url_configured = public_url.is_some();
         settings.public_url = match public_url {
@@ -198,6 +212,24 @@ impl Settings {
             field,
             message: message.to_string(),
         };
+        if let Some(url) = &self.database_url {
+            let url = url.expose();
+            if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                return Err(invalid(
+                    "database_url",
+                    "must be a PostgreSQL URL: postgres://user:password@host:port/database",
+                ));
+            }
+        }
+        if self.database_max_connections == 0 {
+            return Err(invalid("database_max_connections", "must be at least 1"));
+        }
+        if self.database_statement_timeout < Duration::from_millis(100) {
+            return Err(invalid(
+                "database_statement_timeout",
+                "must be at least 100ms",
+            ));
+        }
         if self.session_idle_timeout < Duration::from_secs(60) {
             return Err(invalid("session_idle_timeout", "must be at least 1 minute"));
         }
@@ -345,9 +377,14 @@ fn is_role_arn(arn: &str) -> bool {
             && resource.strip_prefix("role/").is_some_and(|name| !name.is_empty()))
 }
 
+/// Variables of the project's test and benchmark scripts (`SWITCHYARD_TEST_DATABASE_URL`,
+/// `SWITCHYARD_BENCH_BINARY`): set in the shell that starts a server, never read by it.
+const SCRIPT_ENV_PREFIXES: &[&str] = &["SWITCHYARD_TEST_", "SWITCHYARD_BENCH_"];
+
 fn reject_unknown_env(names: impl Iterator<Item = String>) -> Result<(), ConfigError> {
     for name in names {
-        if name.starts_with("SWITCHYARD_") && !KNOWN_ENV.contains(&name.as_str()) {
+        let scripts = SCRIPT_ENV_PREFIXES.iter().any(|p| name.starts_with(p));
+        if name.starts_with("SWITCHYARD_") && !scripts && !KNOWN_ENV.contains(&name.as_str()) {
             return Err(ConfigError::UnknownEnv(name));
         }
     }
@@ -364,6 +401,8 @@ mod tests {
         let names = ["PATH", "SWITCHYARD_DATA_DIR", "SWITCHYARD_DATADIR"].map(String::from);
         let err = reject_unknown_env(names.into_iter()).unwrap_err();
         assert!(err.to_string().contains("SWITCHYARD_DATADIR"));
+        let scripts = ["SWITCHYARD_TEST_DATABASE_URL", "SWITCHYARD_BENCH_BINARY"].map(String::from);
+        assert!(reject_unknown_env(scripts.into_iter()).is_ok());
     }
 
     #[test]

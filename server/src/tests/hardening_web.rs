@@ -255,7 +255,7 @@ fn own_directory(dir: &tempfile::TempDir) -> std::path::PathBuf {
 impl Console {
     async fn give_totp(&self, user: &str) {
         use console::mfa::cipher::MfaCipher;
-        use console::mfa::store::{DeviceKind, MfaDevice, MfaStore, SqliteMfaStore, UserKey};
+        use console::mfa::store::{DeviceKind, MfaDevice, MfaStore, SqlMfaStore, UserKey};
         let pool = console::storage::open(self.data_dir.path())
             .await
             .expect("db");
@@ -275,7 +275,7 @@ impl Console {
             created_at: 1,
             last_used_at: None,
         };
-        SqliteMfaStore::new(pool)
+        SqlMfaStore::new(console::storage::Db::Sqlite(pool))
             .add_device(&device)
             .await
             .expect("device");

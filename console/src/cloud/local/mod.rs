@@ -52,18 +52,24 @@ impl LocalCloud {
     ) -> Result<Self, CloudError> {
         let credentials = FileCredentialStore::open(&data_dir.join("sts"))
             .map_err(|e| CloudError::Unavailable(e.to_string()))?;
-        Self::with_credentials(directory, Arc::new(credentials), data_dir, max_upload_size)
+        Self::with_credentials(
+            directory,
+            Arc::new(credentials),
+            &data_dir.join("objects"),
+            max_upload_size,
+        )
     }
 
     /// As [`LocalCloud::open_with_upload_limit`], with issued-credential records kept in
-    /// `credentials` (any implementation) instead of `DATA_DIR/sts`.
+    /// `credentials` (any implementation) instead of `DATA_DIR/sts`, and objects in
+    /// `objects_dir` (shared by every instance when there are several).
     pub fn with_credentials(
         directory: Arc<Directory>,
         credentials: Arc<dyn CredentialStore>,
-        data_dir: &Path,
+        objects_dir: &Path,
         max_upload_size: u64,
     ) -> Result<Self, CloudError> {
-        let store = LocalObjectStore::open_with_limit(&data_dir.join("objects"), max_upload_size)
+        let store = LocalObjectStore::open_with_limit(objects_dir, max_upload_size)
             .map_err(|e| CloudError::Unavailable(e.to_string()))?;
         for (path, reason) in store.skipped() {
             tracing::warn!("object store: skipped {}: {reason}", path.display());
