@@ -53,7 +53,9 @@ pub async fn databases() -> Vec<TestDb> {
 /// is configured.
 pub async fn fresh_postgres_database() -> Option<String> {
     use sqlx::Connection as _;
-    let url = std::env::var(TEST_DATABASE_URL).ok().filter(|u| !u.is_empty())?;
+    let url = std::env::var(TEST_DATABASE_URL)
+        .ok()
+        .filter(|u| !u.is_empty())?;
     let name = format!("test_{}", uuid::Uuid::new_v4().simple());
     let mut admin = sqlx::PgConnection::connect(&url)
         .await

@@ -108,16 +108,7 @@ pub async fn prepare_with(
         path: settings.data_dir.display().to_string(),
         source,
     })?;
-    let storage = Storage::open(&DatabaseSettings {
-        url: settings
-            .database_url
-            .as_ref()
-            .map(|url| url.expose().to_string()),
-        data_dir: settings.data_dir.clone(),
-        max_connections: settings.database_max_connections,
-        statement_timeout: settings.database_statement_timeout,
-    })
-    .await?;
+    let storage = Storage::open(&database_settings(settings)).await?;
     tracing::info!("state kept in {}", storage.describe());
 
     let directory = Arc::new(directory);
@@ -174,6 +165,19 @@ pub async fn prepare_with(
         },
     )?;
     router::build(settings, state).await
+}
+
+/// The database part of the settings.
+pub fn database_settings(settings: &Settings) -> DatabaseSettings {
+    DatabaseSettings {
+        url: settings
+            .database_url
+            .as_ref()
+            .map(|url| url.expose().to_string()),
+        data_dir: settings.data_dir.clone(),
+        max_connections: settings.database_max_connections,
+        statement_timeout: settings.database_statement_timeout,
+    }
 }
 
 /// Where the local STS keeps the records of the credentials it issues: in the shared database

@@ -13,11 +13,13 @@ use crate::config::{ServeArgs, Settings};
 
 mod hardening;
 mod hardening_web;
+mod shared_state;
 mod switching;
 
 struct Console {
     router: Router,
     data_dir: tempfile::TempDir,
+    settings: Settings,
 }
 
 async fn console(configure: impl FnOnce(&mut ServeArgs)) -> Console {
@@ -31,7 +33,11 @@ async fn console(configure: impl FnOnce(&mut ServeArgs)) -> Console {
     let (router, _cleanup) = crate::serve::prepare(&settings)
         .await
         .expect("console starts");
-    Console { router, data_dir }
+    Console {
+        router,
+        data_dir,
+        settings,
+    }
 }
 
 struct Reply {
@@ -110,11 +116,18 @@ impl Console {
         cookie_pair(&reply.set_cookie.expect("signed in"))
     }
 
-    async fn audit(&self) -> Vec<console::audit::AuditRecord> {
-        let pool = console::storage::open(self.data_dir.path())
+    /// The console's own database (SQLite or PostgreSQL), opened beside it.
+    async fn storage(&self) -> console::storage::Storage {
+        console::storage::Storage::open(&crate::serve::database_settings(&self.settings))
             .await
-            .expect("db");
-        SqlAuditLog::new(console::storage::Db::Sqlite(pool)).recent(100).await.expect("audit")
+            .expect("db")
+    }
+
+    async fn audit(&self) -> Vec<console::audit::AuditRecord> {
+        SqlAuditLog::new(self.storage().await.db().clone())
+            .recent(100)
+            .await
+            .expect("audit")
     }
 }
 
@@ -328,10 +341,15 @@ impl Console {
     async fn enrol_alice_totp(&self) -> String {
         use console::mfa::cipher::MfaCipher;
         use console::mfa::store::{DeviceKind, MfaDevice, MfaStore, SqlMfaStore, UserKey};
-        let pool = console::storage::open(self.data_dir.path())
-            .await
-            .expect("db");
-        let cipher = MfaCipher::load(None, self.data_dir.path()).expect("key");
+        let storage = self.storage().await;
+        let cipher = MfaCipher::load(
+            self.settings
+                .mfa_encryption_key
+                .as_ref()
+                .map(|k| k.expose()),
+            self.data_dir.path(),
+        )
+        .expect("key");
         let owner = UserKey::new("111122223333", "alice");
         let device = MfaDevice {
             id: "device-1".into(),
@@ -343,7 +361,7 @@ impl Console {
             created_at: 1,
             last_used_at: None,
         };
-        SqlMfaStore::new(console::storage::Db::Sqlite(pool))
+        SqlMfaStore::new(storage.db().clone())
             .add_device(&device)
             .await
             .expect("device");

@@ -6,9 +6,9 @@
 pub mod filter;
 pub mod view;
 
-use async_trait::async_trait;
 use crate::on_db;
 use crate::storage::{Db, Dialect};
+use async_trait::async_trait;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -436,7 +436,11 @@ mod tests {
             .expect("append");
             let stored = &log.recent(1).await.expect("recent")[0].event;
             let actor = stored.actor.as_deref().unwrap_or_default();
-            assert!(actor.len() <= MAX_NAME_FIELD_BYTES + 64, "{name}: {}", actor.len());
+            assert!(
+                actor.len() <= MAX_NAME_FIELD_BYTES + 64,
+                "{name}: {}",
+                actor.len()
+            );
             assert!(!actor.chars().any(char::is_control), "{actor:.40}");
             assert!(actor.starts_with("evil\\u{a}x"), "{actor:.40}");
             assert!(
@@ -484,8 +488,7 @@ mod tests {
                 Dialect::Postgres => statements.push("TRUNCATE audit_events".to_string()),
             }
             for statement in statements {
-                let result =
-                    on_db!(db.storage.db(), pool => sqlx::query(&statement).execute(pool).await.map(|_| ()));
+                let result = on_db!(db.storage.db(), pool => sqlx::query(&statement).execute(pool).await.map(|_| ()));
                 assert!(result.is_err(), "{name}: {statement} was accepted");
             }
             let kept = log.recent(10).await.expect("recent");

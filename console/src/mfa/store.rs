@@ -1,9 +1,9 @@
 //! Where MFA devices and per-user MFA state are kept. SQLite now; PostgreSQL when several
 //! instances share state (hence the trait).
 
-use async_trait::async_trait;
 use crate::on_db;
 use crate::storage::Db;
+use async_trait::async_trait;
 
 /// An IAM user, as MFA state is keyed.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -279,7 +279,11 @@ mod tests {
     async fn a_time_step_is_accepted_once_and_never_an_older_one() {
         for (db, store) in stores().await {
             let alice = UserKey::new("111122223333", "alice");
-            assert!(store.advance_totp_step(&alice, 100).await.unwrap(), "{}", db.name);
+            assert!(
+                store.advance_totp_step(&alice, 100).await.unwrap(),
+                "{}",
+                db.name
+            );
             assert!(
                 !store.advance_totp_step(&alice, 100).await.unwrap(),
                 "replay"

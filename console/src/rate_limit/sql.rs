@@ -164,7 +164,12 @@ mod tests {
             counters.record_failure("alice").await.expect("record");
             assert!(counters.check("alice").await.expect("check").is_some());
             tokio::time::sleep(Duration::from_millis(250)).await;
-            assert_eq!(counters.check("alice").await.expect("check"), None, "{}", db.name);
+            assert_eq!(
+                counters.check("alice").await.expect("check"),
+                None,
+                "{}",
+                db.name
+            );
         }
     }
 }

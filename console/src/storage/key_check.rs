@@ -50,7 +50,10 @@ mod tests {
             let first = MfaCipher::from_key(&[7; 32]).expect("key");
             let second = MfaCipher::from_key(&[8; 32]).expect("key");
             db.storage.check_mfa_key(&first).await.expect("first use");
-            db.storage.check_mfa_key(&first).await.expect("same key again");
+            db.storage
+                .check_mfa_key(&first)
+                .await
+                .expect("same key again");
             assert!(
                 matches!(
                     db.storage.check_mfa_key(&second).await,
@@ -59,7 +62,10 @@ mod tests {
                 "{}",
                 db.name
             );
-            db.storage.check_mfa_key(&first).await.expect("still the first");
+            db.storage
+                .check_mfa_key(&first)
+                .await
+                .expect("still the first");
         }
     }
 }

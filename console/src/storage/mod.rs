@@ -86,10 +86,14 @@ impl Storage {
             Some(url) => Db::Postgres(open_postgres(url, settings).await?),
         };
         let storage = Storage { db };
-        storage.session_store().migrate().await.map_err(|source| DbError::Open {
-            path: storage.describe(),
-            source,
-        })?;
+        storage
+            .session_store()
+            .migrate()
+            .await
+            .map_err(|source| DbError::Open {
+                path: storage.describe(),
+                source,
+            })?;
         Ok(storage)
     }
 

@@ -78,8 +78,9 @@ impl SessionStore for ConsoleSessionStore {
             Db::Postgres(_) => POSTGRES_TABLE,
         };
         // An expired record is gone too: its user was signed out by the idle timeout.
-        let statement =
-            format!("UPDATE {table} SET data = $1, expiry_date = $2 WHERE id = $3 AND expiry_date > $4");
+        let statement = format!(
+            "UPDATE {table} SET data = $1, expiry_date = $2 WHERE id = $3 AND expiry_date > $4"
+        );
         on_db!(&self.db, pool => sqlx::query(&statement)
             .bind(&data)
             .bind(record.expiry_date)

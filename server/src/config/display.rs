@@ -175,8 +175,11 @@ mod tests {
         let printed = Settings::resolve(args).unwrap().to_string();
         assert!(!printed.contains("hunter2"), "{printed}");
         assert!(
-            printed.contains("database_url = postgres://console:%3Credacted%3E@db.internal:5432/switchyard")
-                || printed.contains("database_url = postgres://console:<redacted>@db.internal:5432/switchyard"),
+            printed.contains(
+                "database_url = postgres://console:%3Credacted%3E@db.internal:5432/switchyard"
+            ) || printed.contains(
+                "database_url = postgres://console:<redacted>@db.internal:5432/switchyard"
+            ),
             "{printed}"
         );
     }

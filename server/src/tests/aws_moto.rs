@@ -573,7 +573,11 @@ async fn through_the_console() {
     })
     .await
     .expect("console starts");
-    let console = Console { router, data_dir };
+    let console = Console {
+        router,
+        data_dir,
+        settings,
+    };
     console.enrol_alice_totp().await;
     let pending = console.password_step("alice", "alice-demo-pass").await;
     let done = console.mfa_step(&pending, &totp_code(0)).await;

@@ -136,9 +136,19 @@ mod tests {
                 let _ = sender.send((seen, expired, first.get("ASIAONE").expect("get after")));
             });
             let seen = receiver.await.expect("the thread answers");
-            assert_eq!(seen.0.map(|r| r.role_arn), Some(record("x", later).role_arn), "{name}");
-            assert!(seen.1.is_none(), "{name}: an expired record authorises nothing");
-            assert!(seen.2.is_none(), "{name}: revoked on one, gone on the other");
+            assert_eq!(
+                seen.0.map(|r| r.role_arn),
+                Some(record("x", later).role_arn),
+                "{name}"
+            );
+            assert!(
+                seen.1.is_none(),
+                "{name}: an expired record authorises nothing"
+            );
+            assert!(
+                seen.2.is_none(),
+                "{name}: revoked on one, gone on the other"
+            );
         }
     }
 }
