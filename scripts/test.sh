@@ -7,6 +7,18 @@ scripts/setup.sh --for-tests
 
 say() { printf '\033[1;34m==> %s\033[0m\n' "$*"; }
 
+# PostgreSQL for the storage contract tests and the several-instances tests: the one named by
+# SWITCHYARD_TEST_DATABASE_URL, or else a throwaway cluster started here and removed on exit
+# (also when a test fails).
+if [ -z "${SWITCHYARD_TEST_DATABASE_URL:-}" ]; then
+  pg_dir=$(mktemp -d /tmp/switchyard-test-pg.XXXXXX)
+  # The end-to-end step runs in end2end/: the path is absolute.
+  trap "'$PWD/scripts/test-postgres.sh' stop '$pg_dir'" EXIT
+  say "starting a throwaway PostgreSQL"
+  SWITCHYARD_TEST_DATABASE_URL=$(scripts/test-postgres.sh start "$pg_dir")
+  export SWITCHYARD_TEST_DATABASE_URL
+fi
+
 say "cargo fmt --check"
 cargo fmt --all --check
 

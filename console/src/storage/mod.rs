@@ -177,8 +177,32 @@ async fn open_postgres(url: &str, settings: &DatabaseSettings) -> Result<sqlx::P
             path: display,
             source,
         })?;
-    sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+    let migrator = sqlx::migrate!("./migrations/postgres");
+    // A console role without CREATE on the schema (README: the audit trail's defence in
+    // depth) cannot run the migrator, which creates its table first; it need not when the
+    // owner has already applied every migration.
+    if !all_applied(&pool, &migrator).await {
+        migrator.run(&pool).await?;
+    }
     Ok(pool)
+}
+
+/// Whether every migration of `migrator` is recorded as applied, with the same checksum.
+async fn all_applied(pool: &sqlx::PgPool, migrator: &sqlx::migrate::Migrator) -> bool {
+    let applied: Vec<(i64, Vec<u8>)> =
+        match sqlx::query_as("SELECT version, checksum FROM _sqlx_migrations WHERE success")
+            .fetch_all(pool)
+            .await
+        {
+            Ok(rows) => rows,
+            // No table yet: a new database.
+            Err(_) => return false,
+        };
+    migrator.iter().all(|migration| {
+        applied.iter().any(|(version, checksum)| {
+            *version == migration.version && **checksum == *migration.checksum
+        })
+    })
 }
 
 fn describe_postgres(options: &PgConnectOptions) -> String {
@@ -188,4 +212,55 @@ fn describe_postgres(options: &PgConnectOptions) -> String {
         options.get_host(),
         options.get_port()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::{AuditEvent, AuditLog, Decision, SqlAuditLog};
+
+    /// The README's least-privilege role: it opens a database its owner migrated, writes the
+    /// audit trail and cannot change it.
+    #[tokio::test]
+    async fn a_console_role_without_create_or_delete_opens_a_migrated_database() {
+        let Some(url) = crate::test_support::fresh_postgres_database().await else {
+            eprintln!("skipped: no test PostgreSQL");
+            return;
+        };
+        let dir = tempfile::tempdir().expect("dir");
+        let owner = DatabaseSettings {
+            url: Some(url.clone()),
+            ..DatabaseSettings::sqlite(dir.path())
+        };
+        let owned = Storage::open(&owner).await.expect("the owner migrates");
+        let role = format!("console_{}", uuid::Uuid::new_v4().simple());
+        on_db!(owned.db(), pool => {
+            for statement in [
+                format!("CREATE ROLE {role} LOGIN"),
+                format!("GRANT USAGE ON SCHEMA public, tower_sessions TO {role}"),
+                format!("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public, tower_sessions TO {role}"),
+                format!("GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role}"),
+                format!("REVOKE UPDATE, DELETE, TRUNCATE ON audit_events FROM {role}"),
+                format!("REVOKE CREATE ON SCHEMA public FROM {role}, PUBLIC"),
+            ] {
+                sqlx::query(&statement).execute(pool).await.expect("grant");
+            }
+        });
+        let mut as_console = url::Url::parse(&url).expect("url");
+        as_console.set_username(&role).expect("user");
+        let console = Storage::open(&DatabaseSettings {
+            url: Some(as_console.to_string()),
+            ..DatabaseSettings::sqlite(dir.path())
+        })
+        .await
+        .expect("the console role opens the migrated database");
+        let log = SqlAuditLog::new(console.db().clone());
+        log.append(AuditEvent::new("SignIn", Decision::Allowed))
+            .await
+            .expect("it writes the trail");
+        let deleted = on_db!(console.db(), pool => {
+            sqlx::query("DELETE FROM audit_events").execute(pool).await.map(|_| ())
+        });
+        assert!(deleted.is_err(), "and cannot delete from it");
+    }
 }

@@ -116,60 +116,71 @@ mod tests {
 
     use super::*;
 
-    async fn store() -> (Arc<ConsoleSessionStore>, tempfile::TempDir) {
-        let dir = tempfile::tempdir().expect("dir");
-        let pool = crate::storage::open(dir.path()).await.expect("db");
-        let store = ConsoleSessionStore::new(Db::Sqlite(pool));
-        store.migrate().await.expect("migrate");
-        (Arc::new(store), dir)
+    /// The store on each database; the guard holds on both.
+    async fn stores() -> Vec<(crate::test_support::TestDb, Arc<ConsoleSessionStore>)> {
+        crate::test_support::databases()
+            .await
+            .into_iter()
+            .map(|db| {
+                let store = Arc::new(db.storage.session_store());
+                (db, store)
+            })
+            .collect()
     }
 
     #[tokio::test]
     async fn a_request_finishing_after_sign_out_does_not_bring_the_session_back() {
-        let (store, _dir) = store().await;
-        let signed_in = Session::new(None, store.clone(), None);
-        signed_in.insert("user", "alice").await.expect("insert");
-        signed_in.save().await.expect("save");
-        let id = signed_in.id();
+        for (db, store) in stores().await {
+            let signed_in = Session::new(None, store.clone(), None);
+            signed_in.insert("user", "alice").await.expect("insert");
+            signed_in.save().await.expect("save");
+            let id = signed_in.id();
 
-        // A slow request loads the session ...
-        let slow = Session::new(id, store.clone(), None);
-        assert_eq!(
-            slow.get::<String>("user").await.expect("get").as_deref(),
-            Some("alice")
-        );
-        // ... the sign-out ends it ...
-        let sign_out = Session::new(id, store.clone(), None);
-        sign_out.flush().await.expect("flush");
-        // ... and then the slow request changes it and is saved at its end.
-        slow.insert("pending", 1).await.expect("insert");
-        slow.save().await.expect("save");
+            // A slow request loads the session ...
+            let slow = Session::new(id, store.clone(), None);
+            assert_eq!(
+                slow.get::<String>("user").await.expect("get").as_deref(),
+                Some("alice")
+            );
+            // ... the sign-out ends it ...
+            let sign_out = Session::new(id, store.clone(), None);
+            sign_out.flush().await.expect("flush");
+            // ... and then the slow request changes it and is saved at its end.
+            slow.insert("pending", 1).await.expect("insert");
+            slow.save().await.expect("save");
 
-        let id = id.expect("id");
-        assert!(
-            store.load(&id).await.expect("load").is_none(),
-            "the old id stays gone"
-        );
+            let id = id.expect("id");
+            assert!(
+                store.load(&id).await.expect("load").is_none(),
+                "{}: the old id stays gone",
+                db.name
+            );
+        }
     }
 
     #[tokio::test]
     async fn a_request_finishing_after_cycle_id_does_not_re_save_the_old_id() {
-        let (store, _dir) = store().await;
-        let first = Session::new(None, store.clone(), None);
-        first.insert("user", "alice").await.expect("insert");
-        first.save().await.expect("save");
-        let old = first.id();
+        for (db, store) in stores().await {
+            let first = Session::new(None, store.clone(), None);
+            first.insert("user", "alice").await.expect("insert");
+            first.save().await.expect("save");
+            let old = first.id();
 
-        let slow = Session::new(old, store.clone(), None);
-        slow.get::<String>("user").await.expect("get");
-        let switching = Session::new(old, store.clone(), None);
-        switching.cycle_id().await.expect("cycle");
-        switching.save().await.expect("save");
-        slow.insert("x", 1).await.expect("insert");
-        slow.save().await.expect("save");
+            let slow = Session::new(old, store.clone(), None);
+            slow.get::<String>("user").await.expect("get");
+            let switching = Session::new(old, store.clone(), None);
+            switching.cycle_id().await.expect("cycle");
+            switching.save().await.expect("save");
+            slow.insert("x", 1).await.expect("insert");
+            slow.save().await.expect("save");
 
-        assert!(store.load(&old.expect("id")).await.expect("load").is_none());
-        let new = switching.id().expect("new id");
-        assert!(store.load(&new).await.expect("load").is_some());
+            assert!(
+                store.load(&old.expect("id")).await.expect("load").is_none(),
+                "{}",
+                db.name
+            );
+            let new = switching.id().expect("new id");
+            assert!(store.load(&new).await.expect("load").is_some());
+        }
     }
 }

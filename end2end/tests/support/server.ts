@@ -108,6 +108,15 @@ export class SwitchyardServer {
     clearTimeout(timer);
   }
 
+  /** SIGKILL: the process dies mid-whatever, as a crashed instance would. */
+  async kill(): Promise<void> {
+    const proc = this.proc;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
+    proc.kill("SIGKILL");
+    await exited;
+  }
+
   async restart(): Promise<void> {
     await this.stop();
     await this.start();
