@@ -119,6 +119,8 @@ pub async fn prepare_with(
                 issued_credentials(&storage, &settings.data_dir)?,
                 &settings.objects_dir,
                 settings.max_upload_size,
+                // Instances sharing a database may share the objects directory too.
+                settings.database_url.is_some(),
             )
             .map_err(|e| StartError::Cloud(e.to_string()))?,
         ),

@@ -40,7 +40,16 @@
 //! (temporary files live outside `buckets/` and are removed at the next
 //! open). A reader that opened the previous version keeps reading it.
 //!
-//! One process owns a root at a time.
+//! # Several processes
+//!
+//! Opened with [`LocalObjectStore::open_shared`], several processes (console instances) may
+//! use one root on a shared file system. Each put or delete then also replaces the bucket's
+//! `changed` file (a new inode each time); before a lookup or listing, a process whose last
+//! seen `changed` differs reads the bucket's records again, and an object's record is read
+//! from the very file handle its body is served from. Concurrent puts of one key from two
+//! processes each `rename` a whole file: one of them is the object, never a mix. Temporary
+//! files are removed at open only once they are a day old (another process may be writing
+//! them). Otherwise one process owns a root at a time.
 
 mod error;
 mod list;
@@ -181,11 +190,25 @@ pub struct DeleteReport {
 struct BucketState {
     info: BucketInfo,
     objects: BTreeMap<String, ObjectInfo>,
+    /// Shared mode: the bucket's `changed` file as last read (`None`: not read yet).
+    seen: Option<ChangeMark>,
 }
+
+/// Which version of a bucket's `changed` file was seen: its inode and modification time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct ChangeMark {
+    inode: u64,
+    modified: Option<std::time::SystemTime>,
+}
+
+/// Temporary files younger than this may belong to another process's upload (shared mode).
+const SHARED_TEMP_AGE: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 
 struct Inner {
     root: PathBuf,
     max_object_size: u64,
+    /// Other processes use this root too (see the module documentation).
+    shared: bool,
     buckets: RwLock<BTreeMap<String, BucketState>>,
     skipped: Vec<(PathBuf, String)>,
 }
@@ -214,6 +237,16 @@ impl LocalObjectStore {
 
     /// Opens the store with an object size limit enforced while uploads stream.
     pub fn open_with_limit(root: &Path, max_object_size: u64) -> Result<Self, StoreError> {
+        Self::open_mode(root, max_object_size, false)
+    }
+
+    /// Opens a store that other processes use at the same time (console instances sharing
+    /// `objects_dir`): their puts and deletes are seen here, and theirs here.
+    pub fn open_shared(root: &Path, max_object_size: u64) -> Result<Self, StoreError> {
+        Self::open_mode(root, max_object_size, true)
+    }
+
+    fn open_mode(root: &Path, max_object_size: u64, shared: bool) -> Result<Self, StoreError> {
         let buckets_dir = root.join("buckets");
         let tmp = root.join("tmp");
         for dir in [&buckets_dir, &tmp] {
@@ -222,7 +255,7 @@ impl LocalObjectStore {
         // What is in tmp/ is uploads a crash interrupted: never committed.
         for entry in fs::read_dir(&tmp).map_err(StoreError::io("read", &tmp))? {
             let path = entry.map_err(StoreError::io("read", &tmp))?.path();
-            if path.extension().is_some_and(|e| e == "part") {
+            if path.extension().is_some_and(|e| e == "part") && (!shared || is_stale(&path)) {
                 fs::remove_file(&path).map_err(StoreError::io("remove", &path))?;
             }
         }
@@ -242,13 +275,22 @@ impl LocalObjectStore {
                     continue;
                 }
             };
+            let seen = change_mark(&dir);
             let objects = load_objects(&dir, &mut skipped)?;
-            buckets.insert(info.name.clone(), BucketState { info, objects });
+            buckets.insert(
+                info.name.clone(),
+                BucketState {
+                    info,
+                    objects,
+                    seen,
+                },
+            );
         }
         Ok(LocalObjectStore {
             inner: Arc::new(Inner {
                 root: root.to_path_buf(),
                 max_object_size,
+                shared,
                 buckets: RwLock::new(buckets),
                 skipped,
             }),
@@ -322,13 +364,21 @@ impl LocalObjectStore {
         let objects_dir = dir.join("objects");
         fs::create_dir_all(&objects_dir).map_err(StoreError::io("create", &objects_dir))?;
         let mut skipped = Vec::new();
+        let seen = change_mark(&dir);
         let objects = load_objects(&dir, &mut skipped)?;
         let info = BucketInfo {
             name: name.to_string(),
             owner_account_id: owner_account_id.to_string(),
             created: now(),
         };
-        buckets.insert(name.to_string(), BucketState { info, objects });
+        buckets.insert(
+            name.to_string(),
+            BucketState {
+                info,
+                objects,
+                seen,
+            },
+        );
         drop(buckets);
         // Seed before the marker: a crash in between leaves no bucket, and
         // the next start seeds again.
@@ -440,6 +490,7 @@ impl LocalObjectStore {
     /// HeadObject.
     pub fn head_object(&self, bucket: &str, key: &str) -> Result<ObjectInfo, StoreError> {
         check_key(key)?;
+        self.refresh(bucket)?;
         let buckets = self.read();
         let state = buckets.get(bucket).ok_or_else(|| no_such_bucket(bucket))?;
         state
@@ -457,6 +508,7 @@ impl LocalObjectStore {
         range: Option<ByteRange>,
     ) -> Result<ObjectBody, StoreError> {
         check_key(key)?;
+        self.refresh(bucket)?;
         let path = self
             .bucket_dir(bucket)
             .join(object_file::relative_path(key));
@@ -470,7 +522,14 @@ impl LocalObjectStore {
                 .get(key)
                 .cloned()
                 .ok_or_else(|| no_such_key(bucket, key))?;
-            let file = File::open(&path).map_err(StoreError::io("open", &path))?;
+            let mut file = File::open(&path).map_err(StoreError::io("open", &path))?;
+            // Another process may have replaced the file since the index was read: the
+            // record of the version opened is the truth.
+            let info = if self.inner.shared {
+                object_file::read_record_of(&mut file, &path)?
+            } else {
+                info
+            };
             (info, file)
         };
         let (start, len) = match range {
@@ -497,7 +556,8 @@ impl LocalObjectStore {
         let state = buckets
             .get_mut(bucket)
             .ok_or_else(|| no_such_bucket(bucket))?;
-        if state.objects.contains_key(key) {
+        // Shared: the object may be another process's, not in this index yet.
+        if self.inner.shared || state.objects.contains_key(key) {
             let path = dir.join(&rel);
             match fs::remove_file(&path) {
                 Ok(()) => {}
@@ -508,6 +568,7 @@ impl LocalObjectStore {
                 sync_dir(parent)?;
             }
             state.objects.remove(key);
+            self.mark_changed(bucket)?;
         }
         Ok(())
     }
@@ -536,6 +597,7 @@ impl LocalObjectStore {
 
     /// ListObjectsV2.
     pub fn list_objects_v2(&self, bucket: &str, req: &ListRequest) -> Result<ListPage, StoreError> {
+        self.refresh(bucket)?;
         let buckets = self.read();
         let state = buckets.get(bucket).ok_or_else(|| no_such_bucket(bucket))?;
         list::list_page(&state.objects, req)
@@ -568,7 +630,50 @@ impl LocalObjectStore {
         fs::rename(temp, &path).map_err(StoreError::io("rename", &path))?;
         sync_dir(shard)?;
         state.objects.insert(info.key.clone(), info.clone());
+        drop(buckets);
+        self.mark_changed(bucket)?;
         Ok(info)
+    }
+
+    /// Shared mode: tells the other processes that `bucket` changed (a new `changed` file).
+    /// This process reads the bucket again at its next lookup too: between its last look and
+    /// this rename another process may have changed the bucket, and only a reload is sure to
+    /// see that.
+    fn mark_changed(&self, bucket: &str) -> Result<(), StoreError> {
+        if !self.inner.shared {
+            return Ok(());
+        }
+        let dir = self.bucket_dir(bucket);
+        let marker = dir.join("changed");
+        let temp = self.temp_path();
+        fs::write(&temp, rand::random::<u64>().to_le_bytes())
+            .map_err(StoreError::io("write", &temp))?;
+        fs::rename(&temp, &marker).map_err(StoreError::io("rename", &marker))?;
+        Ok(())
+    }
+
+    /// Shared mode: reads the bucket's records again when another process changed it since
+    /// this one last looked.
+    fn refresh(&self, bucket: &str) -> Result<(), StoreError> {
+        if !self.inner.shared {
+            return Ok(());
+        }
+        let dir = self.bucket_dir(bucket);
+        let mark = change_mark(&dir);
+        let current = self.read().get(bucket).map(|state| state.seen);
+        match current {
+            None => Err(no_such_bucket(bucket)),
+            Some(seen) if seen == mark => Ok(()),
+            Some(_) => {
+                // Files failing their checks stay on disk unserved, as at open.
+                let objects = load_objects(&dir, &mut Vec::new())?;
+                if let Some(state) = self.write().get_mut(bucket) {
+                    state.objects = objects;
+                    state.seen = mark;
+                }
+                Ok(())
+            }
+        }
     }
 
     fn temp_path(&self) -> PathBuf {
@@ -578,6 +683,25 @@ impl LocalObjectStore {
             .join("tmp")
             .join(format!("{name:032x}.part"))
     }
+}
+
+/// The bucket's `changed` file as it is now (`None` before any change).
+fn change_mark(bucket_dir: &Path) -> Option<ChangeMark> {
+    use std::os::unix::fs::MetadataExt as _;
+    let metadata = fs::metadata(bucket_dir.join("changed")).ok()?;
+    Some(ChangeMark {
+        inode: metadata.ino(),
+        modified: metadata.modified().ok(),
+    })
+}
+
+/// Whether a temporary file is old enough to be nobody's upload any more.
+fn is_stale(path: &Path) -> bool {
+    fs::metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|modified| modified.elapsed().ok())
+        .is_none_or(|age| age > SHARED_TEMP_AGE)
 }
 
 fn no_such_bucket(bucket: &str) -> StoreError {

@@ -43,11 +43,18 @@ pub(crate) fn write_trailer(out: &mut impl Write, info: &ObjectInfo) -> std::io:
 /// Reads and checks the record of an object file: magic, length, JSON, size
 /// matching the body, file name matching the key's hash.
 pub(crate) fn read_record(path: &Path) -> Result<ObjectInfo, StoreError> {
+    let mut file = File::open(path).map_err(StoreError::io("open", path))?;
+    read_record_of(&mut file, path)
+}
+
+/// [`read_record`] of a file already open (`path` names it, for errors and the hash check):
+/// the record read is the one of the version that handle holds, whatever is renamed over
+/// the path meanwhile.
+pub(crate) fn read_record_of(file: &mut File, path: &Path) -> Result<ObjectInfo, StoreError> {
     let corrupt = |reason: &str| StoreError::Corrupt {
         path: path.to_path_buf(),
         reason: reason.to_string(),
     };
-    let mut file = File::open(path).map_err(StoreError::io("open", path))?;
     let total = file.metadata().map_err(StoreError::io("stat", path))?.len();
     if total < TRAILER_FIXED {
         return Err(corrupt("too short for an object file"));

@@ -769,3 +769,87 @@ fn a_large_upload_is_flushed_early_and_arrives_whole() {
     let reopened = LocalObjectStore::open(&f.root).expect("reopen");
     assert_eq!(get(&reopened, "large"), body);
 }
+
+// ---- several processes on one root (shared mode) ---------------------------------------------
+
+#[test]
+fn two_shared_stores_on_one_root_see_each_others_puts_and_deletes() {
+    let dir = tempfile::tempdir().expect("dir");
+    let a = LocalObjectStore::open_shared(dir.path(), DEFAULT_MAX_OBJECT_SIZE).expect("a");
+    a.ensure_bucket("shared", "123456789012").expect("bucket");
+    let b = LocalObjectStore::open_shared(dir.path(), DEFAULT_MAX_OBJECT_SIZE).expect("b");
+
+    a.put_object("shared", "k", None, BTreeMap::new(), &b"from a"[..])
+        .expect("put on a");
+    assert_eq!(b.head_object("shared", "k").expect("head on b").size, 6);
+    let mut body = String::new();
+    b.get_object("shared", "k", None)
+        .expect("get on b")
+        .read_to_string(&mut body)
+        .expect("read");
+    assert_eq!(body, "from a");
+    let listed = b
+        .list_objects_v2("shared", &ListRequest::default())
+        .expect("list on b");
+    assert_eq!(listed.objects.len(), 1);
+
+    // A new version from b is what a serves, with b's record.
+    b.put_object("shared", "k", None, BTreeMap::new(), &b"from b, longer"[..])
+        .expect("put on b");
+    let got = a.get_object("shared", "k", None).expect("get on a");
+    assert_eq!(got.info.size, 14);
+    b.delete_object("shared", "k").expect("delete on b");
+    assert!(matches!(
+        a.head_object("shared", "k"),
+        Err(StoreError::NoSuchKey { .. })
+    ));
+    // And an object b never indexed can be deleted from b.
+    a.put_object("shared", "only-a", None, BTreeMap::new(), &b"x"[..])
+        .expect("put");
+    b.delete_object("shared", "only-a").expect("delete");
+    assert!(a.head_object("shared", "only-a").is_err());
+}
+
+#[test]
+fn concurrent_puts_of_one_key_from_two_processes_leave_one_whole_version() {
+    let dir = tempfile::tempdir().expect("dir");
+    let a = LocalObjectStore::open_shared(dir.path(), DEFAULT_MAX_OBJECT_SIZE).expect("a");
+    a.ensure_bucket("shared", "123456789012").expect("bucket");
+    let b = LocalObjectStore::open_shared(dir.path(), DEFAULT_MAX_OBJECT_SIZE).expect("b");
+    let bodies = [vec![b'a'; 3 << 20], vec![b'b'; 2 << 20]];
+    std::thread::scope(|scope| {
+        for (store, body) in [(&a, &bodies[0]), (&b, &bodies[1])] {
+            scope.spawn(move || {
+                for _ in 0..5 {
+                    store
+                        .put_object("shared", "same", None, BTreeMap::new(), &body[..])
+                        .expect("put");
+                }
+            });
+        }
+    });
+    for store in [&a, &b] {
+        let mut got = Vec::new();
+        let body = store.get_object("shared", "same", None).expect("get");
+        let size = body.info.size;
+        let mut body = body;
+        body.read_to_end(&mut got).expect("read");
+        assert_eq!(got.len() as u64, size);
+        assert!(
+            got == bodies[0] || got == bodies[1],
+            "one whole version, never a mix"
+        );
+    }
+}
+
+#[test]
+fn a_shared_store_leaves_young_temporary_files_of_other_processes() {
+    let dir = tempfile::tempdir().expect("dir");
+    LocalObjectStore::open_shared(dir.path(), DEFAULT_MAX_OBJECT_SIZE).expect("first");
+    let in_flight = dir.path().join("tmp").join("0123.part");
+    std::fs::write(&in_flight, b"another process's upload").expect("write");
+    LocalObjectStore::open_shared(dir.path(), DEFAULT_MAX_OBJECT_SIZE).expect("second");
+    assert!(in_flight.exists(), "a shared store does not remove it");
+    LocalObjectStore::open(dir.path()).expect("sole owner");
+    assert!(!in_flight.exists(), "the sole owner does");
+}

@@ -57,20 +57,27 @@ impl LocalCloud {
             Arc::new(credentials),
             &data_dir.join("objects"),
             max_upload_size,
+            false,
         )
     }
 
     /// As [`LocalCloud::open_with_upload_limit`], with issued-credential records kept in
     /// `credentials` (any implementation) instead of `DATA_DIR/sts`, and objects in
-    /// `objects_dir` (shared by every instance when there are several).
+    /// `objects_dir`; `shared` when other instances use that directory too (see
+    /// `iam::store`, "Several processes").
     pub fn with_credentials(
         directory: Arc<Directory>,
         credentials: Arc<dyn CredentialStore>,
         objects_dir: &Path,
         max_upload_size: u64,
+        shared: bool,
     ) -> Result<Self, CloudError> {
-        let store = LocalObjectStore::open_with_limit(objects_dir, max_upload_size)
-            .map_err(|e| CloudError::Unavailable(e.to_string()))?;
+        let store = if shared {
+            LocalObjectStore::open_shared(objects_dir, max_upload_size)
+        } else {
+            LocalObjectStore::open_with_limit(objects_dir, max_upload_size)
+        }
+        .map_err(|e| CloudError::Unavailable(e.to_string()))?;
         for (path, reason) in store.skipped() {
             tracing::warn!("object store: skipped {}: {reason}", path.display());
         }
