@@ -100,7 +100,8 @@ export class SwitchyardServer {
   /** SIGTERM (graceful shutdown), then SIGKILL if it has not exited within 10 s. */
   async stop(): Promise<void> {
     const proc = this.proc;
-    if (!proc || proc.exitCode !== null) return;
+    // Gone already: exited, or killed by a signal (then exitCode stays null).
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
     proc.kill("SIGTERM");
     const timer = setTimeout(() => proc.kill("SIGKILL"), 10_000);
