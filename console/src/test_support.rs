@@ -49,6 +49,18 @@ pub async fn databases() -> Vec<TestDb> {
     all
 }
 
+/// A store built by `make` on each of [`databases`], with the database it lives in.
+pub async fn on_each_database<T>(make: impl Fn(&Storage) -> T) -> Vec<(TestDb, T)> {
+    databases()
+        .await
+        .into_iter()
+        .map(|db| {
+            let store = make(&db.storage);
+            (db, store)
+        })
+        .collect()
+}
+
 /// The URL of a new, empty database on the test PostgreSQL server, or `None` when no server
 /// is configured.
 pub async fn fresh_postgres_database() -> Option<String> {

@@ -385,14 +385,8 @@ mod tests {
 
     /// The log on each database; the storage contract below holds on both.
     async fn logs() -> Vec<(crate::test_support::TestDb, SqlAuditLog)> {
-        crate::test_support::databases()
+        crate::test_support::on_each_database(|storage| SqlAuditLog::new(storage.db().clone()))
             .await
-            .into_iter()
-            .map(|db| {
-                let log = SqlAuditLog::new(db.storage.db().clone());
-                (db, log)
-            })
-            .collect()
     }
 
     #[tokio::test]

@@ -265,14 +265,8 @@ mod tests {
 
     /// The store on each database; the contract below holds on both.
     async fn stores() -> Vec<(crate::test_support::TestDb, SqlMfaStore)> {
-        crate::test_support::databases()
+        crate::test_support::on_each_database(|storage| SqlMfaStore::new(storage.db().clone()))
             .await
-            .into_iter()
-            .map(|db| {
-                let store = SqlMfaStore::new(db.storage.db().clone());
-                (db, store)
-            })
-            .collect()
     }
 
     #[tokio::test]

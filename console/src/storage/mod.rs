@@ -47,6 +47,16 @@ pub enum DbError {
     KeyMismatch,
 }
 
+/// `database_max_connections` when not configured.
+pub const DEFAULT_MAX_CONNECTIONS: u32 = 10;
+/// `database_statement_timeout` when not configured.
+pub const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Whether `url` names a PostgreSQL database (the only kind `database_url` takes).
+pub fn is_postgres_url(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
 /// Which database, and how to use it.
 #[derive(Clone, Debug)]
 pub struct DatabaseSettings {
@@ -66,8 +76,8 @@ impl DatabaseSettings {
         DatabaseSettings {
             url: None,
             data_dir: data_dir.to_path_buf(),
-            max_connections: 10,
-            statement_timeout: Duration::from_secs(5),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            statement_timeout: DEFAULT_STATEMENT_TIMEOUT,
         }
     }
 }
@@ -159,7 +169,7 @@ pub async fn open(data_dir: &Path) -> Result<sqlx::SqlitePool, DbError> {
 /// PostgreSQL advisory lock while it runs, so two instances starting at once migrate one
 /// after the other, and the second finds nothing left to do.
 async fn open_postgres(url: &str, settings: &DatabaseSettings) -> Result<sqlx::PgPool, DbError> {
-    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+    if !is_postgres_url(url) {
         return Err(DbError::BadUrl);
     }
     let timeout_ms = settings.statement_timeout.as_millis().max(1).to_string();

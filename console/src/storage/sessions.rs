@@ -118,14 +118,7 @@ mod tests {
 
     /// The store on each database; the guard holds on both.
     async fn stores() -> Vec<(crate::test_support::TestDb, Arc<ConsoleSessionStore>)> {
-        crate::test_support::databases()
-            .await
-            .into_iter()
-            .map(|db| {
-                let store = Arc::new(db.storage.session_store());
-                (db, store)
-            })
-            .collect()
+        crate::test_support::on_each_database(|storage| Arc::new(storage.session_store())).await
     }
 
     #[tokio::test]

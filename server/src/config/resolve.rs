@@ -45,11 +45,11 @@ impl Settings {
             database_max_connections: args
                 .database_max_connections
                 .or(file.database_max_connections)
-                .unwrap_or(10),
+                .unwrap_or(console::storage::DEFAULT_MAX_CONNECTIONS),
             database_statement_timeout: args
                 .database_statement_timeout
                 .or(file.database_statement_timeout)
-                .unwrap_or(Duration::from_secs(5)),
+                .unwrap_or(console::storage::DEFAULT_STATEMENT_TIMEOUT),
             // Resolved below, from data_dir.
             objects_dir: args.objects_dir.or(file.objects_dir).unwrap_or_default(),
             directory: args.directory.or(file.directory),
@@ -213,8 +213,7 @@ impl Settings {
             message: message.to_string(),
         };
         if let Some(url) = &self.database_url {
-            let url = url.expose();
-            if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            if !console::storage::is_postgres_url(url.expose()) {
                 return Err(invalid(
                     "database_url",
                     "must be a PostgreSQL URL: postgres://user:password@host:port/database",
