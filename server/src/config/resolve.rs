@@ -212,13 +212,13 @@ impl Settings {
             field,
             message: message.to_string(),
         };
-        if let Some(url) = &self.database_url {
-            if !console::storage::is_postgres_url(url.expose()) {
-                return Err(invalid(
-                    "database_url",
-                    "must be a PostgreSQL URL: postgres://user:password@host:port/database",
-                ));
-            }
+        if let Some(url) = &self.database_url
+            && !console::storage::is_postgres_url(url.expose())
+        {
+            return Err(invalid(
+                "database_url",
+                "must be a PostgreSQL URL: postgres://user:password@host:port/database",
+            ));
         }
         if self.database_max_connections == 0 {
             return Err(invalid("database_max_connections", "must be at least 1"));
