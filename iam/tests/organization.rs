@@ -11,8 +11,8 @@ use serde_json::json;
 fn with_break_glass() -> Directory {
     let text = Directory::demo_toml()
         .replace(
-            "      \"Resource\": \"arn:aws:iam::123456789012:role/UpdateAPP\"",
-            "      \"Resource\": [\"arn:aws:iam::123456789012:role/UpdateAPP\", \"arn:aws:iam::111122223333:role/*\"]",
+            "        \"arn:aws:iam::444455556666:role/UpdateAPP\"\n",
+            "        \"arn:aws:iam::444455556666:role/UpdateAPP\",\n        \"arn:aws:iam::111122223333:role/*\"\n",
         )
         .replace(
             "  [[accounts.groups]]\n  name = \"Developers\"",
@@ -26,6 +26,11 @@ fn with_break_glass() -> Directory {
   [[accounts.groups]]
   name = "Developers""#,
         );
+    // A replacement that missed would leave alice refused by her own policy.
+    assert!(
+        text.contains("\"arn:aws:iam::111122223333:role/*\"") && text.contains("BreakGlass"),
+        "the demo changed under this test"
+    );
     Directory::from_toml(&text, "break-glass.toml").expect("directory")
 }
 

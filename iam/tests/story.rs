@@ -12,6 +12,8 @@ use time::OffsetDateTime;
 use time::macros::datetime;
 
 const ROLE: &str = "arn:aws:iam::123456789012:role/UpdateAPP";
+/// Staging's role of the same name: only the account tells them apart.
+const STAGING_ROLE: &str = "arn:aws:iam::444455556666:role/UpdateAPP";
 const NOW: OffsetDateTime = datetime!(2025-01-31 12:00 UTC);
 
 fn sts() -> Sts<MemoryCredentialStore> {
@@ -342,5 +344,115 @@ fn users_keep_their_own_permissions() {
     assert_eq!(
         decide(&admin, "s3:GetObject", "arn:aws:s3:::productionapp/x"),
         Decision::ImplicitlyDenied
+    );
+}
+
+#[test]
+fn developer_with_mfa_switches_to_staging_and_works_on_stagingapp_only() {
+    let sts = sts();
+    let assumed = sts
+        .assume_role(&AssumeRoleRequest {
+            role_arn: STAGING_ROLE,
+            ..request("arn:aws:iam::111122223333:user/alice", with_mfa())
+        })
+        .expect("alice may switch to staging");
+    assert_eq!(assumed.account_id, "444455556666");
+    let c = &assumed.credentials;
+    assert_eq!(
+        c.assumed_role_arn,
+        "arn:aws:sts::444455556666:assumed-role/UpdateAPP/alice"
+    );
+    let ctx = CallerContext::at(NOW + Duration::from_secs(60));
+    let check = |action: &str, resource: &str| {
+        sts.authorize(&c.access_key_id, &c.session_token, action, resource, &ctx)
+            .unwrap()
+            .decision
+    };
+    for (action, resource) in [
+        ("s3:ListBucket", "arn:aws:s3:::stagingapp"),
+        ("s3:GetObject", "arn:aws:s3:::stagingapp/index.html"),
+        ("s3:PutObject", "arn:aws:s3:::stagingapp/app/config.json"),
+        (
+            "s3:DeleteObject",
+            "arn:aws:s3:::stagingapp/releases/1.5.0-rc.1.txt",
+        ),
+    ] {
+        assert_eq!(check(action, resource), Decision::Allowed, "{action}");
+    }
+    // Same role name, other account: production's bucket stays closed.
+    for (action, resource) in [
+        ("s3:ListBucket", "arn:aws:s3:::productionapp"),
+        ("s3:GetObject", "arn:aws:s3:::productionapp/index.html"),
+        ("s3:PutObject", "arn:aws:s3:::productionapp/index.html"),
+        ("s3:DeleteObject", "arn:aws:s3:::productionapp/index.html"),
+        ("s3:GetObject", "arn:aws:s3:::production-logs/x"),
+    ] {
+        assert_eq!(
+            check(action, resource),
+            Decision::ImplicitlyDenied,
+            "{action} {resource}"
+        );
+    }
+}
+
+#[test]
+fn production_role_cannot_touch_stagingapp() {
+    let sts = sts();
+    let c = sts
+        .assume_role(&request("arn:aws:iam::111122223333:user/alice", with_mfa()))
+        .expect("alice may switch")
+        .credentials;
+    let ctx = CallerContext::at(NOW + Duration::from_secs(60));
+    for (action, resource) in [
+        ("s3:ListBucket", "arn:aws:s3:::stagingapp"),
+        ("s3:GetObject", "arn:aws:s3:::stagingapp/index.html"),
+        ("s3:PutObject", "arn:aws:s3:::stagingapp/index.html"),
+        ("s3:DeleteObject", "arn:aws:s3:::stagingapp/index.html"),
+    ] {
+        let decision = sts
+            .authorize(&c.access_key_id, &c.session_token, action, resource, &ctx)
+            .unwrap()
+            .decision;
+        assert_eq!(decision, Decision::ImplicitlyDenied, "{action}");
+    }
+}
+
+#[test]
+fn developer_without_mfa_is_refused_by_stagings_trust_policy() {
+    let err = sts()
+        .assume_role(&AssumeRoleRequest {
+            role_arn: STAGING_ROLE,
+            ..request(
+                "arn:aws:iam::111122223333:user/alice",
+                CallerContext::at(NOW),
+            )
+        })
+        .unwrap_err();
+    let AssumeRoleError::Denied { evaluation, .. } = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(evaluation.decision, Decision::ImplicitlyDenied);
+    let text = evaluation.summary();
+    assert!(text.contains("trust policy"), "{text}");
+    assert!(text.contains("Bool: aws:MultiFactorAuthPresent"), "{text}");
+}
+
+#[test]
+fn tester_is_refused_staging_by_their_identity_policy() {
+    let err = sts()
+        .assume_role(&AssumeRoleRequest {
+            role_arn: STAGING_ROLE,
+            ..request("arn:aws:iam::111122223333:user/bob", with_mfa())
+        })
+        .unwrap_err();
+    let AssumeRoleError::Denied { evaluation, .. } = err else {
+        panic!("{err:?}")
+    };
+    assert!(
+        evaluation
+            .summary()
+            .contains("no identity-based policy allows sts:AssumeRole"),
+        "{}",
+        evaluation.summary()
     );
 }

@@ -4,7 +4,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::names::{check_alias, check_bucket_name, check_iam_name, check_path};
+use super::names::{
+    check_alias, check_bucket_name, check_color, check_display_name, check_iam_name, check_path,
+};
 use super::organization::OrgBuilder;
 use super::raw::{RawAccount, RawDirectory, RawInlinePolicy};
 use super::{
@@ -277,6 +279,16 @@ impl Builder<'_> {
         }))
     }
 
+    /// An optional field that `check` validates and normalises; its error names `path`.
+    fn optional(
+        &self,
+        value: Option<&str>,
+        check: fn(&str) -> Result<String, String>,
+        path: String,
+    ) -> Result<Option<String>, DirectoryError> {
+        value.map(check).transpose().map_err(|m| self.err(path, m))
+    }
+
     fn tags(&self, tags: &BTreeMap<String, String>, path: &str) -> Result<(), DirectoryError> {
         if tags.len() > 50 {
             return Err(self.err(path, "more than 50 tags"));
@@ -437,6 +449,16 @@ impl Builder<'_> {
                 ));
             }
             self.tags(&r.tags, &format!("{rp}.tags"))?;
+            let console_display_name = self.optional(
+                r.console_display_name.as_deref(),
+                check_display_name,
+                format!("{rp}.console_display_name"),
+            )?;
+            let console_color = self.optional(
+                r.console_color.as_deref(),
+                check_color,
+                format!("{rp}.console_color"),
+            )?;
             let arn = format!("arn:aws:iam::{id}:role{path}{}", r.name);
             let trust = self.policy(
                 &r.trust_policy,
@@ -472,6 +494,8 @@ impl Builder<'_> {
                 permission_policies,
                 permissions_boundary,
                 tags: r.tags.clone(),
+                console_display_name,
+                console_color,
             });
         }
 

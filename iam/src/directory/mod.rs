@@ -328,6 +328,10 @@ pub struct Role {
     permission_policies: Vec<NamedPolicy>,
     permissions_boundary: Option<NamedPolicy>,
     tags: BTreeMap<String, String>,
+    /// Trimmed, 1 to 64 characters, no control characters.
+    console_display_name: Option<String>,
+    /// Resolved: `#rrggbb`, lowercase.
+    console_color: Option<String>,
 }
 
 impl Role {
@@ -372,6 +376,16 @@ impl Role {
     }
     pub fn tags(&self) -> &BTreeMap<String, String> {
         &self.tags
+    }
+    /// The display name the console offers for this role unless the user
+    /// or a link gives one (the directory's `console_display_name`).
+    pub fn console_display_name(&self) -> Option<&str> {
+        self.console_display_name.as_deref()
+    }
+    /// The colour the console offers for this role, as `#rrggbb` (lowercase),
+    /// whether the directory named a palette swatch or gave a hex colour.
+    pub fn console_color(&self) -> Option<&str> {
+        self.console_color.as_deref()
     }
 }
 

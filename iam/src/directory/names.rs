@@ -1,4 +1,11 @@
-//! Naming rules of IAM and S3, checked when the directory loads.
+//! Naming rules of IAM and S3, and of the console defaults of a role,
+//! checked when the directory loads.
+
+use types::palette::{PALETTE, resolve_color};
+
+/// The AWS console's limit for a role's display name, also the Switch Role
+/// form's: a directory default must fit where a typed one would.
+pub const MAX_DISPLAY_NAME_CHARS: usize = 64;
 
 /// IAM user, group, role and policy names: `[\w+=,.@-]`, 1..=max characters.
 pub fn check_iam_name(name: &str, max: usize) -> Result<(), String> {
@@ -83,6 +90,37 @@ pub fn check_bucket_name(name: &str) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// A role's `console_display_name`, trimmed: 1 to 64 characters, no control
+/// characters (it is shown as it is, in the banner and the menus).
+pub fn check_display_name(name: &str) -> Result<String, String> {
+    let trimmed = name.trim();
+    if trimmed.is_empty() {
+        return Err("must not be empty (or only white space)".into());
+    }
+    if trimmed.chars().count() > MAX_DISPLAY_NAME_CHARS {
+        return Err(format!(
+            "{trimmed:?} is longer than {MAX_DISPLAY_NAME_CHARS} characters"
+        ));
+    }
+    // The name is not echoed: it holds the control character.
+    if let Some(c) = trimmed.chars().find(|c| c.is_control()) {
+        return Err(format!("contains the control character {c:?}"));
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// A role's `console_color`: a palette name or a hex colour, resolved the
+/// way the Switch Role form and links resolve theirs, to `#rrggbb`.
+pub fn check_color(color: &str) -> Result<String, String> {
+    resolve_color(color).ok_or_else(|| {
+        let names: Vec<&str> = PALETTE.iter().map(|(name, _)| *name).collect();
+        format!(
+            "{color:?} is not a colour (expected one of {} or a hex colour \"#rrggbb\" or \"#rgb\")",
+            names.join(", ")
+        )
+    })
 }
 
 #[cfg(test)]

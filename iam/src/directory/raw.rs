@@ -101,6 +101,10 @@ pub struct RawRole {
     pub permissions_boundary: Option<String>,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
+    /// The console's default display name and colour for the role (AWS keeps
+    /// these per browser; the directory can give everyone the same ones).
+    pub console_display_name: Option<String>,
+    pub console_color: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,3 +1,4 @@
+use super::names::MAX_DISPLAY_NAME_CHARS;
 use super::*;
 
 fn load_err(text: &str) -> String {
@@ -57,6 +58,49 @@ fn demo_loads_with_the_story() {
         dir.role_by_arn("arn:aws:iam::111122223333:role/UpdateAPP")
             .is_none()
     );
+}
+
+#[test]
+fn demo_staging_has_a_second_update_app_told_apart_by_its_console_defaults() {
+    let dir = Directory::demo();
+    let ids: Vec<&str> = dir.accounts().map(Account::id).collect();
+    assert_eq!(
+        ids,
+        [
+            "111122223333",
+            "123456789012",
+            "444455556666",
+            "999988887777"
+        ]
+    );
+    let staging = dir.account("staging").unwrap();
+    assert_eq!(staging.id(), "444455556666");
+    let defaults = |arn: &str| {
+        let (_, role) = dir.role_by_arn(arn).unwrap();
+        (role.console_display_name(), role.console_color())
+    };
+    let production = defaults("arn:aws:iam::123456789012:role/UpdateAPP");
+    let staging_role = defaults("arn:aws:iam::444455556666:role/UpdateAPP");
+    assert_eq!(production, (Some("Production app"), Some("#f2b0a9")));
+    assert_eq!(staging_role, (Some("Staging app"), Some("#fad791")));
+    let (owner, bucket) = dir.bucket("stagingapp").unwrap();
+    assert_eq!(owner.id(), "444455556666");
+    let keys: Vec<&str> = bucket
+        .sample_objects()
+        .iter()
+        .map(|o| o.key.as_str())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "index.html",
+            "app/config.json",
+            "app/release-notes.txt",
+            "releases/1.5.0-rc.1.txt"
+        ]
+    );
+    let org = staging.org().expect("placed");
+    assert_eq!(org.path, "o-a1b2c3d4e5/r-a1b2/ou-a1b2-st4g1ng0/");
 }
 
 #[test]
@@ -239,4 +283,101 @@ fn toml_errors_carry_position_and_field_path() {
     let err = load_err(&MINIMAL.replace("groups = [\"Developers\"]", "groups = \"Developers\""));
     assert!(err.starts_with("dir.toml:7:"), "{err}");
     assert!(err.contains("accounts[0].users[0].groups: "), "{err}");
+}
+
+/// One role with `extra` lines added to it.
+fn with_role(extra: &str) -> String {
+    format!(
+        "[[accounts]]\nid = \"123456789012\"\n[[accounts.roles]]\nname = \"R\"\ntrust_policy = '''{{\"Statement\":{{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"sts:AssumeRole\"}}}}'''\n{extra}"
+    )
+}
+
+/// The loaded role's console defaults (display name, colour).
+fn console_defaults(extra: &str) -> (Option<String>, Option<String>) {
+    let dir = Directory::from_toml(&with_role(extra), "dir.toml").expect("loads");
+    let role = dir
+        .account("123456789012")
+        .and_then(|a| a.role("R"))
+        .expect("role R");
+    (
+        role.console_display_name().map(str::to_owned),
+        role.console_color().map(str::to_owned),
+    )
+}
+
+#[test]
+fn console_defaults_are_optional_trimmed_and_resolved() {
+    assert_eq!(console_defaults(""), (None, None));
+    let (name, color) =
+        console_defaults("console_display_name = \"  Production app \"\nconsole_color = \"red\"");
+    assert_eq!(name.as_deref(), Some("Production app"));
+    assert_eq!(color.as_deref(), Some(types::palette::PALETTE[0].1));
+    let longest = "é".repeat(MAX_DISPLAY_NAME_CHARS);
+    let (name, _) = console_defaults(&format!("console_display_name = \"{longest}\""));
+    assert_eq!(name.as_deref(), Some(longest.as_str()));
+    for (written, resolved) in [
+        ("Green", "#b7ca9d"),
+        ("#ABCDEF", "#abcdef"),
+        ("#a1b", "#aa11bb"),
+        ("f2b0a9", "#f2b0a9"),
+    ] {
+        let (_, color) = console_defaults(&format!("console_color = \"{written}\""));
+        assert_eq!(color.as_deref(), Some(resolved), "{written}");
+    }
+}
+
+#[test]
+fn bad_console_defaults_name_the_field() {
+    let too_long = "x".repeat(MAX_DISPLAY_NAME_CHARS + 1);
+    for (field, value, message) in [
+        (
+            "console_display_name",
+            "",
+            "must not be empty (or only white space)".to_owned(),
+        ),
+        (
+            "console_display_name",
+            " \\t ",
+            "must not be empty (or only white space)".to_owned(),
+        ),
+        (
+            "console_display_name",
+            too_long.as_str(),
+            format!("\"{too_long}\" is longer than 64 characters"),
+        ),
+        (
+            "console_display_name",
+            "Prod\\u001b[31m app",
+            "contains the control character '\\u{1b}'".to_owned(),
+        ),
+        (
+            "console_display_name",
+            "Prod\\napp",
+            "contains the control character '\\n'".to_owned(),
+        ),
+        (
+            "console_color",
+            "pink",
+            "\"pink\" is not a colour (expected one of red, orange, yellow, green, blue, purple or a hex colour \"#rrggbb\" or \"#rgb\")".to_owned(),
+        ),
+        (
+            "console_color",
+            "#12",
+            "\"#12\" is not a colour (expected one of red, orange, yellow, green, blue, purple or a hex colour \"#rrggbb\" or \"#rgb\")".to_owned(),
+        ),
+        (
+            "console_color",
+            "",
+            "\"\" is not a colour (expected one of red, orange, yellow, green, blue, purple or a hex colour \"#rrggbb\" or \"#rgb\")".to_owned(),
+        ),
+    ] {
+        let e = load_err(&with_role(&format!("{field} = \"{value}\"")));
+        assert_eq!(e, format!("dir.toml: accounts[0].roles[0].{field}: {message}"));
+    }
+}
+
+#[test]
+fn console_defaults_must_be_strings() {
+    let e = load_err(&with_role("console_color = 0xff0000"));
+    assert!(e.contains("accounts[0].roles[0].console_color: "), "{e}");
 }
