@@ -10,12 +10,13 @@ pub mod components;
 #[cfg(feature = "ssr")]
 pub mod content_policy;
 pub mod pages;
+pub mod tab;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    ParamSegment, SsrMode, StaticSegment,
-    components::{Route, Router, Routes},
+    MatchNestedRoutes, ParamSegment, SsrMode, StaticSegment,
+    components::{Outlet, ParentRoute, Route, Router, Routes},
 };
 
 use crate::api::identity::load_console_context;
@@ -72,12 +73,6 @@ fn set_page_policy() {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // One resource for "who is signed in, and on which organisation": the navbar, the banner
-    // and every page read it. It is serialised into the page, so hydration does not refetch it.
-    // Pages render in order (SsrMode::InOrder) and this resource blocks: the HTML is complete
-    // where scripts never run (out-of-order streaming needs script to swap resolved parts in).
-    let context = Resource::new_blocking(|| (), |_| load_console_context());
-    provide_context(context);
     // Marks the document once the WASM has taken over: CSS fallbacks for script-less use key
     // off it, and so do the end-to-end tests.
     Effect::new(|_| {
@@ -93,22 +88,52 @@ pub fn App() -> impl IntoView {
             if page.is_empty() { "Switchyard".to_string() } else { format!("{page} · Switchyard") }
         } />
         <Router>
-            <a class="skip-link" href="#main">"Skip to content"</a>
-            <Navbar />
-            <main id="main" class="page">
-                <Routes fallback=NotFound>
-                    <Route path=StaticSegment("") view=HomePage ssr=SsrMode::InOrder />
-                    <Route path=StaticSegment("signin") view=SignInPage ssr=SsrMode::InOrder />
-                    <Route path=StaticSegment("switchrole") view=SwitchRolePage ssr=SsrMode::InOrder />
-                    <Route path=(StaticSegment("switchrole"), StaticSegment("links")) view=LinkBuilderPage ssr=SsrMode::InOrder />
-                    <Route path=StaticSegment("audit") view=AuditPageView ssr=SsrMode::InOrder />
-                    <Route path=StaticSegment("mfa") view=MfaPage ssr=SsrMode::InOrder />
-                    <Route path=StaticSegment("security-credentials") view=SecurityCredentialsPage ssr=SsrMode::InOrder />
-                    <Route path=StaticSegment("s3") view=BucketsPage ssr=SsrMode::InOrder />
-                    <Route path=(StaticSegment("s3"), StaticSegment("buckets"), ParamSegment("bucket")) view=BucketPage ssr=SsrMode::InOrder />
-                    <Route path=(StaticSegment("s3"), StaticSegment("object"), ParamSegment("bucket")) view=ObjectDetailsPage ssr=SsrMode::InOrder />
-                </Routes>
-            </main>
+            <Console />
         </Router>
     }
+}
+
+/// The console inside the router: the tab's role session comes from the URL, and with it the
+/// console context every component reads.
+#[component]
+fn Console() -> impl IntoView {
+    let tab = tab::provide_tab_session();
+    // One resource for "who is signed in, on which organisation, in which role session": the
+    // navbar, the banner and every page read it. It is serialised into the page, so hydration
+    // does not refetch it. Pages render in order (SsrMode::InOrder) and this resource blocks:
+    // the HTML is complete where scripts never run (out-of-order streaming needs script to
+    // swap resolved parts in).
+    let context = Resource::new_blocking(move || tab.get(), load_console_context);
+    provide_context(context);
+    view! {
+        <a class="skip-link" href="#main">"Skip to content"</a>
+        <Navbar />
+        <main id="main" class="page">
+            <Routes fallback=NotFound>
+                <ConsolePages />
+                // The same pages in a role session's tab: `/as/ID/…`.
+                <ParentRoute path=(StaticSegment("as"), ParamSegment("role_session")) view=Outlet ssr=SsrMode::InOrder>
+                    <ConsolePages />
+                </ParentRoute>
+            </Routes>
+        </main>
+    }
+}
+
+/// Every page of the console, mounted at `/` and under `/as/ID/`.
+#[component(transparent)]
+fn ConsolePages() -> impl MatchNestedRoutes + Clone {
+    view! {
+        <Route path=StaticSegment("") view=HomePage ssr=SsrMode::InOrder />
+        <Route path=StaticSegment("signin") view=SignInPage ssr=SsrMode::InOrder />
+        <Route path=StaticSegment("switchrole") view=SwitchRolePage ssr=SsrMode::InOrder />
+        <Route path=(StaticSegment("switchrole"), StaticSegment("links")) view=LinkBuilderPage ssr=SsrMode::InOrder />
+        <Route path=StaticSegment("audit") view=AuditPageView ssr=SsrMode::InOrder />
+        <Route path=StaticSegment("mfa") view=MfaPage ssr=SsrMode::InOrder />
+        <Route path=StaticSegment("security-credentials") view=SecurityCredentialsPage ssr=SsrMode::InOrder />
+        <Route path=StaticSegment("s3") view=BucketsPage ssr=SsrMode::InOrder />
+        <Route path=(StaticSegment("s3"), StaticSegment("buckets"), ParamSegment("bucket")) view=BucketPage ssr=SsrMode::InOrder />
+        <Route path=(StaticSegment("s3"), StaticSegment("object"), ParamSegment("bucket")) view=ObjectDetailsPage ssr=SsrMode::InOrder />
+    }
+    .into_inner()
 }

@@ -3,9 +3,11 @@
 //! `app` crate's server functions and the `switchyard` binary's routes call in here.
 
 pub mod audit;
+pub mod catalog;
 pub mod client;
 pub mod clock;
 pub mod cloud;
+pub mod favourites;
 pub mod mfa;
 pub mod rate_limit;
 pub mod role_history;
@@ -14,6 +16,7 @@ pub mod sign_in;
 pub mod state;
 pub mod storage;
 pub mod switching;
+pub mod tab;
 #[cfg(any(test, feature = "test-support"))]
 pub mod test_support;
 pub mod work_pool;

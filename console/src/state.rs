@@ -10,6 +10,7 @@ use iam::Directory;
 
 use crate::audit::{AuditLog, SqlAuditLog};
 use crate::cloud::CloudBackend;
+use crate::favourites::{FavouriteRoleStore, SqlFavouriteRoles};
 use crate::mfa::cipher::MfaCipher;
 use crate::mfa::service::MfaService;
 use crate::mfa::store::{MfaStore, SqlMfaStore};
@@ -39,6 +40,8 @@ pub struct ConsolePolicy {
     pub free_space_dir: PathBuf,
     /// Uploads are refused while `free_space_dir` has less free space than this (bytes).
     pub upload_free_space_reserve: u64,
+    /// How many role sessions one sign-in may hold at once.
+    pub max_role_sessions: usize,
 }
 
 /// Failure limits that come from configuration.
@@ -67,6 +70,7 @@ pub struct AppState {
     pub storage: Storage,
     pub audit: Arc<dyn AuditLog>,
     pub role_history: Arc<dyn RoleHistoryStore>,
+    pub favourites: Arc<dyn FavouriteRoleStore>,
     pub passwords: Arc<PasswordVerifier>,
     pub sign_in_limits: Arc<SignInLimits>,
     pub policy: Arc<ConsolePolicy>,
@@ -100,6 +104,7 @@ pub struct Stores {
     pub audit: Arc<dyn AuditLog>,
     pub mfa: Arc<dyn MfaStore>,
     pub role_history: Arc<dyn RoleHistoryStore>,
+    pub favourites: Arc<dyn FavouriteRoleStore>,
     pub sign_in_per_user: Arc<dyn FailureCounters>,
     pub sign_in_per_client: Arc<dyn FailureCounters>,
     pub mfa_failures: Arc<dyn FailureCounters>,
@@ -117,6 +122,7 @@ impl Stores {
             audit: Arc::new(SqlAuditLog::new(db.clone())),
             mfa: Arc::new(SqlMfaStore::new(db.clone())),
             role_history: Arc::new(SqlRoleHistory::new(db.clone())),
+            favourites: Arc::new(SqlFavouriteRoles::new(db.clone())),
             sign_in_per_user: counters(
                 "sign-in-user",
                 limits.sign_in_max_failures_per_user,
@@ -165,6 +171,7 @@ impl AppState {
             storage,
             audit: stores.audit,
             role_history: stores.role_history,
+            favourites: stores.favourites,
             passwords: Arc::new(PasswordVerifier::new().map_err(StateError::Passwords)?),
             sign_in_limits: Arc::new(SignInLimits {
                 per_user: stores.sign_in_per_user,
@@ -223,6 +230,10 @@ impl AppState {
             groups,
             is_admin,
             role: None,
+            role_sessions: Vec::new(),
+            max_role_sessions: self.policy.max_role_sessions,
+            ended_tab: None,
+            favourite_roles: Vec::new(),
             recent_roles: Vec::new(),
         }
     }

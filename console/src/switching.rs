@@ -10,11 +10,13 @@ use tower_sessions_core::Session;
 use crate::audit::{AuditEvent, Decision};
 use crate::client::ClientAddr;
 use crate::cloud::{CloudError, SwitchRequest};
-use crate::session::{self, HeldRole, SignedInUser};
+use crate::session::role_sessions::{self, Replace};
+use crate::session::{HeldRole, SignedInUser};
 use crate::state::AppState;
 use types::identity::RoleSummary;
 use types::palette::{DEFAULT_COLOR, resolve_color};
 use types::role_history::RoleHistoryEntry;
+use types::role_sessions::EndReason;
 
 pub const MAX_DISPLAY_NAME_CHARS: usize = 64;
 
@@ -27,6 +29,8 @@ pub struct SwitchForm {
     pub color: String,
     /// The current code of the role's AWS MFA device, for roles that need one (AWS backend).
     pub token_code: String,
+    /// Which role session the new one takes the place of when all are in use.
+    pub replace: Replace,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +48,12 @@ pub enum SwitchError {
     /// or enrolling a device when the user has none) and try once more.
     #[error("a fresh MFA is needed")]
     MfaNeeded { has_device: bool },
+    /// Every role session is in use and the form did not say which one to replace.
+    #[error("all {max} role sessions are in use")]
+    AllInUse { held: Vec<RoleSummary>, max: usize },
+    /// The tab's role session is not held (any more): nothing to renew or switch back from.
+    #[error("the role session is not held")]
+    SessionNotHeld,
     #[error("unavailable: {0}")]
     Unavailable(String),
 }
@@ -118,16 +128,26 @@ fn validate(state: &AppState, form: &SwitchForm) -> Result<Target, SwitchError> 
     if display_name.chars().any(char::is_control) {
         return Err(field("display_name", "Control characters are not allowed."));
     }
+    // The directory's defaults for the role, when the form leaves the fields empty.
+    let known = state.directory.role_by_arn(&role_arn).map(|(_, role)| role);
     let display_name = if display_name.is_empty() {
-        format!(
-            "{role_name} @ {}",
-            account_alias.as_deref().unwrap_or(&account_id)
-        )
+        known
+            .and_then(|role| role.console_display_name())
+            .map(str::to_string)
+            .unwrap_or_else(|| {
+                format!(
+                    "{role_name} @ {}",
+                    account_alias.as_deref().unwrap_or(&account_id)
+                )
+            })
     } else {
         display_name.to_string()
     };
     let color = if form.color.trim().is_empty() {
-        DEFAULT_COLOR.to_string()
+        known
+            .and_then(|role| role.console_color())
+            .unwrap_or(DEFAULT_COLOR)
+            .to_string()
     } else {
         resolve_color(&form.color).ok_or_else(|| field("color", "Choose one of the colours."))?
     };
@@ -164,8 +184,10 @@ fn token_code(
     Ok(Some(code))
 }
 
-/// Switches the session into the role. On success the credentials are held server-side and
-/// the session id has been cycled.
+/// Opens a new role session in the role and returns it (its ID names the tab's session from
+/// now on). When all `max_role_sessions` are in use, the form says which one it replaces
+/// (else [`SwitchError::AllInUse`], before anything is asked of the cloud). On success the
+/// credentials are held server-side and the console session's ID has been cycled.
 pub async fn switch_role(
     state: &AppState,
     session: &Session,
@@ -180,6 +202,73 @@ pub async fn switch_role(
     }
     let target = validate(state, form)?;
     let token_code = token_code(state, &target.role_arn, &form.token_code)?;
+    let held_now = role_sessions::held(state, session)
+        .await
+        .map_err(unavailable)?;
+    let max = state.policy.max_role_sessions.max(1);
+    let replacing = if held_now.len() >= max {
+        match role_sessions::replaced(&held_now, &form.replace) {
+            Some(out) => Some(out.session_id.clone()),
+            None => {
+                return Err(SwitchError::AllInUse {
+                    held: held_now.iter().map(HeldRole::summary).collect(),
+                    max,
+                });
+            }
+        }
+    } else {
+        None
+    };
+    let session_id = role_sessions::fresh_id(session, &held_now)
+        .await
+        .map_err(unavailable)?;
+    let slot = Slot {
+        session_id,
+        replacing: replacing.clone(),
+        renewing: false,
+    };
+    let held = assume(
+        state,
+        client,
+        user,
+        mfa_authenticated_at,
+        &target,
+        token_code,
+        &slot,
+    )
+    .await?;
+    let replaced = role_sessions::open(state, session, held.clone(), replacing.as_deref())
+        .await
+        .map_err(unavailable)?;
+    // A full set of sessions: the replaced one's credentials go.
+    if let Some(replaced) = replaced
+        && let Err(e) = state.cloud.release(&replaced.credentials).await
+    {
+        tracing::warn!("switch: releasing the replaced role session's credentials: {e}");
+    }
+    Ok(held.summary())
+}
+
+/// Where a new set of credentials goes: a new role session (maybe replacing one), or the
+/// same session renewed.
+struct Slot {
+    session_id: String,
+    replacing: Option<String>,
+    renewing: bool,
+}
+
+/// Asks the cloud for the role's credentials and audits the answer (the deciding policies of a
+/// refusal go to the audit trail; the user sees one generic message, or is asked for a fresh
+/// MFA when that would help). The role history records a success.
+async fn assume(
+    state: &AppState,
+    client: ClientAddr,
+    user: &SignedInUser,
+    mfa_authenticated_at: Option<OffsetDateTime>,
+    target: &Target,
+    token_code: Option<String>,
+    slot: &Slot,
+) -> Result<HeldRole, SwitchError> {
     let request = SwitchRequest {
         caller_arn: user.arn(),
         role_arn: target.role_arn.clone(),
@@ -243,53 +332,51 @@ pub async fn switch_role(
             .saturating_add(limit);
         credentials.expiration = credentials.expiration.min(ends);
     }
+    let now = crate::clock::now_utc().unix_timestamp();
     let history_entry = RoleHistoryEntry {
         account_id: target.account_id.clone(),
         account_alias: None,
         role: target.role.clone(),
         display_name: target.display_name.clone(),
         color: target.color.clone(),
-        last_used_at: crate::clock::now_utc().unix_timestamp(),
+        last_used_at: now,
         uses: 1,
     };
     let held = HeldRole {
-        account_id: target.account_id,
-        account_alias: target.account_alias,
-        role_name: target.role_name,
-        role_arn: target.role_arn,
-        display_name: target.display_name,
-        color: target.color,
-        assumed_at: crate::clock::now_utc().unix_timestamp(),
+        session_id: slot.session_id.clone(),
+        account_id: target.account_id.clone(),
+        account_alias: target.account_alias.clone(),
+        role_name: target.role_name.clone(),
+        role_arn: target.role_arn.clone(),
+        display_name: target.display_name.clone(),
+        color: target.color.clone(),
+        assumed_at: now,
         credentials,
     };
-    record(
-        state,
-        audit(Decision::Allowed).detail(json!({
-            "role_arn": held.role_arn,
-            "assumed_role_arn": held.credentials.assumed_role_arn,
-            "access_key_id": held.credentials.access_key_id,
-            "expires_at": held.credentials.expiration,
-            "backend": state.cloud.name(),
-        })),
-    )
-    .await?;
-    let replaced = session::held_role(state, session)
-        .await
-        .map_err(|e| SwitchError::Unavailable(e.to_string()))?;
-    session::hold_role(state, session, &held)
-        .await
-        .map_err(|e| SwitchError::Unavailable(e.to_string()))?;
-    // Switching from one role straight into another: the old credentials go.
-    if let Some(replaced) = replaced
-        && let Err(e) = state.cloud.release(&replaced.credentials).await
-    {
-        tracing::warn!("switch: releasing the replaced role's credentials: {e}");
+    let mut detail = json!({
+        "role_arn": held.role_arn,
+        "assumed_role_arn": held.credentials.assumed_role_arn,
+        "access_key_id": held.credentials.access_key_id,
+        "expires_at": held.credentials.expiration,
+        "backend": state.cloud.name(),
+        "role_session": held.session_id,
+    });
+    if let Some(replacing) = &slot.replacing {
+        detail["replaced_role_session"] = replacing.clone().into();
     }
+    if slot.renewing {
+        detail["renewed"] = true.into();
+    }
+    record(state, audit(Decision::Allowed).detail(detail)).await?;
     if let Err(e) = state.role_history.record(&user.arn(), &history_entry).await {
         // The switch happened; only the shortcut for next time is missing.
         tracing::warn!("role history: {e}");
     }
-    Ok(held.summary())
+    Ok(held)
+}
+
+fn unavailable(e: impl std::fmt::Display) -> SwitchError {
+    SwitchError::Unavailable(e.to_string())
 }
 
 /// A session MFA older than this is refreshed (step-up) when the trust policy would allow the
@@ -322,66 +409,137 @@ pub fn may_switch_with_fresh_mfa(
     authorize(directory, &identity, "sts:AssumeRole", role_arn, &caller).is_allowed()
 }
 
-/// Drops the held role: the credentials are released and the user's own permissions apply
-/// again. Does nothing when no role is held.
+/// Ends the tab's role session `session_id`: its credentials are released, and the tab goes
+/// back to the user's own permissions. Other role sessions go on. Does nothing when that
+/// session is not held.
 pub async fn switch_back(
     state: &AppState,
     session: &Session,
     client: ClientAddr,
     user: &SignedInUser,
+    session_id: &str,
 ) -> Result<(), SwitchError> {
-    let Some(held) = session::drop_role(state, session)
+    let Some(held) = role_sessions::end(state, session, session_id, EndReason::SwitchedBack)
         .await
-        .map_err(|e| SwitchError::Unavailable(e.to_string()))?
+        .map_err(unavailable)?
     else {
         return Ok(());
     };
-    if let Err(e) = state.cloud.release(&held.credentials).await {
-        // The session no longer holds them either way; expiry ends them at the latest.
-        tracing::warn!("switch back: releasing credentials: {e}");
+    release_and_audit(state, client, user, &[held], "SwitchBack").await
+}
+
+/// "End all role sessions": every held role's credentials are released.
+pub async fn end_all(
+    state: &AppState,
+    session: &Session,
+    client: ClientAddr,
+    user: &SignedInUser,
+) -> Result<(), SwitchError> {
+    let ended = role_sessions::end_all(state, session, EndReason::EndedAll)
+        .await
+        .map_err(unavailable)?;
+    release_and_audit(state, client, user, &ended, "EndAllRoleSessions").await
+}
+
+async fn release_and_audit(
+    state: &AppState,
+    client: ClientAddr,
+    user: &SignedInUser,
+    ended: &[HeldRole],
+    action: &str,
+) -> Result<(), SwitchError> {
+    for held in ended {
+        if let Err(e) = state.cloud.release(&held.credentials).await {
+            // The session no longer holds them either way; expiry ends them at the latest.
+            tracing::warn!("{action}: releasing credentials: {e}");
+        }
     }
+    if ended.is_empty() {
+        return Ok(());
+    }
+    let sessions: Vec<_> = ended
+        .iter()
+        .map(|held| {
+            json!({
+                "role_session": held.session_id,
+                "role_arn": held.role_arn,
+                "access_key_id": held.credentials.access_key_id,
+            })
+        })
+        .collect();
+    let detail = match sessions.as_slice() {
+        [one] => one.clone(),
+        _ => json!({ "role_sessions": sessions }),
+    };
     record(
         state,
-        AuditEvent::new("SwitchBack", Decision::Info)
+        AuditEvent::new(action, Decision::Info)
             .actor(user.arn())
             .account(&user.account_id)
             .client(client)
-            .detail(json!({ "role_arn": held.role_arn, "access_key_id": held.credentials.access_key_id })),
+            .detail(detail),
     )
     .await
 }
 
-/// Assumes the held role again for a fresh expiry, if it is still allowed. The old credentials
-/// are released once new ones are held.
+/// Assumes the role of the tab's session `session_id` again for a fresh expiry, if it is
+/// still allowed; the session keeps its ID (its tabs go on) and its old credentials are
+/// released once new ones are held.
 pub async fn renew(
     state: &AppState,
     session: &Session,
     client: ClientAddr,
     user: &SignedInUser,
     mfa_authenticated_at: Option<OffsetDateTime>,
+    session_id: &str,
 ) -> Result<RoleSummary, SwitchError> {
-    let Some(held) = session::held_role(state, session)
-        .await
-        .map_err(|e| SwitchError::Unavailable(e.to_string()))?
-    else {
+    if user.must_enrol {
         return Err(SwitchError::NotAllowed);
+    }
+    let held_now = role_sessions::held(state, session)
+        .await
+        .map_err(unavailable)?;
+    let Some(held) = held_now.into_iter().find(|h| h.session_id == session_id) else {
+        return Err(SwitchError::SessionNotHeld);
     };
-    let role_path = held
-        .role_arn
-        .split_once(":role/")
-        .map(|(_, path)| path.to_string())
-        .unwrap_or_else(|| held.role_name.clone());
     let form = SwitchForm {
         account: held.account_id.clone(),
-        role: role_path,
+        role: held.role_path(),
         display_name: held.display_name.clone(),
         color: held.color.clone(),
         // A role that needs an AWS MFA code cannot be renewed without one: Renew then leads
         // to the Switch Role form.
-        token_code: String::new(),
+        ..SwitchForm::default()
     };
-    // switch_role releases the credentials it replaces.
-    switch_role(state, session, client, user, mfa_authenticated_at, &form).await
+    let target = validate(state, &form)?;
+    let token_code = token_code(state, &target.role_arn, &form.token_code)?;
+    let slot = Slot {
+        session_id: held.session_id.clone(),
+        replacing: None,
+        renewing: true,
+    };
+    let renewed = assume(
+        state,
+        client,
+        user,
+        mfa_authenticated_at,
+        &target,
+        token_code,
+        &slot,
+    )
+    .await?;
+    let old = role_sessions::renew(state, session, renewed.clone())
+        .await
+        .map_err(unavailable)?;
+    // Ended meanwhile (in another tab): the new credentials are not kept either.
+    let (released, outcome) = match old {
+        Some(old) => (old, Ok(renewed.summary())),
+        None => (renewed, Err(SwitchError::SessionNotHeld)),
+    };
+    if let Err(e) = state.cloud.release(&released.credentials).await {
+        tracing::warn!("renew: releasing the old credentials: {e}");
+    }
+    outcome
 }
 
 async fn record(state: &AppState, event: AuditEvent) -> Result<(), SwitchError> {
@@ -408,8 +566,12 @@ mod tests {
             role: "UpdateAPP".into(),
             display_name: display_name.into(),
             color: color.into(),
-            token_code: String::new(),
+            ..SwitchForm::default()
         }
+    }
+
+    async fn held(state: &AppState, session: &Session) -> Vec<HeldRole> {
+        role_sessions::held(state, session).await.expect("read")
     }
 
     #[tokio::test]
@@ -428,22 +590,18 @@ mod tests {
         )
         .await
         .expect("allowed");
-        assert_eq!(role.display_name, "UpdateAPP @ production");
+        assert_eq!(role.display_name, "Production app");
         assert_eq!(role.color, "#b7ca9d");
         assert_eq!(role.account_id, "123456789012");
-        let held = session::held_role(&state, &session)
-            .await
-            .expect("read")
-            .expect("held");
-        assert!(held.credentials.access_key_id.starts_with("ASIA"));
+        let held = held(&state, &session).await;
+        assert_eq!(held.len(), 1);
+        assert_eq!(held[0].session_id, role.session_id);
+        assert!(held[0].credentials.access_key_id.starts_with("ASIA"));
 
-        switch_back(&state, &session, CLIENT, &alice)
+        switch_back(&state, &session, CLIENT, &alice, &role.session_id)
             .await
             .expect("switch back");
-        assert_eq!(
-            session::held_role(&state, &session).await.expect("read"),
-            None
-        );
+        assert!(self::held(&state, &session).await.is_empty());
         let actions: Vec<String> = state
             .audit
             .recent(10)
@@ -466,10 +624,7 @@ mod tests {
             matches!(refused, Err(SwitchError::NotAllowed)),
             "{refused:?}"
         );
-        assert_eq!(
-            session::held_role(&state, &session).await.expect("read"),
-            None
-        );
+        assert!(held(&state, &session).await.is_empty());
         let audit = state.audit.recent(1).await.expect("audit");
         assert_eq!(audit[0].event.decision, Decision::Denied);
         assert_eq!(audit[0].event.detail["decision"], "ImplicitlyDenied");
@@ -492,10 +647,7 @@ mod tests {
             matches!(refused, Err(SwitchError::MfaNeeded { has_device: false })),
             "{refused:?}"
         );
-        assert_eq!(
-            session::held_role(&state, &session).await.expect("read"),
-            None
-        );
+        assert!(held(&state, &session).await.is_empty());
         let audit = state.audit.recent(1).await.expect("audit");
         assert_eq!(audit[0].event.decision, Decision::Denied);
         assert_eq!(audit[0].event.detail["step_up_offered"], true);
@@ -514,30 +666,67 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn switching_again_releases_the_credentials_it_replaces() {
-        let (state, dir) = state(Duration::from_secs(3600)).await;
+    async fn switching_again_opens_another_role_session_and_a_full_set_replaces_one() {
+        let (mut state, dir) = state(Duration::from_secs(3600)).await;
+        let mut policy = (*state.policy).clone();
+        policy.max_role_sessions = 2;
+        state.policy = std::sync::Arc::new(policy);
         let session = session();
         let alice = SignedInUser::new("111122223333", "alice");
         let mfa = Some(crate::clock::now_utc());
         let form = update_app("", "");
-        switch_role(&state, &session, CLIENT, &alice, mfa, &form)
+        let first = switch_role(&state, &session, CLIENT, &alice, mfa, &form)
             .await
             .expect("first");
-        let first = session::held_role(&state, &session)
-            .await
-            .expect("read")
-            .expect("held");
-        switch_role(&state, &session, CLIENT, &alice, mfa, &form)
+        let second = switch_role(&state, &session, CLIENT, &alice, mfa, &form)
             .await
             .expect("second");
-        let second = session::held_role(&state, &session)
+        assert_ne!(first.session_id, second.session_id);
+        let both = held(&state, &session).await;
+        assert_eq!(both.len(), 2, "both held at once");
+
+        // All in use: the third is refused before the cloud is asked, unless it says which
+        // one to replace.
+        let audited = state.audit.recent(100).await.expect("audit").len();
+        match switch_role(&state, &session, CLIENT, &alice, mfa, &form).await {
+            Err(SwitchError::AllInUse { held, max }) => {
+                assert_eq!(max, 2);
+                assert_eq!(held.len(), 2);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(state.audit.recent(100).await.expect("audit").len(), audited);
+        let third = switch_role(
+            &state,
+            &session,
+            CLIENT,
+            &alice,
+            mfa,
+            &SwitchForm {
+                replace: Replace::Oldest,
+                ..form.clone()
+            },
+        )
+        .await
+        .expect("replacing the oldest");
+        let now_held: Vec<String> = held(&state, &session)
             .await
-            .expect("read")
-            .expect("held");
-        assert_ne!(
-            first.credentials.access_key_id,
-            second.credentials.access_key_id
+            .into_iter()
+            .map(|h| h.session_id)
+            .collect();
+        assert_eq!(
+            now_held,
+            vec![second.session_id.clone(), third.session_id.clone()]
         );
+        let tab = role_sessions::for_tab(&state, &session, Some(&first.session_id))
+            .await
+            .expect("read");
+        match tab {
+            role_sessions::TabRole::Ended(ended) => {
+                assert_eq!(ended.ended.expect("remembered").reason, EndReason::Replaced)
+            }
+            other => panic!("{other:?}"),
+        }
 
         let cloud = crate::cloud::local::LocalCloud::open(
             std::sync::Arc::clone(&state.directory),
@@ -555,10 +744,104 @@ mod tests {
             )
         };
         assert!(
-            use_key(&first).is_err(),
+            use_key(&both[0]).is_err(),
             "the replaced credentials are gone"
         );
-        assert!(use_key(&second).expect("known").is_allowed());
+        assert!(use_key(&both[1]).expect("known").is_allowed());
+    }
+
+    #[tokio::test]
+    async fn renew_keeps_the_session_id_and_switch_back_ends_only_that_session() {
+        let (state, _dir) = state(Duration::from_secs(3600)).await;
+        let session = session();
+        let alice = SignedInUser::new("111122223333", "alice");
+        let mfa = Some(crate::clock::now_utc());
+        let one = switch_role(
+            &state,
+            &session,
+            CLIENT,
+            &alice,
+            mfa,
+            &update_app("One", ""),
+        )
+        .await
+        .expect("one");
+        let two = switch_role(
+            &state,
+            &session,
+            CLIENT,
+            &alice,
+            mfa,
+            &update_app("Two", ""),
+        )
+        .await
+        .expect("two");
+        let before = held(&state, &session).await;
+        let renewed = renew(&state, &session, CLIENT, &alice, mfa, &one.session_id)
+            .await
+            .expect("renew");
+        assert_eq!(renewed.session_id, one.session_id);
+        assert_eq!(renewed.display_name, "One");
+        let after = held(&state, &session).await;
+        assert_eq!(after.len(), 2);
+        assert_ne!(
+            after[0].credentials.access_key_id,
+            before[0].credentials.access_key_id
+        );
+        assert_eq!(after[1], before[1], "the other session is untouched");
+
+        switch_back(&state, &session, CLIENT, &alice, &two.session_id)
+            .await
+            .expect("back");
+        let left: Vec<String> = held(&state, &session)
+            .await
+            .into_iter()
+            .map(|h| h.session_id)
+            .collect();
+        assert_eq!(left, vec![one.session_id.clone()]);
+        assert!(matches!(
+            renew(&state, &session, CLIENT, &alice, mfa, &two.session_id).await,
+            Err(SwitchError::SessionNotHeld)
+        ));
+        end_all(&state, &session, CLIENT, &alice)
+            .await
+            .expect("all");
+        assert!(held(&state, &session).await.is_empty());
+        let actions: Vec<String> = state
+            .audit
+            .recent(2)
+            .await
+            .expect("audit")
+            .iter()
+            .map(|r| r.event.action.clone())
+            .collect();
+        assert_eq!(actions, vec!["EndAllRoleSessions", "SwitchBack"]);
+    }
+
+    #[tokio::test]
+    async fn the_directory_gives_the_default_display_name_and_colour() {
+        let (state, _dir) = state(Duration::from_secs(3600)).await;
+        let session = session();
+        let alice = SignedInUser::new("111122223333", "alice");
+        let role = switch_role(
+            &state,
+            &session,
+            CLIENT,
+            &alice,
+            Some(crate::clock::now_utc()),
+            &SwitchForm {
+                account: "staging".into(),
+                ..update_app("", "")
+            },
+        )
+        .await
+        .expect("staging");
+        assert_eq!(role.display_name, "Staging app");
+        assert_eq!(role.account_id, "444455556666");
+        assert_eq!(
+            Some(role.color.as_str()),
+            types::palette::resolve_color("yellow").as_deref()
+        );
     }
 
     #[tokio::test]
@@ -620,10 +903,7 @@ mod tests {
                 other => panic!("{expected}: {other:?}"),
             }
         }
-        assert_eq!(
-            session::held_role(&state, &session).await.expect("read"),
-            None
-        );
+        assert!(held(&state, &session).await.is_empty());
         assert!(state.audit.recent(10).await.expect("audit").is_empty());
     }
 }

@@ -106,6 +106,7 @@ pub async fn state(absolute: Duration) -> (AppState, tempfile::TempDir) {
                 public_url: "http://localhost:3000/".into(),
                 free_space_dir: dir.path().to_path_buf(),
                 upload_free_space_reserve: 0,
+                max_role_sessions: types::role_sessions::DEFAULT_MAX_ROLE_SESSIONS,
             },
         },
     )

@@ -92,6 +92,7 @@ fn router(state: ServerState, sessions: SessionManagerLayer<ConsoleSessionStore>
         .route("/role/switch", post(routes::role::switch))
         .route("/role/switch-back", post(routes::role::switch_back))
         .route("/role/renew", post(routes::role::renew))
+        .route("/role/end-all", post(routes::role::end_all))
         .route("/role/aws-console", post(routes::role::open_aws_console))
         .route("/auth/mfa", post(routes::auth::mfa_sign_in))
         .route("/api/{*fn_name}", post(server_fn_handler))

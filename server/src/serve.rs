@@ -163,6 +163,7 @@ pub async fn prepare_with(
                     Backend::Aws => settings.data_dir.clone(),
                 },
                 upload_free_space_reserve: settings.upload_free_space_reserve,
+                max_role_sessions: settings.max_role_sessions,
             },
         },
     )?;

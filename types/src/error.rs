@@ -26,6 +26,9 @@ pub enum ConsoleError {
     /// An input was refused: `field` names the form field (or `request` for the request as a
     /// whole), `message` says why.
     Invalid { field: String, message: String },
+    /// The tab's URL names a role session the user does not hold (any more): nothing was done,
+    /// neither in another role nor with the user's own permissions.
+    RoleSessionEnded,
     /// Something behind the console (storage, the cloud) failed.
     Unavailable,
     /// The browser could not reach the console, or could not read its answer.
@@ -59,6 +62,9 @@ impl ConsoleError {
                 "Sign in with an MFA device to use the administrator pages (sign out, then sign in again with your device)."
             }
             ConsoleError::Invalid { message, .. } => message,
+            ConsoleError::RoleSessionEnded => {
+                "This tab's role session has ended. Switch to the role again, or continue with your own permissions."
+            }
             ConsoleError::Unavailable => {
                 "The console is unavailable right now. Please try again later."
             }

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::role_history::RoleHistoryEntry;
+use crate::role_sessions::EndedTab;
 
 /// The signed-in user as the pages show it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -12,8 +13,17 @@ pub struct IdentitySummary {
     pub account_alias: Option<String>,
     pub groups: Vec<String>,
     pub is_admin: bool,
-    /// The role held right now, if any: while it is held, only its permissions apply.
+    /// The role session this tab acts in, if any: there, only the role's permissions apply.
     pub role: Option<RoleSummary>,
+    /// Every role session the user holds (oldest first), for the account menu.
+    pub role_sessions: Vec<RoleSummary>,
+    /// How many role sessions may be held at once.
+    pub max_role_sessions: usize,
+    /// The tab's URL names a role session that is not held (any more): the page says so and
+    /// acts in no role.
+    pub ended_tab: Option<EndedTab>,
+    /// The roles marked as favourites, for one-click switching above the history.
+    pub favourite_roles: Vec<RoleHistoryEntry>,
     /// The roles switched to most recently (newest first), for one-click switching.
     pub recent_roles: Vec<RoleHistoryEntry>,
 }
@@ -21,6 +31,8 @@ pub struct IdentitySummary {
 /// A held role as the browser may see it: never the credentials.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoleSummary {
+    /// The role session's ID, as the URLs of its tabs carry it (`/as/ID/…`).
+    pub session_id: String,
     pub display_name: String,
     /// `#rrggbb`.
     pub color: String,
@@ -35,6 +47,16 @@ pub struct RoleSummary {
 impl RoleSummary {
     pub fn account_label(&self) -> &str {
         self.account_alias.as_deref().unwrap_or(&self.account_id)
+    }
+
+    /// `Prod (UpdateAPP in production)`: how the menu names the session.
+    pub fn label(&self) -> String {
+        format!(
+            "{} ({} in {})",
+            self.display_name,
+            self.role_name,
+            self.account_label()
+        )
     }
 }
 
@@ -100,6 +122,10 @@ mod tests {
             groups: vec![],
             is_admin: false,
             role: None,
+            role_sessions: vec![],
+            max_role_sessions: 5,
+            ended_tab: None,
+            favourite_roles: vec![],
             recent_roles: vec![],
         };
         assert_eq!(who.label(), "alice @ development");

@@ -13,5 +13,6 @@ pub mod mfa;
 pub mod palette;
 pub mod role_history;
 pub mod role_permissions;
+pub mod role_sessions;
 pub mod roles;
 pub mod switching;

@@ -15,6 +15,15 @@ pub enum SwitchOutcome {
     StepUp,
     /// The role needs MFA and the user has no device yet.
     MfaSetup,
+    /// Every role session is in use: choose one to replace (the form's `replace` field).
+    AllInUse { max: usize },
+}
+
+/// What the Switch Role page says when every role session is in use.
+pub fn all_in_use_message(max: usize) -> String {
+    format!(
+        "All {max} role sessions are in use. Choose one to replace below (the oldest is chosen unless you pick another), then select Switch Role."
+    )
 }
 
 pub const MFA_SETUP_MESSAGE: &str = "This role accepts only sessions that used multi-factor authentication, and you have no MFA device yet. Add one in Security credentials, then switch again.";

@@ -22,19 +22,35 @@ mod server {
     use crate::api::extract::*;
     use console::audit::AuditError;
     use console::cloud::CloudError;
-    use console::cloud::object_access::{self, ObjectRequester};
+    use console::cloud::object_access::{self, ObjectRequester, RequesterError};
     use console::state::AppState;
     use types::error::ConsoleError;
 
-    pub async fn requester() -> Result<(AppState, ObjectRequester), ConsoleError> {
+    /// The caller in the tab's role session `role_session` (`None`: as the user).
+    pub async fn requester(
+        role_session: Option<&str>,
+    ) -> Result<(AppState, ObjectRequester), ConsoleError> {
         let SignedIn { request, user } = caller().await?;
         let client = request
             .client
             .ok_or_else(|| unavailable("no client address"))?;
-        let requester = object_access::requester(&request.state, &request.session, &user, client)
-            .await
-            .map_err(unavailable)?;
+        let requester = object_access::requester(
+            &request.state,
+            &request.session,
+            &user,
+            client,
+            role_session,
+        )
+        .await
+        .map_err(refusal)?;
         Ok((request.state, requester))
+    }
+
+    pub fn refusal(error: RequesterError) -> ConsoleError {
+        match error {
+            RequesterError::RoleSessionEnded => ConsoleError::RoleSessionEnded,
+            RequesterError::Session(e) => unavailable(e),
+        }
     }
 
     /// A refusal, expiry or missing object is shown in the page; a failure is logged.
@@ -62,8 +78,10 @@ mod server {
 }
 
 #[server(prefix = "/api", endpoint = "s3_list_buckets")]
-pub async fn list_buckets() -> Result<Access<Vec<BucketRow>>, ConsoleError> {
-    let (state, requester) = server::requester().await?;
+pub async fn list_buckets(
+    #[server(default)] role_session: Option<String>,
+) -> Result<Access<Vec<BucketRow>>, ConsoleError> {
+    let (state, requester) = server::requester(role_session.as_deref()).await?;
     let result = requester
         .list_buckets(&state)
         .await
@@ -85,11 +103,12 @@ pub async fn list_buckets() -> Result<Access<Vec<BucketRow>>, ConsoleError> {
 #[server(prefix = "/api", endpoint = "s3_list_objects")]
 pub async fn list_objects(
     bucket: String,
+    #[server(default)] role_session: Option<String>,
     #[server(default)] prefix: String,
     #[server(default)] token: Option<String>,
 ) -> Result<Access<ObjectPage>, ConsoleError> {
     use console::cloud::ListRequest;
-    let (state, requester) = server::requester().await?;
+    let (state, requester) = server::requester(role_session.as_deref()).await?;
     if let Err(message) = object_access_names(&bucket, [prefix.as_str()]) {
         return Ok(Access::Invalid(message));
     }
@@ -126,9 +145,10 @@ pub async fn list_objects(
 #[server(prefix = "/api", endpoint = "s3_object_details")]
 pub async fn load_object_details(
     bucket: String,
+    #[server(default)] role_session: Option<String>,
     key: String,
 ) -> Result<Access<ObjectDetails>, ConsoleError> {
-    let (state, requester) = server::requester().await?;
+    let (state, requester) = server::requester(role_session.as_deref()).await?;
     if let Err(message) = object_access_names(&bucket, [key.as_str()]) {
         return Ok(Access::Invalid(message));
     }
@@ -154,9 +174,10 @@ pub async fn load_object_details(
 #[server(prefix = "/api", endpoint = "s3_delete_objects")]
 pub async fn delete_objects(
     bucket: String,
+    #[server(default)] role_session: Option<String>,
     keys: Vec<String>,
 ) -> Result<Access<DeleteSummary>, ConsoleError> {
-    let (state, requester) = server::requester().await?;
+    let (state, requester) = server::requester(role_session.as_deref()).await?;
     if keys.is_empty() {
         return Ok(Access::Invalid("Select the objects to delete.".into()));
     }
@@ -180,6 +201,7 @@ pub async fn delete_objects(
 #[server(prefix = "/api", endpoint = "s3_create_folder")]
 pub async fn create_folder(
     bucket: String,
+    #[server(default)] role_session: Option<String>,
     #[server(default)] prefix: String,
     name: String,
 ) -> Result<Access<String>, ConsoleError> {
@@ -190,7 +212,7 @@ pub async fn create_folder(
         return Ok(Access::Invalid("Enter a folder name without \"/\".".into()));
     }
     let key = format!("{prefix}{name}/");
-    let (state, requester) = server::requester().await?;
+    let (state, requester) = server::requester(role_session.as_deref()).await?;
     if let Err(message) = object_access_names(&bucket, [key.as_str()]) {
         return Ok(Access::Invalid(message));
     }

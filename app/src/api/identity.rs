@@ -8,28 +8,21 @@ pub use types::identity::*;
 /// The resource every component reads the console context from.
 pub type ConsoleContextResource = Resource<Result<ConsoleContext, ConsoleError>>;
 
+/// The console chrome of a tab: `role_session` is the role session its URL names (`None`: the
+/// tab acts as the user).
 #[server(prefix = "/api", endpoint = "console_context")]
-pub async fn load_console_context() -> Result<ConsoleContext, ConsoleError> {
+pub async fn load_console_context(
+    #[server(default)] role_session: Option<String>,
+) -> Result<ConsoleContext, ConsoleError> {
     use crate::api::extract::{MaybeSignedIn, caller, unavailable};
-    use console::session;
     let MaybeSignedIn { request, user } = caller().await?;
     let (state, session) = (&request.state, &request.session);
-    let identity = user.map(|user| state.identity_summary(&user));
-    let identity = match identity {
-        Some(mut identity) => {
-            identity.role = session::held_role(state, session)
+    let identity = match user {
+        Some(user) => Some(
+            console::tab::identity_in_tab(state, session, &user, role_session.as_deref())
                 .await
-                .map_err(unavailable)?
-                .map(|role| role.summary());
-            identity.recent_roles = state
-                .recent_roles(&identity.arn(), types::role_history::MENU_ENTRIES)
-                .await
-                .unwrap_or_else(|e| {
-                    tracing::warn!("role history: {e}");
-                    Vec::new()
-                });
-            Some(identity)
-        }
+                .map_err(unavailable)?,
+        ),
         None => None,
     };
     Ok(ConsoleContext {

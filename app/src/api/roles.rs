@@ -6,58 +6,66 @@ use types::error::ConsoleError;
 #[cfg(feature = "ssr")]
 use types::role_permissions::PermissionStatement;
 use types::role_permissions::RolePermissions;
-use types::roles::RoleChoice;
+use types::roles::CatalogEntry;
 
-/// The roles of the directory that the user's identity policies allow them to assume, and
-/// whose trust policy would accept them once they have signed in with MFA. Switching still
-/// checks everything again; this only tells people where they can go.
-#[server(prefix = "/api", endpoint = "switchable_roles")]
-pub async fn load_switchable_roles() -> Result<Vec<RoleChoice>, ConsoleError> {
+/// The role catalog: the roles of the directory the user's identity policies allow them to
+/// assume and whose trust policy would accept them (with a fresh MFA where marked), with
+/// favourites and last uses, in the catalog's order. Switching still checks everything again;
+/// this only tells people where they can go.
+#[server(prefix = "/api", endpoint = "role_catalog")]
+pub async fn load_role_catalog() -> Result<Vec<CatalogEntry>, ConsoleError> {
     use crate::api::extract::*;
-    use iam::access::{CallerContext, Identity, authorize};
     let SignedIn { request, user } = caller().await?;
-    let state = &request.state;
     let client = request
         .client
         .ok_or_else(|| unavailable("no client address"))?;
-    let directory = &state.directory;
-    let Some(identity) = Identity::user(directory, &user.arn()) else {
-        return Ok(Vec::new());
-    };
-    let now = console::clock::now_utc();
-    let caller = CallerContext::at(now)
-        .with_mfa(now)
-        .with_source_ip(client.0);
-    let mut choices = Vec::new();
-    for account in directory.accounts() {
-        for role in account.roles() {
-            let role_arn = role.arn();
-            if authorize(directory, &identity, "sts:AssumeRole", &role_arn, &caller).is_allowed() {
-                choices.push(RoleChoice {
-                    account_id: account.id().to_string(),
-                    account_alias: account.alias().map(str::to_string),
-                    role_name: role.name().to_string(),
-                    role_arn,
-                });
-            }
-        }
-    }
-    Ok(choices)
+    console::catalog::switchable_roles(&request.state, &user, client)
+        .await
+        .map_err(unavailable)
 }
 
-/// The held role's permission statements, from the directory.
-#[server(prefix = "/api", endpoint = "role_permissions")]
-pub async fn load_role_permissions() -> Result<Option<RolePermissions>, ConsoleError> {
+/// Marks or unmarks a role of the catalog as a favourite; answers whether it is one now.
+#[server(prefix = "/api", endpoint = "favourite_role")]
+pub async fn set_favourite_role(role_arn: String, favourite: bool) -> Result<bool, ConsoleError> {
     use crate::api::extract::*;
-    use console::session;
+    use console::favourites::FavouriteError;
+    let SignedIn { request, user } = caller().await?;
+    let client = request
+        .client
+        .ok_or_else(|| unavailable("no client address"))?;
+    match console::catalog::set_favourite(&request.state, &user, client, &role_arn, favourite).await
+    {
+        Ok(true) => Ok(favourite),
+        Ok(false) => Err(ConsoleError::invalid(
+            "role_arn",
+            "Only a role you can switch to can be a favourite.",
+        )),
+        Err(FavouriteError::TooMany) => Err(ConsoleError::invalid(
+            "role_arn",
+            "You have marked as many favourites as the console keeps. Unmark one first.",
+        )),
+        Err(e) => Err(unavailable(e)),
+    }
+}
+
+/// The permission statements of the tab's role session, from the directory.
+#[server(prefix = "/api", endpoint = "role_permissions")]
+pub async fn load_role_permissions(
+    #[server(default)] role_session: Option<String>,
+) -> Result<Option<RolePermissions>, ConsoleError> {
+    use crate::api::extract::*;
+    use console::session::role_sessions::{self, TabRole};
     use types::role_permissions::bucket_of;
     let SignedIn { request, .. } = caller().await?;
-    let Some(held) = session::held_role(&request.state, &request.session)
-        .await
-        .map_err(unavailable)?
-    else {
-        return Ok(None);
-    };
+    let held =
+        match role_sessions::for_tab(&request.state, &request.session, role_session.as_deref())
+            .await
+            .map_err(unavailable)?
+        {
+            TabRole::Held(held) => held,
+            TabRole::Own => return Ok(None),
+            TabRole::Ended(_) => return Err(ConsoleError::RoleSessionEnded),
+        };
     let Some((_, role)) = request.state.directory.role_by_arn(&held.role_arn) else {
         return Ok(Some(RolePermissions {
             role_arn: held.role_arn.clone(),

@@ -30,11 +30,15 @@ pub async fn switch_role(
     #[server(default)] redirect_uri: String,
     // Only roles with an AWS MFA device ask for it (see `MfaCodeField`).
     #[server(default)] token_code: String,
+    // When all role sessions are in use: `oldest` or the ID of the one to replace.
+    #[server(default)] replace: String,
 ) -> Result<SwitchOutcome, ConsoleError> {
     use crate::api::extract::*;
     use console::session;
+    use console::session::role_sessions::Replace;
     use console::switching;
     use console::switching::{SwitchError, SwitchForm};
+    use types::role_sessions::in_tab;
     let SignedIn { request, user } = caller().await?;
     let (state, session) = (&request.state, &request.session);
     let client = request
@@ -46,12 +50,19 @@ pub async fn switch_role(
         display_name,
         color,
         token_code,
+        replace: Replace::from_form(&replace),
     };
     let mfa_authenticated_at = session::mfa_authenticated_at(session).await.ok().flatten();
     match switching::switch_role(state, session, client, &user, mfa_authenticated_at, &form).await {
-        Ok(_) => Ok(SwitchOutcome::Switched {
-            to: safe_local_path(&redirect_uri).unwrap_or("/").to_string(),
+        // The tab moves into the new role session, on the page asked for.
+        Ok(role) => Ok(SwitchOutcome::Switched {
+            to: in_tab(
+                Some(&role.session_id),
+                safe_local_path(&redirect_uri).unwrap_or("/"),
+            ),
         }),
+        Err(SwitchError::AllInUse { max, .. }) => Ok(SwitchOutcome::AllInUse { max }),
+        Err(SwitchError::SessionNotHeld) => Ok(SwitchOutcome::NotAllowed),
         Err(SwitchError::Field { field, message }) => Ok(SwitchOutcome::Field {
             field: field.to_string(),
             message,

@@ -9,6 +9,9 @@ use leptos::prelude::*;
 use crate::api::identity::{IdentitySummary, grouped_account_id};
 use crate::components::copy_button::CopyButton;
 use crate::components::role_history::SwitchAgainForm;
+use crate::components::session_banner::{SwitchBackForm, format_remaining, now_seconds};
+use crate::tab::tab_href;
+use types::role_sessions::in_tab;
 
 #[component]
 pub fn AccountMenu(identity: IdentitySummary) -> impl IntoView {
@@ -86,7 +89,13 @@ pub fn AccountMenu(identity: IdentitySummary) -> impl IntoView {
 
     let label = identity.label();
     let recent_roles = identity.recent_roles.clone();
+    let favourite_roles = identity.favourite_roles.clone();
+    let role_sessions = identity.role_sessions.clone();
     let has_history = !recent_roles.is_empty();
+    let has_favourites = !favourite_roles.is_empty();
+    let has_sessions = !role_sessions.is_empty();
+    let tab_session = identity.role.as_ref().map(|r| r.session_id.clone());
+    let now = now_seconds();
     let role = identity.role.clone();
     let account_id = identity.account_id.clone();
     let grouped_id = grouped_account_id(&identity.account_id);
@@ -151,8 +160,46 @@ pub fn AccountMenu(identity: IdentitySummary) -> impl IntoView {
                     </Show>
                 </div>
                 <ul role="menu" aria-labelledby="account-menu-button" class="menu-items">
+                    {has_sessions.then(|| view! {
+                        <li role="none" class="menu-caption menu-group-label" id="menu-role-sessions" aria-hidden="true">"Role sessions"</li>
+                    })}
+                    {role_sessions.into_iter().map(|held| {
+                        let current = tab_session.as_deref() == Some(held.session_id.as_str());
+                        let left = held.expires_at - now;
+                        let time_left = if left > 0 { format!("{} left", format_remaining(left)) } else { "ended".to_string() };
+                        view! {
+                            <li role="none" class="history-item session-item">
+                                <a role="menuitem" tabindex="-1" rel="external"
+                                    href=in_tab(Some(&held.session_id), "/")
+                                    aria-label=format!("Use {}", held.label())
+                                    aria-current=current.then_some("true")>
+                                    <span class="swatch-chip small" style:background-color=held.color.clone() aria-hidden="true"></span>
+                                    <span class="history-name">{held.display_name.clone()}</span>
+                                    <span class="menu-caption session-time">{time_left}</span>
+                                </a>
+                            </li>
+                        }
+                    }).collect_view()}
+                    {has_sessions.then(|| view! {
+                        <li role="none">
+                            <form method="post" action="/role/end-all">
+                                <button role="menuitem" tabindex="-1" type="submit">"End all role sessions"</button>
+                            </form>
+                        </li>
+                    })}
+                    {has_favourites.then(|| view! {
+                        <li role="none" class="menu-caption menu-group-label" class:menu-separator=has_sessions aria-hidden="true">"Favourites"</li>
+                    })}
+                    {favourite_roles.into_iter().map(|entry| view! {
+                        <li role="none" class="history-item">
+                            <SwitchAgainForm entry=entry.clone() menu_item=true>
+                                <span class="swatch-chip small" style:background-color=entry.color.clone() aria-hidden="true"></span>
+                                <span class="history-name">{entry.display_name.clone()}</span>
+                            </SwitchAgainForm>
+                        </li>
+                    }).collect_view()}
                     {has_history.then(|| view! {
-                        <li role="none" class="menu-caption menu-group-label" aria-hidden="true">"Role history"</li>
+                        <li role="none" class="menu-caption menu-group-label" class:menu-separator=has_sessions || has_favourites aria-hidden="true">"Role history"</li>
                     })}
                     {recent_roles.into_iter().take(types::role_history::MENU_ENTRIES).map(|entry| view! {
                         <li role="none" class="history-item">
@@ -162,17 +209,15 @@ pub fn AccountMenu(identity: IdentitySummary) -> impl IntoView {
                             </SwitchAgainForm>
                         </li>
                     }).collect_view()}
-                    <li role="none" class:menu-separator=has_history>
-                        <a role="menuitem" tabindex="-1" href="/switchrole" on:click=move |_| open.set(false)>"Switch role"</a>
+                    <li role="none" class:menu-separator=has_history || has_favourites || has_sessions>
+                        <a role="menuitem" tabindex="-1" href=tab_href("/switchrole") on:click=move |_| open.set(false)>"Switch role"</a>
                     </li>
                     <li role="none">
-                        <a role="menuitem" tabindex="-1" href="/security-credentials" on:click=move |_| open.set(false)>"Security credentials"</a>
+                        <a role="menuitem" tabindex="-1" href=tab_href("/security-credentials") on:click=move |_| open.set(false)>"Security credentials"</a>
                     </li>
-                    {role.is_some().then(|| view! {
+                    {tab_session.clone().map(|session_id| view! {
                         <li role="none">
-                            <form method="post" action="/role/switch-back">
-                                <button role="menuitem" tabindex="-1" type="submit">"Switch back"</button>
-                            </form>
+                            <SwitchBackForm session_id menu_item=true />
                         </li>
                     })}
                     <li role="none" class="menu-separator">

@@ -1,11 +1,13 @@
 //! The top bar: product name, the demo badge, the account menu of the signed-in user, and,
-//! while a role is held, the session banner under it.
+//! in a role session's tab, the session banner under it (or, when the tab's role session has
+//! ended, what happened to it).
 
 use leptos::prelude::*;
 
 use crate::api::identity::ConsoleContextResource;
 use crate::components::account_menu::AccountMenu;
-use crate::components::session_banner::SessionBanner;
+use crate::components::session_banner::{EndedTabBanner, SessionBanner};
+use crate::tab::tab_href;
 
 #[component]
 pub fn Navbar() -> impl IntoView {
@@ -18,10 +20,11 @@ pub fn Navbar() -> impl IntoView {
                 let cloud_console = context.as_ref().is_some_and(|c| c.cloud_console);
                 let identity = context.and_then(|c| c.identity);
                 let role = identity.as_ref().and_then(|i| i.role.clone());
+                let ended_tab = identity.as_ref().and_then(|i| i.ended_tab.clone());
                 view! {
                     <header class="navbar">
                         <nav class="navbar-inner" aria-label="Console">
-                            <a class="brand" href="/">
+                            <a class="brand" href=tab_href("/")>
                                 <span class="brand-mark" aria-hidden="true">
                                     <svg viewBox="0 0 24 24" width="22" height="22">
                                         <path d="M3 7h13l-3-3M21 17H8l3 3" fill="none" stroke="currentColor"
@@ -36,13 +39,14 @@ pub fn Navbar() -> impl IntoView {
                                 </span>
                             })}
                             {identity.is_some().then(|| view! {
-                                <a class="nav-link" href="/s3">"Buckets"</a>
+                                <a class="nav-link" href=tab_href("/s3")>"Buckets"</a>
                             })}
                             <span class="navbar-spacer"></span>
                             {identity.map(|identity| view! { <AccountMenu identity /> })}
                         </nav>
                     </header>
                     {role.map(|role| view! { <SessionBanner role cloud_console /> })}
+                    {ended_tab.map(|ended| view! { <EndedTabBanner ended /> })}
                 }
             })}
         </Suspense>

@@ -8,9 +8,13 @@
 use leptos::prelude::*;
 
 #[component]
-pub fn OpenAwsConsole() -> impl IntoView {
+pub fn OpenAwsConsole(
+    /// The tab's role session.
+    session_id: String,
+) -> impl IntoView {
     view! {
         <form method="post" action="/role/aws-console" class="inline-form">
+            <input type="hidden" name="role_session" value=session_id />
             <button type="submit" class="button small">"Open in AWS console"</button>
         </form>
     }

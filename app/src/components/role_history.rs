@@ -12,6 +12,9 @@ use types::role_history::RoleHistoryEntry;
 pub fn SwitchAgainForm(
     entry: RoleHistoryEntry,
     #[prop(optional)] menu_item: bool,
+    /// Where to land after the switch (a page path; the server puts it in the new session).
+    #[prop(optional, into)]
+    redirect_uri: Option<Signal<String>>,
     children: Children,
 ) -> impl IntoView {
     let label = format!(
@@ -26,6 +29,7 @@ pub fn SwitchAgainForm(
             <input type="hidden" name="role" value=entry.role.clone() />
             <input type="hidden" name="display_name" value=entry.display_name.clone() />
             <input type="hidden" name="color" value=entry.color.clone() />
+            {redirect_uri.map(|to| view! { <input type="hidden" name="redirect_uri" value=move || to.get() /> })}
             {if menu_item {
                 view! {
                     <button role="menuitem" tabindex="-1" type="submit" aria-label=label>{children()}</button>

@@ -5,9 +5,12 @@ use leptos::prelude::*;
 
 use crate::api::identity::{RoleSummary, grouped_account_id};
 use crate::components::open_aws_console::OpenAwsConsole;
+use crate::components::role_history::SwitchAgainForm;
+use types::role_history::RoleHistoryEntry;
+use types::role_sessions::{EndedTab, in_tab};
 
 /// Seconds since the Unix epoch, by the clock of wherever this runs.
-fn now_seconds() -> i64 {
+pub fn now_seconds() -> i64 {
     #[cfg(feature = "hydrate")]
     {
         (js_sys::Date::now() / 1000.0) as i64
@@ -56,6 +59,7 @@ pub fn SessionBanner(
         role.account_label(),
         grouped_account_id(&role.account_id)
     );
+    let session_id = role.session_id.clone();
     view! {
         <section class="session-banner" class:ended=ended role="region" aria-label="Session"
             style:border-left-color=role.color.clone()>
@@ -72,12 +76,81 @@ pub fn SessionBanner(
                 }}
             </div>
             <form method="post" action="/role/renew" class="inline-form">
+                <input type="hidden" name="role_session" value=session_id.clone() />
                 <button type="submit" class="button small">"Renew"</button>
             </form>
-            {cloud_console.then(|| view! { <OpenAwsConsole /> })}
-            <form method="post" action="/role/switch-back" class="inline-form">
-                <button type="submit" class="button small">"Switch back"</button>
-            </form>
+            {cloud_console.then(|| view! { <OpenAwsConsole session_id=session_id.clone() /> })}
+            <SwitchBackForm session_id />
+        </section>
+    }
+}
+
+/// "Switch back": ends the tab's role session only (a plain form POST).
+#[component]
+pub fn SwitchBackForm(
+    session_id: String,
+    /// Rendered as an item of the account menu.
+    #[prop(optional)]
+    menu_item: bool,
+) -> impl IntoView {
+    view! {
+        <form method="post" action="/role/switch-back" class="inline-form">
+            <input type="hidden" name="role_session" value=session_id />
+            {if menu_item {
+                view! { <button role="menuitem" tabindex="-1" type="submit">"Switch back"</button> }.into_any()
+            } else {
+                view! { <button type="submit" class="button small">"Switch back"</button> }.into_any()
+            }}
+        </form>
+    }
+}
+
+/// In place of the banner when the tab's URL names a role session that is not held (any
+/// more): the page acts in no role. It says what happened, offers to switch to the role again
+/// and to continue with the user's own permissions on the same page.
+#[component]
+pub fn EndedTabBanner(ended: EndedTab) -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    let own_page = move || {
+        let path = format!("{}{}", location.pathname.get(), {
+            let search = location.search.get();
+            if search.is_empty() {
+                String::new()
+            } else {
+                format!("?{search}")
+            }
+        });
+        in_tab(None, &path)
+    };
+    let previous = ended.ended.clone();
+    let again = previous.as_ref().map(|p| RoleHistoryEntry {
+        account_id: p.account_id.clone(),
+        account_alias: p.account_alias.clone(),
+        role: p.role.clone(),
+        display_name: p.display_name.clone(),
+        color: p.color.clone(),
+        last_used_at: 0,
+        uses: 0,
+    });
+    view! {
+        <section class="session-banner ended" role="region" aria-label="Session">
+            <span class="banner-chip" style:background-color=previous.as_ref().map(|p| p.color.clone()) aria-hidden="true"></span>
+            <div class="banner-text" role="alert">
+                <span class="banner-role">
+                    {match &previous {
+                        Some(p) => format!("This tab's role session ({}) has ended.", p.display_name),
+                        None => "This tab's role session has ended, or is not one of yours.".to_string(),
+                    }}
+                </span>
+                <span class="muted">
+                    {previous.as_ref().map(|p| format!(" {} ", p.explanation()))}
+                    " Nothing is done in this tab until you switch again or continue with your own permissions."
+                </span>
+            </div>
+            {again.map(|entry| view! {
+                <SwitchAgainForm entry redirect_uri=Signal::derive(own_page)>"Switch again"</SwitchAgainForm>
+            })}
+            <a class="button small" href=own_page rel="external">"Continue with your own permissions"</a>
         </section>
     }
 }

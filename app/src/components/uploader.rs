@@ -70,6 +70,8 @@ pub fn upload_files(
     prefix: &str,
     files: web_sys::FileList,
     on_finished: Callback<()>,
+    // The tab's role session the uploads act in.
+    role_session: Option<&str>,
 ) {
     for index in 0..files.length() {
         let Some(file) = files.item(index) else {
@@ -79,7 +81,10 @@ pub fn upload_files(
         let key = format!("{prefix}{name}");
         let item = uploads.add(key.clone(), name, file.size() as u64);
         send(
-            &crate::api::buckets::upload_url(bucket, &key),
+            &types::role_sessions::with_role_session(
+                &crate::api::buckets::upload_url(bucket, &key),
+                role_session,
+            ),
             file,
             item,
             on_finished,

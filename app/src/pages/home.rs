@@ -6,7 +6,8 @@ use leptos_meta::Title;
 use crate::api::identity::{
     ConsoleContextResource, IdentitySummary, RoleSummary, grouped_account_id,
 };
-use crate::api::roles::{load_role_permissions, load_switchable_roles};
+use crate::api::roles::{load_role_catalog, load_role_permissions};
+use crate::tab::{tab_href, tab_session};
 use types::role_permissions::{PermissionStatement, action_in_words, resource_in_words};
 
 #[component]
@@ -83,15 +84,15 @@ fn Overview(identity: IdentitySummary) -> impl IntoView {
                 <h2 id="actions-heading">"What you can do"</h2>
                 <ul class="action-list">
                     <li>
-                        <a href="/switchrole">"Switch role"</a>
+                        <a href=tab_href("/switchrole")>"Switch role"</a>
                         <span class="muted">" — work in another account with a role's temporary permissions. Your own permissions are suspended while you hold the role."</span>
                     </li>
                     <li>
-                        <a href="/s3">"Buckets"</a>
+                        <a href=tab_href("/s3")>"Buckets"</a>
                         <span class="muted">" — browse, upload, download and delete objects in the buckets your role (or your own permissions) allows."</span>
                     </li>
                     <li>
-                        <a href="/security-credentials">"Security credentials"</a>
+                        <a href=tab_href("/security-credentials")>"Security credentials"</a>
                         <span class="muted">" — add an authenticator app or a security key. Roles that require MFA trust only sessions that used one."</span>
                     </li>
                 </ul>
@@ -102,7 +103,7 @@ fn Overview(identity: IdentitySummary) -> impl IntoView {
 
 #[component]
 fn RolesYouCanSwitchTo() -> impl IntoView {
-    let roles = Resource::new(|| (), |_| load_switchable_roles());
+    let roles = Resource::new(|| (), |_| load_role_catalog());
     view! {
         <section class="card" aria-labelledby="roles-heading">
             <h2 id="roles-heading">"Roles you can switch to"</h2>
@@ -122,17 +123,18 @@ fn RolesYouCanSwitchTo() -> impl IntoView {
                                     view! {
                                         <li>
                                             <div>
-                                                <div class="role-name">{role.role_name.clone()}</div>
+                                                <div class="role-name">{role.role.clone()}</div>
                                                 <div class="muted small">
                                                     {account} " · " <span class="mono">{grouped_account_id(&role.account_id)}</span>
+                                                    {role.needs_mfa.then_some(" · needs MFA")}
                                                 </div>
                                             </div>
-                                            <a class="button" href=role.switch_link()>"Switch role"</a>
+                                            <a class="button" href=tab_href(&role.switch_link())>"Switch role"</a>
                                         </li>
                                     }
                                 }).collect_view()}
                             </ul>
-                            <p class="muted small">"Roles may require that you signed in with MFA."</p>
+                            <p class="muted small">"Roles marked “needs MFA” accept only sessions that used multi-factor authentication."</p>
                         }.into_any(),
                         Err(_) => view! { <p class="muted">"Your roles cannot be listed right now."</p> }.into_any(),
                     }
@@ -145,7 +147,8 @@ fn RolesYouCanSwitchTo() -> impl IntoView {
 /// While a role is held: its permissions in words, with links to the buckets it names.
 #[component]
 fn WhatTheRoleMayDo(role: RoleSummary) -> impl IntoView {
-    let permissions = Resource::new(|| (), |_| load_role_permissions());
+    let tab = tab_session();
+    let permissions = Resource::new(move || tab.clone(), load_role_permissions);
     view! {
         <section class="card" aria-labelledby="role-permissions-heading">
             <h2 id="role-permissions-heading">"What " {role.role_name.clone()} " may do"</h2>
@@ -168,7 +171,7 @@ fn WhatTheRoleMayDo(role: RoleSummary) -> impl IntoView {
                             {(!p.buckets.is_empty()).then(|| view! {
                                 <div class="button-row">
                                     {p.buckets.into_iter().map(|b| view! {
-                                        <a class="button primary" href=format!("/s3/buckets/{b}")>{format!("Open {b}")}</a>
+                                        <a class="button primary" href=tab_href(&types::buckets::folder_url(&b, ""))>{format!("Open {b}")}</a>
                                     }).collect_view()}
                                 </div>
                             })}

@@ -10,22 +10,30 @@ use crate::api::link_builder::load_link_builder;
 use crate::components::copy_button::CopyButton;
 use crate::components::page::{ErrorAlert, PageHeader};
 use types::link_builder::LinkBuilderData;
-use types::links::urlencode;
+use types::links::{safe_local_path, urlencode};
 use types::palette::{PALETTE, color_name, resolve_color};
+use types::role_sessions::in_tab;
+
+/// The values of a Switch Role link.
+#[derive(Clone, Copy, Default)]
+pub struct LinkValues<'a> {
+    pub account: &'a str,
+    pub role: &'a str,
+    pub display_name: &'a str,
+    pub color: &'a str,
+    /// "Open after switching": a page of the console (see [`open_after`]).
+    pub redirect_uri: &'a str,
+}
 
 /// The Switch Role link for these values; empty values are left out.
-pub fn switch_link(
-    public_url: &str,
-    account: &str,
-    role: &str,
-    display_name: &str,
-    color: &str,
-) -> String {
+pub fn switch_link(public_url: &str, values: LinkValues<'_>) -> String {
+    let redirect = open_after(values.redirect_uri).unwrap_or_default();
     let query: Vec<String> = [
-        ("account", account.trim()),
-        ("roleName", role.trim().trim_matches('/')),
-        ("displayName", display_name.trim()),
-        ("color", color),
+        ("account", values.account.trim()),
+        ("roleName", values.role.trim().trim_matches('/')),
+        ("displayName", values.display_name.trim()),
+        ("color", values.color),
+        ("redirect_uri", redirect.as_str()),
     ]
     .iter()
     .filter(|(_, v)| !v.is_empty())
@@ -36,6 +44,17 @@ pub fn switch_link(
         public_url.trim_end_matches('/'),
         query.join("&")
     )
+}
+
+/// "Open after switching" as the link carries it: a page path of this console (a role
+/// session's `/as/ID` prefix is dropped: the switch opens a new session). `None` for anything
+/// else, which the field marks.
+pub fn open_after(input: &str) -> Option<String> {
+    let input = input.trim();
+    if input.is_empty() {
+        return Some(String::new());
+    }
+    safe_local_path(input).map(|path| in_tab(None, path))
 }
 
 /// A `mailto:` that opens an email with the link and what it does.
@@ -104,6 +123,7 @@ fn LinkBuilder(data: LinkBuilderData) -> impl IntoView {
         }
     });
     let display_name = RwSignal::new(param("displayName"));
+    let redirect_uri = RwSignal::new(param("redirect_uri"));
     let color = RwSignal::new(
         color_name(&resolve_color(&param("color")).unwrap_or_default())
             .unwrap_or("blue")
@@ -113,14 +133,18 @@ fn LinkBuilder(data: LinkBuilderData) -> impl IntoView {
     let link = Signal::derive(move || {
         switch_link(
             &public_url.get_value(),
-            &account.get(),
-            &role.get(),
-            &display_name.get(),
-            &color.get(),
+            LinkValues {
+                account: &account.get(),
+                role: &role.get(),
+                display_name: &display_name.get(),
+                color: &color.get(),
+                redirect_uri: &redirect_uri.get(),
+            },
         )
     });
     let mail = move || mailto(&link.get(), &display_name.get());
     let too_long = move || display_name.with(|d| d.trim().chars().count() > 64);
+    let bad_redirect = move || redirect_uri.with(|r| open_after(r).is_none());
     let missing =
         move || account.with(|a| a.trim().is_empty()) || role.with(|r| r.trim().is_empty());
     let roles = data.roles.clone();
@@ -156,6 +180,16 @@ fn LinkBuilder(data: LinkBuilderData) -> impl IntoView {
                         placeholder="Optional: ROLE @ ACCOUNT"
                         prop:value=move || display_name.get() on:input=move |ev| display_name.set(event_target_value(&ev)) />
                     <p class="field-error" role="alert">{move || too_long().then_some("Use at most 64 characters.")}</p>
+                    <label for="builder-redirect">"Open after switching"</label>
+                    <input id="builder-redirect" name="redirect_uri" type="text" spellcheck="false" autocapitalize="none"
+                        placeholder="Optional: /s3/buckets/productionapp?prefix=releases/"
+                        aria-describedby="builder-redirect-hint builder-redirect-error"
+                        aria-invalid=move || if bad_redirect() { "true" } else { "false" }
+                        prop:value=move || redirect_uri.get() on:input=move |ev| redirect_uri.set(event_target_value(&ev)) />
+                    <p id="builder-redirect-hint" class="hint">"Any page of this console, e.g. a bucket folder. After switching, the person lands there in the new role session."</p>
+                    <p id="builder-redirect-error" class="field-error" role="alert">
+                        {move || bad_redirect().then_some("Enter a path of this console, starting with / (another site is never opened).")}
+                    </p>
                     <fieldset class="swatches">
                         <legend>"Color"</legend>
                         <div class="swatch-row" role="radiogroup" aria-label="Color">
@@ -210,17 +244,47 @@ mod tests {
         assert_eq!(
             switch_link(
                 "http://localhost:3000/",
-                "123456789012",
-                "/UpdateAPP/",
-                "Prod & co",
-                "green"
+                LinkValues {
+                    account: "123456789012",
+                    role: "/UpdateAPP/",
+                    display_name: "Prod & co",
+                    color: "green",
+                    redirect_uri: "",
+                }
             ),
             "http://localhost:3000/switchrole?account=123456789012&roleName=UpdateAPP&displayName=Prod%20%26%20co&color=green"
         );
         assert_eq!(
-            switch_link("https://c.example", "production", "ops/Deploy", "", ""),
+            switch_link(
+                "https://c.example",
+                LinkValues {
+                    account: "production",
+                    role: "ops/Deploy",
+                    ..LinkValues::default()
+                }
+            ),
             "https://c.example/switchrole?account=production&roleName=ops%2FDeploy"
         );
+    }
+
+    #[test]
+    fn open_after_switching_is_a_page_of_this_console() {
+        assert_eq!(
+            switch_link(
+                "http://localhost:3000",
+                LinkValues {
+                    account: "production",
+                    role: "UpdateAPP",
+                    redirect_uri: "/s3/buckets/productionapp?prefix=releases/",
+                    ..LinkValues::default()
+                }
+            ),
+            "http://localhost:3000/switchrole?account=production&roleName=UpdateAPP&redirect_uri=%2Fs3%2Fbuckets%2Fproductionapp%3Fprefix%3Dreleases%2F"
+        );
+        assert_eq!(open_after("/as/0a1b2c3d/s3").as_deref(), Some("/s3"));
+        for hostile in ["https://evil.example/", "//evil.example", "s3/buckets"] {
+            assert_eq!(open_after(hostile), None, "{hostile}");
+        }
     }
 
     #[test]

@@ -5,15 +5,20 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::identity::ConsoleContextResource;
+use crate::api::identity::{ConsoleContextResource, RoleSummary};
+use crate::api::roles::{SetFavouriteRole, load_role_catalog};
 use crate::api::switching::{SwitchRole, load_role_history};
 use crate::components::mfa_code_field::MfaCodeField;
 use crate::components::page::{PageHeader, error_message};
 use crate::components::role_history::RoleHistoryList;
+use crate::components::session_banner::{format_remaining, now_seconds};
 use crate::components::step_up::StepUpDialog;
+use crate::tab::tab_href;
+use types::identity::grouped_account_id;
 use types::links::safe_local_path;
 use types::palette::{PALETTE, color_name, resolve_color};
-use types::switching::{MFA_SETUP_MESSAGE, NOT_ALLOWED_MESSAGE, SwitchOutcome};
+use types::roles::CatalogEntry;
+use types::switching::{MFA_SETUP_MESSAGE, NOT_ALLOWED_MESSAGE, SwitchOutcome, all_in_use_message};
 
 #[component]
 pub fn SwitchRolePage() -> impl IntoView {
@@ -52,8 +57,10 @@ pub fn SwitchRolePage() -> impl IntoView {
             "error",
             "Switching is unavailable right now. Try again later.",
         )),
+        // All role sessions in use: the replace choice below says so and asks.
         _ => None,
     };
+    let asked_to_replace = param("switch") == "full";
     let color_param = param("color");
     let link_color = resolve_color(&color_param);
     let color_invalid = !color_param.is_empty() && link_color.is_none();
@@ -104,6 +111,7 @@ pub fn SwitchRolePage() -> impl IntoView {
             _ => None,
         }
     };
+    let all_in_use = move || matches!(outcome.get(), Some(Ok(SwitchOutcome::AllInUse { .. })));
     let general_error = move || match outcome.get() {
         Some(Ok(SwitchOutcome::NotAllowed)) => Some(NOT_ALLOWED_MESSAGE.to_string()),
         Some(Ok(SwitchOutcome::StepUp)) if retried.get() => Some(NOT_ALLOWED_MESSAGE.to_string()),
@@ -128,6 +136,11 @@ pub fn SwitchRolePage() -> impl IntoView {
                     "These values came from a link. Check them, then select Switch Role. Nothing changes until you do."
                 </div>
             })}
+            {(!redirect_uri.is_empty()).then(|| view! {
+                <div class="alert info" role="status">
+                    "After switching, you continue at " <span class="mono">{redirect_uri.clone()}</span> " in the new role session."
+                </div>
+            })}
             {redirect_dropped.then(|| view! {
                 <div class="alert warning" role="status">
                     "The link asked to continue at another site afterwards. That part was ignored: you will land on the console home."
@@ -138,7 +151,7 @@ pub fn SwitchRolePage() -> impl IntoView {
                 view! {
                     <div class="alert error" role="alert">
                         {message}
-                        {setup.then(|| view! { " " <a href="/security-credentials">"Go to Security credentials"</a> })}
+                        {setup.then(|| view! { " " <a href=tab_href("/security-credentials")>"Go to Security credentials"</a> })}
                     </div>
                 }
             })}
@@ -182,16 +195,187 @@ pub fn SwitchRolePage() -> impl IntoView {
                     <p id="switch-color-error" class="field-error" role="alert">{field_error("color")}</p>
                 </fieldset>
                 <MfaCodeField error=field_error("token_code") />
+                <ReplaceChoice asked=Signal::derive(move || asked_to_replace || all_in_use()) />
                 <div class="form-actions">
                     <button type="submit" class="button primary" disabled=move || action.pending().get()>
                         {move || if action.pending().get() { "Switching…" } else { "Switch Role" }}
                     </button>
-                    <a class="button" href="/">"Cancel"</a>
+                    <a class="button" href=tab_href("/")>"Cancel"</a>
                 </div>
             </ActionForm>
         </section>
+        <RoleCatalog />
         <RoleHistorySection />
         <LinkBuilderPointer />
+    }
+}
+
+/// When every role session is in use, the new one must take the place of one: the oldest
+/// unless the user picks another. Shown as soon as the page knows they are all in use (or a
+/// switch was refused for it); the choice travels as the form's `replace` field.
+#[component]
+fn ReplaceChoice(
+    /// A switch was refused because all sessions are in use.
+    asked: Signal<bool>,
+) -> impl IntoView {
+    let context = expect_context::<ConsoleContextResource>();
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                let identity = context.await.ok().and_then(|c| c.identity)?;
+                let max = identity.max_role_sessions;
+                let held = identity.role_sessions;
+                let full = held.len() >= max && !held.is_empty();
+                (full || asked.get()).then(|| {
+                    let oldest = held.iter().min_by_key(|h| h.expires_at).cloned();
+                    view! {
+                        <fieldset class="replace-choice" aria-describedby="replace-message">
+                            <legend>"Role session to replace"</legend>
+                            <p id="replace-message" class="alert warning" role="status">{all_in_use_message(max)}</p>
+                            <label class="radio-row">
+                                <input type="radio" name="replace" value="oldest" checked=true />
+                                <span>"The oldest"{oldest.map(|o| format!(": {}", o.label()))}</span>
+                            </label>
+                            {held.into_iter().map(|h| view! { <ReplaceOption held=h /> }).collect_view()}
+                        </fieldset>
+                    }
+                })
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ReplaceOption(held: RoleSummary) -> impl IntoView {
+    let left = held.expires_at - now_seconds();
+    let time_left = if left > 0 {
+        format!("{} left", format_remaining(left))
+    } else {
+        "ended".to_string()
+    };
+    view! {
+        <label class="radio-row">
+            <input type="radio" name="replace" value=held.session_id.clone() />
+            <span class="swatch-chip small" style:background-color=held.color.clone() aria-hidden="true"></span>
+            <span>{held.label()} <span class="muted small">{format!(" · {time_left}")}</span></span>
+        </label>
+    }
+}
+
+/// "Roles you can switch to": the engine's answer for this user, searchable, with favourites.
+#[component]
+fn RoleCatalog() -> impl IntoView {
+    let catalog = Resource::new(|| (), |_| load_role_catalog());
+    let search = RwSignal::new(String::new());
+    view! {
+        <section class="card catalog-card" role="region" aria-labelledby="catalog-heading">
+            <div class="card-heading-row">
+                <h2 id="catalog-heading">"Roles you can switch to"</h2>
+                <label class="filter">
+                    <span class="visually-hidden">"Search roles"</span>
+                    <input type="search" placeholder="Account ID, alias, role name or ARN"
+                        aria-label="Search roles"
+                        prop:value=move || search.get()
+                        on:input=move |ev| search.set(event_target_value(&ev)) />
+                </label>
+            </div>
+            <Suspense fallback=|| view! { <p class="muted">"Checking your permissions…"</p> }>
+                {move || Suspend::new(async move {
+                    match catalog.await {
+                        Ok(entries) if entries.is_empty() => view! {
+                            <p class="muted">
+                                "Your permissions do not allow switching to any role of this organisation. "
+                                "Ask an administrator if you need one."
+                            </p>
+                        }.into_any(),
+                        Ok(entries) => view! { <CatalogList entries search=search.into() /> }.into_any(),
+                        Err(_) => view! { <p class="muted">"Your roles cannot be listed right now."</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn CatalogList(entries: Vec<CatalogEntry>, search: Signal<String>) -> impl IntoView {
+    let total = entries.len();
+    let entries = StoredValue::new(entries);
+    let shown = move || {
+        let needle = search.get();
+        entries.with_value(|all| {
+            all.iter()
+                .filter(|e| e.matches(&needle))
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    };
+    view! {
+        <ul class="role-list catalog-list">
+            <For each=shown key=|e| e.role_arn.clone() let(entry)>
+                <CatalogItem entry />
+            </For>
+        </ul>
+        <p class="muted small" aria-live="polite">
+            {move || {
+                let n = shown().len();
+                if n == total { format!("{total} role{}", if total == 1 { "" } else { "s" }) }
+                else if n == 0 { "No role matches the search.".to_string() }
+                else { format!("{n} of {total} roles match the search") }
+            }}
+        </p>
+    }
+}
+
+#[component]
+fn CatalogItem(entry: CatalogEntry) -> impl IntoView {
+    let favourite = RwSignal::new(entry.favourite);
+    let toggle = ServerAction::<SetFavouriteRole>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(now)) = toggle.value().get() {
+            favourite.set(now);
+        }
+    });
+    let label = format!(
+        "{} ({} in {})",
+        entry.display_name,
+        entry.role,
+        entry.account_label()
+    );
+    let favourite_label = format!("Favourite: {label}");
+    let switch_label = format!("Switch to {label}");
+    view! {
+        <li>
+            <span class="swatch-chip" style:background-color=entry.color.clone() aria-hidden="true"></span>
+            <div class="grow">
+                <div class="role-name">
+                    {entry.display_name.clone()}
+                    {entry.needs_mfa.then(|| view! { <span class="badge mfa-badge" title="The trust policy asks for MFA">"MFA"</span> })}
+                </div>
+                <div class="muted small">
+                    <span class="mono">{entry.role.clone()}</span> " · " {entry.account_label().to_string()} " · "
+                    <span class="mono">{grouped_account_id(&entry.account_id)}</span>
+                </div>
+                <div class="muted small mono break">{entry.role_arn.clone()}</div>
+            </div>
+            <ActionForm action=toggle attr:class="inline-form">
+                <input type="hidden" name="role_arn" value=entry.role_arn.clone() />
+                <input type="hidden" name="favourite" value=move || if favourite.get() { "false" } else { "true" } />
+                <button type="submit" class="button small favourite-toggle" aria-label=favourite_label
+                    aria-pressed=move || if favourite.get() { "true" } else { "false" }
+                    disabled=move || toggle.pending().get()>
+                    <span aria-hidden="true">{move || if favourite.get() { "★" } else { "☆" }}</span>
+                    " Favourite"
+                </button>
+            </ActionForm>
+            <form method="post" action="/role/switch" class="switch-again">
+                <input type="hidden" name="account" value=entry.account_id.clone() />
+                <input type="hidden" name="role" value=entry.role.clone() />
+                <input type="hidden" name="display_name" value=entry.display_name.clone() />
+                <input type="hidden" name="color" value=entry.color.clone() />
+                <button class="button primary small" type="submit" aria-label=switch_label>"Switch"</button>
+            </form>
+        </li>
     }
 }
 
@@ -240,7 +424,7 @@ fn LinkBuilderPointer() -> impl IntoView {
                 admin.then(|| view! {
                     <p class="muted small">
                         "Administrators: "
-                        <a href="/switchrole/links">"build a switch-role link"</a>
+                        <a href=tab_href("/switchrole/links")>"build a switch-role link"</a>
                         " to send to people who should use a role."
                     </p>
                 })

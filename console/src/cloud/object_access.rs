@@ -16,7 +16,8 @@ use crate::cloud::{
     BucketSummary, ByteRange, CloudError, DeleteOutcome, ListPage, ListRequest, ObjectDownload,
     ObjectInfo, ObjectUpload,
 };
-use crate::session::{self, HeldRole, SessionError, SignedInUser};
+use crate::session::role_sessions::{self, TabRole};
+use crate::session::{HeldRole, SessionError, SignedInUser};
 use crate::state::AppState;
 
 /// The signed-in user making an object request, and as whom it is decided.
@@ -27,16 +28,32 @@ pub struct ObjectRequester {
     pub client: ClientAddr,
 }
 
+#[derive(Debug, thiserror::Error)]
+pub enum RequesterError {
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    /// The tab names a role session the user does not hold (any more): the request acts in
+    /// no role, neither another one nor the user's own permissions.
+    #[error("the tab's role session is not held")]
+    RoleSessionEnded,
+}
+
 /// Who asks for objects: the signed-in `user` (the caller checked they are, and that they
-/// have enrolled MFA where it is required) as the role their session holds, if any.
+/// have enrolled MFA where it is required) in the tab's role session `tab`, or as themself
+/// when the tab names none.
 pub async fn requester(
     state: &AppState,
     session: &Session,
     user: &SignedInUser,
     client: ClientAddr,
-) -> Result<ObjectRequester, SessionError> {
+    tab: Option<&str>,
+) -> Result<ObjectRequester, RequesterError> {
     let user = user.clone();
-    let role = session::held_role(state, session).await?;
+    let role = match role_sessions::for_tab(state, session, tab).await? {
+        TabRole::Own => None,
+        TabRole::Held(role) => Some(role),
+        TabRole::Ended(_) => return Err(RequesterError::RoleSessionEnded),
+    };
     let identity = match &role {
         Some(held) => CallerIdentity::Role(held.credentials.clone()),
         None => CallerIdentity::User { arn: user.arn() },
@@ -348,7 +365,8 @@ impl ObjectRequester {
             "bucket": bucket,
             "key": key,
             "backend": state.cloud.name(),
-            "role_session": self.role.as_ref().map(|r| r.credentials.assumed_role_arn.clone()),
+            "role_session": self.role.as_ref().map(|r| r.session_id.clone()),
+            "assumed_role_arn": self.role.as_ref().map(|r| r.credentials.assumed_role_arn.clone()),
             "access_key_id": self.role.as_ref().map(|r| r.credentials.access_key_id.clone()),
         })
     }

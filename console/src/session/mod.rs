@@ -12,13 +12,13 @@ use crate::cloud::HeldCredentials;
 use crate::mfa::store::MfaStoreError;
 use crate::state::AppState;
 
+pub mod role_sessions;
 pub mod user;
 pub use crate::clock::now;
 use types::identity::RoleSummary;
 pub use user::{MfaContext, MfaMethod, PendingSignIn, SignedInUser};
 
 const USER_KEY: &str = "user";
-const ROLE_KEY: &str = "role";
 const PENDING_KEY: &str = "pending_mfa";
 /// Unix time of the last request that extended the session (see `current_user`).
 const LAST_ACTIVE_KEY: &str = "last_active";
@@ -87,28 +87,14 @@ async fn touch(session: &Session) -> Result<(), SessionError> {
     Ok(())
 }
 
-/// Empties the session before someone signs in on it: held role credentials are released,
+/// Empties the session before someone signs in on it: held role sessions are released,
 /// every value is dropped and the id is cycled, so that nothing of an earlier user (or of an
 /// id planted before sign-in) carries over.
 async fn start_afresh(state: &AppState, session: &Session) -> Result<(), SessionError> {
-    release_held_role(state, session).await;
+    role_sessions::release_all(state, session).await;
     session.cycle_id().await?;
     session.clear().await;
     Ok(())
-}
-
-/// Releases the credentials of the role this session holds, if any (local backend: revoked;
-/// AWS: forgotten). A failure is logged: the session stops holding them either way.
-async fn release_held_role(state: &AppState, session: &Session) {
-    match drop_role(state, session).await {
-        Ok(Some(held)) => {
-            if let Err(e) = state.cloud.release(&held.credentials).await {
-                tracing::warn!("releasing the held role's credentials: {e}");
-            }
-        }
-        Ok(None) => {}
-        Err(e) => tracing::warn!("reading the held role to release it: {e}"),
-    }
 }
 
 /// Starts a signed-in session from an empty one (see `start_afresh`): the id is cycled, so
@@ -133,9 +119,12 @@ pub async fn update(session: &Session, user: &SignedInUser) -> Result<(), Sessio
     Ok(())
 }
 
-/// A role the user holds: the credentials stay in the server-side session record.
+/// A role session the user holds: the credentials stay in the server-side session record.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HeldRole {
+    /// The role session's ID (see [`role_sessions`]); empty in records from before them.
+    #[serde(default)]
+    pub session_id: String,
     pub account_id: String,
     pub account_alias: Option<String>,
     pub role_name: String,
@@ -150,6 +139,7 @@ impl HeldRole {
     /// What the browser may see of it.
     pub fn summary(&self) -> RoleSummary {
         RoleSummary {
+            session_id: self.session_id.clone(),
             display_name: self.display_name.clone(),
             color: self.color.clone(),
             role_name: self.role_name.clone(),
@@ -163,9 +153,16 @@ impl HeldRole {
     pub fn is_expired(&self) -> bool {
         self.credentials.expired_at(crate::clock::now_utc())
     }
+
+    /// The Role field this role is switched to with: `path/Name`, or `Name`.
+    pub fn role_path(&self) -> String {
+        self.role_arn
+            .split_once(":role/")
+            .map_or_else(|| self.role_name.clone(), |(_, path)| path.to_string())
+    }
 }
 
-/// A held role as the session record keeps it: sealed with AES-256-GCM under the data key
+/// Held roles as the session record keeps them: sealed with AES-256-GCM under the data key
 /// (as TOTP secrets are), so that the session table holds no usable credentials.
 #[derive(Serialize, Deserialize)]
 struct SealedRole {
@@ -175,7 +172,7 @@ struct SealedRole {
 /// The associated data of sealed roles: a sealed TOTP secret does not open as a role.
 const ROLE_SEAL_CONTEXT: &str = "switchyard:held-role";
 
-fn seal(state: &AppState, role: &HeldRole) -> Result<SealedRole, SessionError> {
+fn seal(state: &AppState, role: &impl Serialize) -> Result<SealedRole, SessionError> {
     use base64::Engine as _;
     let plain = serde_json::to_vec(role).map_err(|e| SessionError::Sealing(e.to_string()))?;
     let sealed = state
@@ -188,7 +185,10 @@ fn seal(state: &AppState, role: &HeldRole) -> Result<SealedRole, SessionError> {
     })
 }
 
-fn unseal(state: &AppState, stored: &SealedRole) -> Result<HeldRole, SessionError> {
+fn unseal<T: serde::de::DeserializeOwned>(
+    state: &AppState,
+    stored: &SealedRole,
+) -> Result<T, SessionError> {
     use base64::Engine as _;
     let sealed = base64::engine::general_purpose::STANDARD
         .decode(&stored.sealed)
@@ -208,72 +208,6 @@ pub async fn mfa_authenticated_at(
 ) -> Result<Option<OffsetDateTime>, SessionError> {
     let user = session.get::<SignedInUser>(USER_KEY).await?;
     Ok(user.and_then(|u| u.mfa).map(|m| m.authenticated_at()))
-}
-
-pub async fn held_role(
-    state: &AppState,
-    session: &Session,
-) -> Result<Option<HeldRole>, SessionError> {
-    let Some(stored) = session.get::<serde_json::Value>(ROLE_KEY).await? else {
-        return Ok(None);
-    };
-    match read_stored_role(state, stored) {
-        Ok(StoredRole::Sealed(role)) => Ok(Some(role)),
-        Ok(StoredRole::Plain(role)) => {
-            // Held before roles were sealed: sealed in place now.
-            session.insert(ROLE_KEY, seal(state, &role)?).await?;
-            Ok(Some(role))
-        }
-        Err(e) => {
-            // Sealed under another data key (or damaged): the role is not held any more.
-            tracing::warn!("dropping a held role that cannot be opened: {e}");
-            session.remove_value(ROLE_KEY).await?;
-            Ok(None)
-        }
-    }
-}
-
-enum StoredRole {
-    Sealed(HeldRole),
-    Plain(HeldRole),
-}
-
-fn read_stored_role(
-    state: &AppState,
-    stored: serde_json::Value,
-) -> Result<StoredRole, SessionError> {
-    if let Ok(sealed) = serde_json::from_value::<SealedRole>(stored.clone()) {
-        return unseal(state, &sealed).map(StoredRole::Sealed);
-    }
-    serde_json::from_value::<HeldRole>(stored)
-        .map(StoredRole::Plain)
-        .map_err(|e| SessionError::Sealing(e.to_string()))
-}
-
-/// Starts holding a role (replacing any held one). The session id is cycled: the session now
-/// carries more power than before.
-pub async fn hold_role(
-    state: &AppState,
-    session: &Session,
-    role: &HeldRole,
-) -> Result<(), SessionError> {
-    let sealed = seal(state, role)?;
-    session.cycle_id().await?;
-    session.insert(ROLE_KEY, sealed).await?;
-    Ok(())
-}
-
-/// Stops holding the role; returns it so that its credentials can be released.
-pub async fn drop_role(
-    state: &AppState,
-    session: &Session,
-) -> Result<Option<HeldRole>, SessionError> {
-    let Some(stored) = session.remove::<serde_json::Value>(ROLE_KEY).await? else {
-        return Ok(None);
-    };
-    match read_stored_role(state, stored)? {
-        StoredRole::Sealed(role) | StoredRole::Plain(role) => Ok(Some(role)),
-    }
 }
 
 /// Parks a sign-in between the password and the MFA step, in an emptied session (see
@@ -301,10 +235,10 @@ pub async fn pending(session: &Session) -> Result<Option<PendingSignIn>, Session
     Ok(Some(pending))
 }
 
-/// Ends the session: the held role's credentials are released, the record is deleted from
-/// the store and the cookie cleared.
+/// Ends the session: the held role sessions' credentials are released, the record is deleted
+/// from the store and the cookie cleared.
 pub async fn end(state: &AppState, session: &Session) -> Result<(), SessionError> {
-    release_held_role(state, session).await;
+    role_sessions::release_all(state, session).await;
     session.flush().await?;
     Ok(())
 }
@@ -363,12 +297,13 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_role_held_before_sealing_is_sealed_in_place_and_one_that_cannot_be_opened_is_dropped()
+    async fn a_role_held_before_role_sessions_becomes_one_sealed_and_a_list_that_cannot_be_opened_is_dropped()
      {
         use crate::cloud::HeldCredentials;
         let (state, _dir) = state(Duration::from_secs(3600)).await;
         let session = session();
         let role = HeldRole {
+            session_id: String::new(),
             account_id: "123456789012".into(),
             account_alias: None,
             role_name: "UpdateAPP".into(),
@@ -384,30 +319,51 @@ mod tests {
                 assumed_role_arn: "arn:aws:sts::123456789012:assumed-role/UpdateAPP/alice".into(),
             },
         };
-        session.insert(ROLE_KEY, &role).await.expect("legacy");
+        session.insert("role", &role).await.expect("legacy");
+        let held = role_sessions::held(&state, &session).await.expect("read");
+        assert_eq!(held.len(), 1);
+        assert!(types::role_sessions::is_role_session_id(
+            &held[0].session_id
+        ));
         assert_eq!(
-            held_role(&state, &session).await.expect("read"),
-            Some(role.clone())
+            HeldRole {
+                session_id: String::new(),
+                ..held[0].clone()
+            },
+            role
+        );
+        assert_eq!(
+            session.get::<serde_json::Value>("role").await.expect("get"),
+            None,
+            "moved"
         );
         let stored = session
-            .get::<serde_json::Value>(ROLE_KEY)
+            .get::<serde_json::Value>("role_sessions")
             .await
             .expect("get")
             .expect("kept");
         assert!(!stored.to_string().contains("plain-secret"), "sealed now");
-        assert_eq!(held_role(&state, &session).await.expect("read"), Some(role));
+        assert_eq!(
+            role_sessions::held(&state, &session).await.expect("read"),
+            held
+        );
 
         session
             .insert(
-                ROLE_KEY,
+                "role_sessions",
                 serde_json::json!({ "sealed": "bm90IHNlYWxlZA==" }),
             )
             .await
             .expect("damaged");
-        assert_eq!(held_role(&state, &session).await.expect("read"), None);
+        assert!(
+            role_sessions::held(&state, &session)
+                .await
+                .expect("read")
+                .is_empty()
+        );
         assert_eq!(
             session
-                .get::<serde_json::Value>(ROLE_KEY)
+                .get::<serde_json::Value>("role_sessions")
                 .await
                 .expect("get"),
             None

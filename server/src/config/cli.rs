@@ -33,6 +33,7 @@ pub(super) const KNOWN_ENV: &[&str] = &[
     "SWITCHYARD_WRITE_TIMEOUT",
     "SWITCHYARD_MAX_TRANSFERS",
     "SWITCHYARD_MAX_TRANSFERS_PER_USER",
+    "SWITCHYARD_MAX_ROLE_SESSIONS",
     "SWITCHYARD_UPLOAD_FREE_SPACE_RESERVE",
     "SWITCHYARD_LOG",
     "SWITCHYARD_BACKEND",
@@ -195,6 +196,9 @@ pub struct ServeArgs {
     /// Uploads and downloads in progress at once for one user; more are answered 429.
     #[arg(long, env = "SWITCHYARD_MAX_TRANSFERS_PER_USER", value_name = "N")]
     pub max_transfers_per_user: Option<u32>,
+    /// Role sessions one sign-in may hold at once, each usable in its own tabs (1-10).
+    #[arg(long, env = "SWITCHYARD_MAX_ROLE_SESSIONS", value_name = "N")]
+    pub max_role_sessions: Option<usize>,
 }
 
 /// A value that must never be printed: `Debug` shows `<redacted>`, and only `expose` gives it.

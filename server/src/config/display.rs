@@ -140,11 +140,12 @@ impl fmt::Display for Settings {
             humantime::format_duration(self.write_timeout)
         )?;
         writeln!(f, "  max_transfers = {}", self.max_transfers)?;
-        write!(
+        writeln!(
             f,
             "  max_transfers_per_user = {}",
             self.max_transfers_per_user
-        )
+        )?;
+        write!(f, "  max_role_sessions = {}", self.max_role_sessions)
     }
 }
 

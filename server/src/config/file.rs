@@ -64,6 +64,7 @@ pub(super) struct FileSettings {
     pub(super) write_timeout: Option<Duration>,
     pub(super) max_transfers: Option<u32>,
     pub(super) max_transfers_per_user: Option<u32>,
+    pub(super) max_role_sessions: Option<usize>,
 }
 
 /// A size in a file: a number of bytes, or a string with a unit.

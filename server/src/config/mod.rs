@@ -60,6 +60,8 @@ pub struct Settings {
     pub write_timeout: Duration,
     pub max_transfers: u32,
     pub max_transfers_per_user: u32,
+    /// Role sessions one sign-in may hold at once.
+    pub max_role_sessions: usize,
 }
 
 impl Settings {

@@ -181,6 +181,10 @@ impl Settings {
                 .max_transfers_per_user
                 .or(file.max_transfers_per_user)
                 .unwrap_or(4),
+            max_role_sessions: args
+                .max_role_sessions
+                .or(file.max_role_sessions)
+                .unwrap_or(types::role_sessions::DEFAULT_MAX_ROLE_SESSIONS),
         };
         let mut settings = settings;
         if settings.objects_dir.as_os_str().is_empty() {
@@ -272,6 +276,9 @@ impl Settings {
         }
         if self.max_transfers == 0 || self.max_transfers_per_user == 0 {
             return Err(invalid("max_transfers*", "must be at least 1"));
+        }
+        if !types::role_sessions::MAX_ROLE_SESSIONS_RANGE.contains(&self.max_role_sessions) {
+            return Err(invalid("max_role_sessions", "must be between 1 and 10"));
         }
         match self.public_url.host() {
             Some(url::Host::Domain(_)) => {}

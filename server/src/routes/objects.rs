@@ -13,16 +13,20 @@ use axum::extract::{FromRef, FromRequestParts, Path, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use console::cloud::object_access::{self, ObjectRequester};
+use console::cloud::object_access::{self, ObjectRequester, RequesterError};
 use console::cloud::{ByteRange, CloudError, ObjectDownload, ObjectUpload};
 use console::state::AppState;
 use futures_util::TryStreamExt;
 use serde::Deserialize;
 use serde_json::json;
+use types::error::ConsoleError;
 
 #[derive(Deserialize)]
 pub struct KeyQuery {
     key: String,
+    /// The tab's role session (absent: as the user).
+    #[serde(default)]
+    role_session: Option<String>,
 }
 
 /// What a download may do in the browser: nothing. An HTML object opened by mistake (or by
@@ -131,9 +135,10 @@ where
         let Path(bucket) = Path::<String>::from_request_parts(parts, state)
             .await
             .map_err(IntoResponse::into_response)?;
-        let Query(KeyQuery { key }) = Query::<KeyQuery>::from_request_parts(parts, state)
-            .await
-            .map_err(IntoResponse::into_response)?;
+        let Query(KeyQuery { key, role_session }) =
+            Query::<KeyQuery>::from_request_parts(parts, state)
+                .await
+                .map_err(IntoResponse::into_response)?;
         let refused = |refusal: Refusal| message(refusal.status(), refusal.0.message());
         let SignedIn { request, user } = SignedIn::from_request_parts(parts, state)
             .await
@@ -143,9 +148,18 @@ where
             .ok_or_else(|| refused(Refusal(unavailable("no client address"))))?;
         object_access::check_names(&bucket, [key.as_str()])
             .map_err(|text| message(StatusCode::BAD_REQUEST, &text))?;
-        let requester = object_access::requester(&request.state, &request.session, &user, client)
-            .await
-            .map_err(|e| refused(Refusal(unavailable(e))))?;
+        let requester = object_access::requester(
+            &request.state,
+            &request.session,
+            &user,
+            client,
+            role_session.as_deref(),
+        )
+        .await
+        .map_err(|e| match e {
+            RequesterError::RoleSessionEnded => refused(Refusal(ConsoleError::RoleSessionEnded)),
+            RequesterError::Session(e) => refused(Refusal(unavailable(e))),
+        })?;
         Ok(ObjectTarget {
             requester,
             bucket,

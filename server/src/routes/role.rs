@@ -10,6 +10,7 @@ use console::audit::{AuditEvent, Decision};
 use console::client::ClientAddr;
 use console::session;
 use console::session::SignedInUser;
+use console::session::role_sessions::{self, Replace, TabRole};
 use console::state::AppState;
 use console::switching::SwitchForm;
 use console::switching::{self, SwitchError};
@@ -17,6 +18,7 @@ use serde::Deserialize;
 use tower_sessions::Session;
 use types::error::ConsoleError;
 use types::links::safe_local_path;
+use types::role_sessions::in_tab;
 
 /// The Switch Role form, as the history entries post it.
 #[derive(Deserialize)]
@@ -29,6 +31,16 @@ pub struct SwitchRoleForm {
     color: String,
     #[serde(default)]
     redirect_uri: String,
+    /// When all role sessions are in use: `oldest` or the ID of the one to replace.
+    #[serde(default)]
+    replace: String,
+}
+
+/// The tab's role session a form acts on (Renew, Switch back, Open in AWS console).
+#[derive(Deserialize)]
+pub struct TabForm {
+    #[serde(default)]
+    role_session: String,
 }
 
 /// One-click switch. Anything but success leads to the Switch Role page, filled in, which
@@ -47,17 +59,25 @@ pub async fn switch(
         color: form.color.clone(),
         // A role that needs an AWS MFA code cannot be switched to in one click: the form asks.
         token_code: String::new(),
+        replace: Replace::from_form(&form.replace),
     };
     let outcome =
         match switching::switch_role(&state, &session, client, &user, mfa, &switch_form).await {
-            Ok(_) => return Redirect::to(safe_local_path(&form.redirect_uri).unwrap_or("/")),
+            // The tab moves into the new role session, on the page asked for.
+            Ok(role) => {
+                let page = safe_local_path(&form.redirect_uri).unwrap_or("/");
+                return Redirect::to(&in_tab(Some(&role.session_id), page));
+            }
+            Err(SwitchError::AllInUse { .. }) => "full",
             Err(SwitchError::MfaNeeded { has_device: true }) => "mfa",
             Err(SwitchError::MfaNeeded { has_device: false }) => "mfa-setup",
             Err(SwitchError::Field {
                 field: "token_code",
                 ..
             }) => "code",
-            Err(SwitchError::NotAllowed | SwitchError::Field { .. }) => "refused",
+            Err(
+                SwitchError::NotAllowed | SwitchError::Field { .. } | SwitchError::SessionNotHeld,
+            ) => "refused",
             Err(SwitchError::Unavailable(e)) => {
                 tracing::error!("switch: {e}");
                 "unavailable"
@@ -68,60 +88,87 @@ pub async fn switch(
         ("roleName", form.role.as_str()),
         ("displayName", form.display_name.as_str()),
         ("color", form.color.as_str()),
+        ("redirect_uri", form.redirect_uri.as_str()),
         ("switch", outcome),
     ])
     .unwrap_or_default();
     Redirect::to(&format!("/switchrole?{query}"))
 }
 
+/// Switch back in a tab: ends that tab's role session only; the tab goes on with the user's
+/// own permissions on the console home.
 pub async fn switch_back(
     State(state): State<AppState>,
     Extension(client): Extension<ClientAddr>,
     FormCaller { session, user }: FormCaller,
+    Form(form): Form<TabForm>,
 ) -> Redirect {
-    if let Err(e) = switching::switch_back(&state, &session, client, &user).await {
+    if let Err(e) =
+        switching::switch_back(&state, &session, client, &user, &form.role_session).await
+    {
         tracing::error!("switch back: {e}");
     }
     Redirect::to("/")
 }
 
-pub async fn renew(
+/// "End all role sessions" (account menu).
+pub async fn end_all(
     State(state): State<AppState>,
     Extension(client): Extension<ClientAddr>,
     FormCaller { session, user }: FormCaller,
 ) -> Redirect {
+    if let Err(e) = switching::end_all(&state, &session, client, &user).await {
+        tracing::error!("end all role sessions: {e}");
+    }
+    Redirect::to("/")
+}
+
+/// Renew in a tab: the tab's role session gets fresh credentials under the same ID.
+pub async fn renew(
+    State(state): State<AppState>,
+    Extension(client): Extension<ClientAddr>,
+    FormCaller { session, user }: FormCaller,
+    Form(form): Form<TabForm>,
+) -> Redirect {
     let mfa = session::mfa_authenticated_at(&session).await.ok().flatten();
-    let held = session::held_role(&state, &session).await.ok().flatten();
+    let id = form.role_session;
+    let held = match role_sessions::for_tab(&state, &session, Some(&id)).await {
+        Ok(TabRole::Held(held)) => Some(held),
+        _ => None,
+    };
     // Refused: back to the Switch Role page, filled in with the role, where the user sees why.
     let refused = |why: &str| {
         let mut query = vec![("renew", why.to_string())];
         if let Some(held) = &held {
-            let role = held
-                .role_arn
-                .split_once(":role/")
-                .map_or(held.role_name.clone(), |(_, path)| path.to_string());
             query.extend([
                 ("account", held.account_id.clone()),
-                ("roleName", role),
+                ("roleName", held.role_path()),
                 ("displayName", held.display_name.clone()),
                 ("color", held.color.clone()),
             ]);
         }
         let query = serde_urlencoded::to_string(&query).unwrap_or_default();
-        Redirect::to(&format!("/switchrole?{query}"))
+        Redirect::to(&in_tab(
+            held.as_ref().map(|h| h.session_id.as_str()),
+            &format!("/switchrole?{query}"),
+        ))
     };
-    match switching::renew(&state, &session, client, &user, mfa).await {
-        Ok(_) => Redirect::to("/"),
+    match switching::renew(&state, &session, client, &user, mfa, &id).await {
+        Ok(role) => Redirect::to(&in_tab(Some(&role.session_id), "/")),
         Err(SwitchError::Field {
             field: "token_code",
             ..
         }) => refused("code"),
-        Err(SwitchError::NotAllowed | SwitchError::Field { .. }) => refused("refused"),
+        Err(SwitchError::NotAllowed | SwitchError::Field { .. } | SwitchError::AllInUse { .. }) => {
+            refused("refused")
+        }
+        // The tab's session ended meanwhile: its page says so.
+        Err(SwitchError::SessionNotHeld) => Redirect::to(&in_tab(Some(&id), "/")),
         Err(SwitchError::MfaNeeded { has_device: true }) => refused("mfa"),
         Err(SwitchError::MfaNeeded { has_device: false }) => refused("mfa-setup"),
         Err(SwitchError::Unavailable(e)) => {
             tracing::error!("renew: {e}");
-            Redirect::to("/")
+            Redirect::to(&in_tab(Some(&id), "/"))
         }
     }
 }
@@ -133,10 +180,11 @@ pub async fn open_aws_console(
     State(state): State<AppState>,
     Extension(client): Extension<ClientAddr>,
     FormCaller { session, user }: FormCaller,
+    Form(form): Form<TabForm>,
 ) -> Redirect {
-    let held = match session::held_role(&state, &session).await {
-        Ok(Some(held)) => held,
-        Ok(None) => return Redirect::to("/"),
+    let held = match role_sessions::for_tab(&state, &session, Some(&form.role_session)).await {
+        Ok(TabRole::Held(held)) => held,
+        Ok(_) => return Redirect::to("/"),
         Err(e) => {
             tracing::error!("open AWS console: {e}");
             return Redirect::to("/");
@@ -149,6 +197,7 @@ pub async fn open_aws_console(
                 .account(&user.account_id)
                 .client(client)
                 .detail(serde_json::json!({
+                    "role_session": held.session_id,
                     "role_arn": held.role_arn,
                     "access_key_id": held.credentials.access_key_id,
                 }));

@@ -8,8 +8,8 @@ use super::*;
 fn break_glass_directory(dir: &std::path::Path) -> std::path::PathBuf {
     let text = iam::Directory::demo_toml()
         .replace(
-            "      \"Resource\": \"arn:aws:iam::123456789012:role/UpdateAPP\"",
-            "      \"Resource\": [\"arn:aws:iam::123456789012:role/UpdateAPP\", \"arn:aws:iam::111122223333:role/*\"]",
+            "        \"arn:aws:iam::444455556666:role/UpdateAPP\"\n",
+            "        \"arn:aws:iam::444455556666:role/UpdateAPP\",\n        \"arn:aws:iam::111122223333:role/*\"\n",
         )
         .replace(
             "  [[accounts.groups]]\n  name = \"Developers\"",

@@ -12,6 +12,7 @@ use crate::api::buckets::{
     Access, DeleteSummary, create_folder, delete_objects, folder_url, list_objects,
 };
 use crate::components::uploader::{UploadProgress, Uploads};
+use crate::tab::{tab_href, tab_session};
 
 #[component]
 pub fn BucketPage() -> impl IntoView {
@@ -40,6 +41,8 @@ pub fn BucketPage() -> impl IntoView {
         false,
     );
 
+    let tab = tab_session();
+    let upload_tab = StoredValue::new(tab.clone());
     let listing = Resource::new(
         move || {
             (
@@ -49,7 +52,7 @@ pub fn BucketPage() -> impl IntoView {
                 version.get(),
             )
         },
-        |(bucket, prefix, token, _)| list_objects(bucket, prefix, token),
+        move |(bucket, prefix, token, _)| list_objects(bucket, tab.clone(), prefix, token),
     );
     let refresh = move || version.update(|v| *v += 1);
     let on_uploaded = Callback::new(move |()| {
@@ -97,10 +100,11 @@ pub fn BucketPage() -> impl IntoView {
                 if let Some(files) = ev.data_transfer().and_then(|d| d.files()) {
                     crate::components::uploader::upload_files(
                         uploads, &bucket.get_untracked(), &prefix.get_untracked(), files, on_uploaded,
+                        upload_tab.get_value().as_deref(),
                     );
                 }
                 #[cfg(not(feature = "hydrate"))]
-                let _ = (uploads, on_uploaded);
+                let _ = (uploads, on_uploaded, upload_tab);
             }>
             <div class="section-header">
                 <div>
@@ -144,13 +148,13 @@ fn Breadcrumb(bucket: Memo<String>, prefix: Memo<String>) -> impl IntoView {
     let crumbs = move || {
         let bucket = bucket.get();
         let prefix = prefix.get();
-        let mut crumbs = vec![(bucket.clone(), folder_url(&bucket, ""))];
+        let mut crumbs = vec![(bucket.clone(), tab_href(&folder_url(&bucket, "")))];
         let mut so_far = String::new();
         for part in prefix.split_inclusive('/') {
             so_far.push_str(part);
             crumbs.push((
                 part.trim_end_matches('/').to_string(),
-                folder_url(&bucket, &so_far),
+                tab_href(&folder_url(&bucket, &so_far)),
             ));
         }
         crumbs
@@ -158,7 +162,7 @@ fn Breadcrumb(bucket: Memo<String>, prefix: Memo<String>) -> impl IntoView {
     view! {
         <nav class="breadcrumb" aria-label="Breadcrumb">
             <ol>
-                <li><a href="/s3">"Buckets"</a></li>
+                <li><a href=tab_href("/s3")>"Buckets"</a></li>
                 {move || {
                     let crumbs = crumbs();
                     let last = crumbs.len().saturating_sub(1);
@@ -189,6 +193,7 @@ fn Toolbar(
     refresh: Callback<()>,
 ) -> impl IntoView {
     let picker = NodeRef::<leptos::html::Input>::new();
+    let tab = StoredValue::new(tab_session());
     let folder_open = RwSignal::new(false);
     let folder_name = RwSignal::new(String::new());
     let none_selected = move || selected.with(Vec::is_empty);
@@ -208,6 +213,7 @@ fn Toolbar(
                     &prefix.get_untracked(),
                     files,
                     on_uploaded,
+                    tab.get_value().as_deref(),
                 );
             }
             // The same file may be picked again.
@@ -224,7 +230,7 @@ fn Toolbar(
         leptos::task::spawn_local(async move {
             notice.set(None);
             error.set(None);
-            match create_folder(bucket.clone(), prefix, name).await {
+            match create_folder(bucket.clone(), tab.get_value(), prefix, name).await {
                 Ok(Access::Granted(key)) => {
                     folder_open.set(false);
                     folder_name.set(String::new());
@@ -280,11 +286,12 @@ fn DeleteDialog(
     let delete = move |_| {
         let keys = selected.get_untracked();
         let bucket = bucket.get_untracked();
+        let tab = tab_session();
         busy.set(true);
         leptos::task::spawn_local(async move {
             notice.set(None);
             error.set(None);
-            let result = delete_objects(bucket.clone(), keys).await;
+            let result = delete_objects(bucket.clone(), tab, keys).await;
             busy.set(false);
             confirm_delete.set(false);
             match result {

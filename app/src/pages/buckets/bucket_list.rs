@@ -9,6 +9,7 @@ use leptos_router::hooks::use_navigate;
 
 use super::object_table::{Denied, Expired, short_time};
 use crate::api::buckets::{Access, BucketRow, folder_url, list_buckets};
+use crate::tab::{tab_href, tab_session};
 
 /// The "Go to bucket" form: how a role that may not list buckets reaches its own.
 #[component]
@@ -19,7 +20,7 @@ fn GoToBucket() -> impl IntoView {
         ev.prevent_default();
         let bucket = name.get_untracked().trim().to_string();
         if !bucket.is_empty() {
-            navigate(&folder_url(&bucket, ""), Default::default());
+            navigate(&tab_href(&folder_url(&bucket, "")), Default::default());
         }
     };
     view! {
@@ -37,7 +38,8 @@ fn GoToBucket() -> impl IntoView {
 
 #[component]
 pub fn BucketsPage() -> impl IntoView {
-    let buckets = Resource::new(|| (), |_| list_buckets());
+    let tab = tab_session();
+    let buckets = Resource::new(move || tab.clone(), list_buckets);
     view! {
         <Title text="Buckets" />
         <nav class="breadcrumb" aria-label="Breadcrumb">
@@ -91,7 +93,7 @@ fn BucketTable(rows: Vec<BucketRow>) -> impl IntoView {
                         <tbody>
                             {rows.into_iter().map(|b| view! {
                                 <tr>
-                                    <td><a class="object-link bucket-link" href=folder_url(&b.name, "")>{b.name.clone()}</a></td>
+                                    <td><a class="object-link bucket-link" href=tab_href(&folder_url(&b.name, ""))>{b.name.clone()}</a></td>
                                     <td class="muted">{b.created.as_deref().map(short_time).unwrap_or_default()}</td>
                                 </tr>
                             }).collect_view()}

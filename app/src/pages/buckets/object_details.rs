@@ -11,6 +11,7 @@ use crate::api::buckets::{
     Access, ObjectDetails, download_url, folder_url, human_size, load_object_details,
 };
 use crate::components::copy_button::CopyButton;
+use crate::tab::{tab_href, tab_route, tab_session};
 
 #[component]
 pub fn ObjectDetailsPage() -> impl IntoView {
@@ -18,9 +19,10 @@ pub fn ObjectDetailsPage() -> impl IntoView {
     let query = use_query_map();
     let bucket = Memo::new(move |_| params.with(|p| p.get("bucket").unwrap_or_default()));
     let key = Memo::new(move |_| query.with(|q| q.get("key").unwrap_or_default()));
+    let tab = tab_session();
     let details = Resource::new(
         move || (bucket.get(), key.get()),
-        |(bucket, key)| load_object_details(bucket, key),
+        move |(bucket, key)| load_object_details(bucket, tab.clone(), key),
     );
     let folder = move || {
         let key = key.get();
@@ -41,14 +43,14 @@ pub fn ObjectDetailsPage() -> impl IntoView {
         <Title text=move || format!("{} · {}", name(), bucket.get()) />
         <nav class="breadcrumb" aria-label="Breadcrumb">
             <ol>
-                <li><a href="/s3">"Buckets"</a></li>
-                <li><a href=move || folder_url(&bucket.get(), "")>{move || bucket.get()}</a></li>
+                <li><a href=tab_href("/s3")>"Buckets"</a></li>
+                <li><a href=move || tab_href(&folder_url(&bucket.get(), ""))>{move || bucket.get()}</a></li>
                 {move || {
                     let bucket = bucket.get();
                     let mut so_far = String::new();
                     folder().split_inclusive('/').map(|part| {
                         so_far.push_str(part);
-                        view! { <li><a href=folder_url(&bucket, &so_far)>{part.trim_end_matches('/').to_string()}</a></li> }
+                        view! { <li><a href=tab_href(&folder_url(&bucket, &so_far))>{part.trim_end_matches('/').to_string()}</a></li> }
                     }).collect_view()
                 }}
                 <li><span aria-current="page">{name}</span></li>
@@ -83,7 +85,7 @@ fn Properties(details: ObjectDetails) -> impl IntoView {
         .next()
         .unwrap_or_default()
         .to_string();
-    let download = download_url(&details.bucket, &details.key);
+    let download = tab_route(&download_url(&details.bucket, &details.key));
     let metadata = details.metadata.clone();
     view! {
         <section class="card" aria-labelledby="properties-heading">
@@ -101,7 +103,7 @@ fn Properties(details: ObjectDetails) -> impl IntoView {
                     <dt>"Amazon Resource Name (ARN)"</dt>
                     <dd class="arn"><code class="break">{details.arn.clone()}</code><CopyButton value=details.arn.clone() what="ARN" /></dd>
                 </div>
-                <div><dt>"Bucket"</dt><dd><a href=folder_url(&details.bucket, "")>{details.bucket.clone()}</a></dd></div>
+                <div><dt>"Bucket"</dt><dd><a href=tab_href(&folder_url(&details.bucket, ""))>{details.bucket.clone()}</a></dd></div>
             </dl>
         </section>
         <section class="card section" aria-labelledby="metadata-heading">

@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 
 use crate::api::buckets::{ObjectPage, download_url, folder_url, human_size, object_url};
+use crate::tab::{tab_href, tab_route};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum SortBy {
@@ -163,7 +164,7 @@ pub(super) fn ObjectTable(
                                         <tr class="folder-row">
                                             <td class="check"></td>
                                             <td>
-                                                <a class="object-link folder-link" href=folder_url(&bucket, &folder)>
+                                                <a class="object-link folder-link" href=tab_href(&folder_url(&bucket, &folder))>
                                                     <span class="icon folder-icon" aria-hidden="true"></span>
                                                     {name}
                                                 </a>
@@ -191,7 +192,7 @@ pub(super) fn ObjectTable(
                                                     }) />
                                             </td>
                                             <td>
-                                                <a class="object-link" href=object_url(&bucket, &key)>
+                                                <a class="object-link" href=tab_href(&object_url(&bucket, &key))>
                                                     <span class="icon file-icon" aria-hidden="true"></span>
                                                     <span class="break">{name.clone()}</span>
                                                 </a>
@@ -200,7 +201,7 @@ pub(super) fn ObjectTable(
                                             <td class="muted nowrap">{short_time(&modified)}</td>
                                             <td class="nowrap">{human_size(size)}</td>
                                             <td class="actions">
-                                                <a class="button small" href=download_url(&bucket, &key) download=name.clone()
+                                                <a class="button small" href=tab_route(&download_url(&bucket, &key)) download=name.clone()
                                                     aria-label=format!("Download {name}")>"Download"</a>
                                             </td>
                                         </tr>
@@ -254,7 +255,7 @@ pub(super) fn Denied(what: String) -> impl IntoView {
 pub(super) fn Expired() -> impl IntoView {
     view! {
         <div class="alert warning" role="alert">
-            "Your role session has expired. " <a href="/switchrole">"Switch role again"</a>
+            "Your role session has expired. " <a href=tab_href("/switchrole")>"Switch role again"</a>
             " to continue."
         </div>
     }

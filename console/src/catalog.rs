@@ -1,0 +1,155 @@
+//! The role catalog: every role of the directory the signed-in user may switch to, decided by
+//! the engine from the user's identity policies and the roles' trust policies, with the user's
+//! favourites and last uses. It tells people where they can go; switching checks everything
+//! again.
+
+use iam::access::{CallerContext, Identity, authorize};
+use types::palette::DEFAULT_COLOR;
+use types::role_history::RoleHistoryEntry;
+use types::roles::{CatalogEntry, sort_catalog};
+
+use crate::client::ClientAddr;
+use crate::favourites::FavouriteError;
+use crate::role_history::{KEPT_PER_USER, RoleHistoryError};
+use crate::session::SignedInUser;
+use crate::state::AppState;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error(transparent)]
+    Favourites(#[from] FavouriteError),
+    #[error(transparent)]
+    History(#[from] RoleHistoryError),
+}
+
+/// The roles `user` may switch to from `client` now (with a fresh MFA where the policies ask
+/// for one), in the catalog's order.
+pub async fn switchable_roles(
+    state: &AppState,
+    user: &SignedInUser,
+    client: ClientAddr,
+) -> Result<Vec<CatalogEntry>, CatalogError> {
+    let mut entries = decided_roles(state, user, client);
+    if entries.is_empty() {
+        return Ok(entries);
+    }
+    let favourites = state.favourites.list(&user.arn()).await?;
+    let history = state
+        .role_history
+        .list(&user.arn(), KEPT_PER_USER as usize)
+        .await?;
+    for entry in &mut entries {
+        entry.favourite = favourites.contains(&entry.role_arn);
+        entry.last_used_at = history
+            .iter()
+            .filter(|h| h.account_id == entry.account_id && h.role.trim_matches('/') == entry.role)
+            .map(|h| h.last_used_at)
+            .max();
+    }
+    sort_catalog(&mut entries);
+    Ok(entries)
+}
+
+/// The engine's part: each role of the directory the user may assume with a fresh MFA, and
+/// whether it needs that MFA. Without side effects.
+fn decided_roles(state: &AppState, user: &SignedInUser, client: ClientAddr) -> Vec<CatalogEntry> {
+    let directory = &state.directory;
+    let Some(identity) = Identity::user(directory, &user.arn()) else {
+        return Vec::new();
+    };
+    let now = crate::clock::now_utc();
+    let without_mfa = CallerContext::at(now).with_source_ip(client.0);
+    let with_mfa = CallerContext::at(now)
+        .with_mfa(now)
+        .with_source_ip(client.0);
+    let mut entries = Vec::new();
+    for account in directory.accounts() {
+        for role in account.roles() {
+            let role_arn = role.arn();
+            let may = |caller: &CallerContext| {
+                authorize(directory, &identity, "sts:AssumeRole", &role_arn, caller).is_allowed()
+            };
+            if !may(&with_mfa) {
+                continue;
+            }
+            let path = role_arn
+                .split_once(":role/")
+                .map_or_else(|| role.name().to_string(), |(_, p)| p.to_string());
+            let label = account.alias().unwrap_or(account.id());
+            entries.push(CatalogEntry {
+                account_id: account.id().to_string(),
+                account_alias: account.alias().map(str::to_string),
+                role_name: role.name().to_string(),
+                role: path,
+                display_name: role
+                    .console_display_name()
+                    .map_or_else(|| format!("{} @ {label}", role.name()), str::to_string),
+                color: role.console_color().unwrap_or(DEFAULT_COLOR).to_string(),
+                needs_mfa: !may(&without_mfa),
+                favourite: false,
+                last_used_at: None,
+                role_arn,
+            });
+        }
+    }
+    entries
+}
+
+/// Marks or unmarks a favourite. Only a role of the user's catalog can be marked (so the
+/// store holds nothing a user made up); unmarking works for any.
+pub async fn set_favourite(
+    state: &AppState,
+    user: &SignedInUser,
+    client: ClientAddr,
+    role_arn: &str,
+    favourite: bool,
+) -> Result<bool, FavouriteError> {
+    if favourite
+        && !decided_roles(state, user, client)
+            .iter()
+            .any(|e| e.role_arn == role_arn)
+    {
+        return Ok(false);
+    }
+    state
+        .favourites
+        .set(&user.arn(), role_arn, favourite)
+        .await?;
+    Ok(true)
+}
+
+/// The user's favourite roles as one-click entries for the account menu: with the display
+/// name and colour of their last switch, else the role's defaults. Favourites whose role left
+/// the directory are left out.
+pub async fn favourite_entries(
+    state: &AppState,
+    user: &SignedInUser,
+    recent: &[RoleHistoryEntry],
+) -> Result<Vec<RoleHistoryEntry>, FavouriteError> {
+    let favourites = state.favourites.list(&user.arn()).await?;
+    Ok(favourites
+        .iter()
+        .filter_map(|arn| {
+            let (account, role) = state.directory.role_by_arn(arn)?;
+            let path = arn.split_once(":role/").map(|(_, p)| p.to_string())?;
+            let used = recent
+                .iter()
+                .find(|h| h.account_id == account.id() && h.role.trim_matches('/') == path);
+            let label = account.alias().unwrap_or(account.id());
+            Some(match used {
+                Some(used) => used.clone(),
+                None => RoleHistoryEntry {
+                    account_id: account.id().to_string(),
+                    account_alias: account.alias().map(str::to_string),
+                    display_name: role
+                        .console_display_name()
+                        .map_or_else(|| format!("{} @ {label}", role.name()), str::to_string),
+                    color: role.console_color().unwrap_or(DEFAULT_COLOR).to_string(),
+                    role: path,
+                    last_used_at: 0,
+                    uses: 0,
+                },
+            })
+        })
+        .collect())
+}
