@@ -153,3 +153,77 @@ pub async fn favourite_entries(
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::net::{IpAddr, Ipv4Addr};
+    use std::time::Duration;
+
+    use super::*;
+    use crate::test_support::state;
+
+    const CLIENT: ClientAddr = ClientAddr(IpAddr::V4(Ipv4Addr::LOCALHOST));
+
+    #[tokio::test]
+    async fn alice_may_go_to_both_update_apps_with_mfa_and_bob_nowhere() {
+        let (state, _dir) = state(Duration::from_secs(3600)).await;
+        let alice = SignedInUser::new("111122223333", "alice");
+        let roles = switchable_roles(&state, &alice, CLIENT)
+            .await
+            .expect("catalog");
+        let arns: Vec<&str> = roles.iter().map(|r| r.role_arn.as_str()).collect();
+        assert_eq!(
+            arns,
+            vec![
+                "arn:aws:iam::123456789012:role/UpdateAPP",
+                "arn:aws:iam::444455556666:role/UpdateAPP"
+            ]
+        );
+        assert!(
+            roles.iter().all(|r| r.needs_mfa),
+            "the trust policies ask for MFA"
+        );
+        assert_eq!(roles[1].display_name, "Staging app");
+        let bob = SignedInUser::new("111122223333", "bob");
+        assert!(
+            switchable_roles(&state, &bob, CLIENT)
+                .await
+                .expect("catalog")
+                .is_empty()
+        );
+    }
+
+    #[tokio::test]
+    async fn favourites_come_first_and_only_catalog_roles_can_be_marked() {
+        let (state, _dir) = state(Duration::from_secs(3600)).await;
+        let alice = SignedInUser::new("111122223333", "alice");
+        let staging = "arn:aws:iam::444455556666:role/UpdateAPP";
+        assert!(
+            set_favourite(&state, &alice, CLIENT, staging, true)
+                .await
+                .expect("mark")
+        );
+        let roles = switchable_roles(&state, &alice, CLIENT)
+            .await
+            .expect("catalog");
+        assert_eq!(roles[0].role_arn, staging);
+        assert!(roles[0].favourite && !roles[1].favourite);
+        let bob = SignedInUser::new("111122223333", "bob");
+        assert!(
+            !set_favourite(&state, &bob, CLIENT, staging, true)
+                .await
+                .expect("refused")
+        );
+        assert!(
+            state
+                .favourites
+                .list(&bob.arn())
+                .await
+                .expect("list")
+                .is_empty()
+        );
+        let menu = favourite_entries(&state, &alice, &[]).await.expect("menu");
+        assert_eq!(menu.len(), 1);
+        assert_eq!(menu[0].display_name, "Staging app");
+    }
+}

@@ -95,6 +95,8 @@ fn router(state: ServerState, sessions: SessionManagerLayer<ConsoleSessionStore>
         .route("/role/end-all", post(routes::role::end_all))
         .route("/role/aws-console", post(routes::role::open_aws_console))
         .route("/auth/mfa", post(routes::auth::mfa_sign_in))
+        // A role session's home is `/as/ID`; `/as/ID/` (typed, or an old link) leads there.
+        .route("/as/{role_session}/", get(routes::role::tab_home))
         .route("/api/{*fn_name}", post(server_fn_handler))
         .route(
             "/s3/download/{bucket}",

@@ -20,6 +20,9 @@ struct Console {
     router: Router,
     data_dir: tempfile::TempDir,
     settings: Settings,
+    /// The role session the test's browser tab acts in (its URL's `/as/ID`): object routes
+    /// and the bucket server functions are sent in it, as the pages of that tab would.
+    tab: std::sync::Mutex<Option<String>>,
 }
 
 async fn console(configure: impl FnOnce(&mut ServeArgs)) -> Console {
@@ -37,7 +40,16 @@ async fn console(configure: impl FnOnce(&mut ServeArgs)) -> Console {
         router,
         data_dir,
         settings,
+        tab: Default::default(),
     }
+}
+
+/// The role session a successful `switch_role` answer moves the tab into (`/as/ID/…`).
+fn switched_tab(body: &str) -> String {
+    let (_, rest) = body
+        .split_once("/as/")
+        .expect("switched into a role session");
+    rest.chars().take_while(|c| c.is_ascii_hexdigit()).collect()
 }
 
 struct Reply {
@@ -48,6 +60,23 @@ struct Reply {
 }
 
 impl Console {
+    /// Makes the test's tab act in role session `tab` (`None`: as the user).
+    fn use_tab(&self, tab: Option<String>) {
+        *self.tab.lock().expect("tab") = tab;
+    }
+
+    fn tab(&self) -> Option<String> {
+        self.tab.lock().expect("tab").clone()
+    }
+
+    /// `uri` of an object route as the tab sends it.
+    fn in_tab(&self, uri: &str) -> String {
+        match uri.starts_with("/s3/") {
+            true => types::role_sessions::with_role_session(uri, self.tab().as_deref()),
+            false => uri.to_string(),
+        }
+    }
+
     async fn send(
         &self,
         method: &str,
@@ -55,6 +84,28 @@ impl Console {
         cookie: Option<&str>,
         form: Option<&str>,
     ) -> Reply {
+        // The tab's pages, the bucket pages' server functions and the banner's forms name the
+        // tab's role session, as the browser sends them.
+        let tab = self.tab();
+        let acts_in_tab = uri.starts_with("/api/s3_")
+            || ["/role/renew", "/role/switch-back", "/role/aws-console"].contains(&uri);
+        let form = match (&tab, form) {
+            (Some(tab), form) if acts_in_tab => Some(match form.unwrap_or_default() {
+                "" => format!("role_session={tab}"),
+                form => format!("{form}&role_session={tab}"),
+            }),
+            (_, form) => form.map(str::to_string),
+        };
+        let is_page = method == "GET"
+            && ![
+                "/api/", "/s3/", "/auth/", "/audit/", "/healthz", "/as/", "/pkg/",
+            ]
+            .iter()
+            .any(|p| uri.starts_with(p));
+        let uri = match &tab {
+            Some(_) if is_page => types::role_sessions::in_tab(tab.as_deref(), uri),
+            _ => uri.to_string(),
+        };
         let mut request = Request::builder()
             .method(method)
             .uri(uri)
@@ -68,7 +119,7 @@ impl Console {
             request = request.header(header::COOKIE, cookie);
         }
         let request = request
-            .body(Body::from(form.unwrap_or("").to_string()))
+            .body(Body::from(form.unwrap_or_default()))
             .expect("request");
         self.send_request(request).await
     }
@@ -613,6 +664,7 @@ impl Console {
             )
             .await;
         assert_eq!(switched.status, StatusCode::OK, "{}", switched.body);
+        self.use_tab(Some(switched_tab(&switched.body)));
         cookie_pair(
             &switched
                 .set_cookie
@@ -630,7 +682,7 @@ impl Console {
     ) -> RawReply {
         let mut request = Request::builder()
             .method(method)
-            .uri(uri)
+            .uri(self.in_tab(uri))
             .header(header::HOST, "localhost:3000")
             .header(header::COOKIE, cookie);
         for (name, value) in headers {
@@ -799,8 +851,13 @@ async fn objects_stream_through_the_server_with_the_held_role_and_are_audited() 
         Some("arn:aws:iam::111122223333:user/alice")
     );
     assert_eq!(
-        put.event.detail["role_session"],
+        put.event.detail["assumed_role_arn"],
         "arn:aws:sts::123456789012:assumed-role/UpdateAPP/alice"
+    );
+    // Which of alice's role sessions the upload used: the one her tab names.
+    assert_eq!(
+        put.event.detail["role_session"].as_str(),
+        console.tab().as_deref()
     );
     let denied = find("s3:GetObject", "2025/01/31/access.log");
     assert_eq!(denied.event.decision, Decision::Denied);

@@ -211,20 +211,34 @@ fn free_port() -> u16 {
 
 const UPDATE_APP: &str =
     "account=123456789012&role=UpdateAPP&display_name=Prod&color=green&redirect_uri=%2F";
-const KEY_PATH: &str = "/s3/upload/productionapp?key=crash%2Fbig.bin";
-
-fn switch_into_update_app(server: &Server, cookie: &str) -> String {
-    let reply = server.form("/role/switch", Some(cookie), UPDATE_APP);
-    assert_eq!(reply.status, 303);
-    assert_eq!(reply.header("location"), Some("/"), "alice switches");
-    reply.cookie().unwrap_or_else(|| cookie.to_string())
+/// The upload route in role session `tab`.
+fn key_path(tab: &str) -> String {
+    format!("/s3/upload/productionapp?key=crash%2Fbig.bin&role_session={tab}")
 }
 
-fn object(server: &Server, cookie: &str) -> Reply {
+/// The role session a page path or page names (`/as/ID`), if any.
+fn tab_in(text: &str) -> Option<String> {
+    let (_, rest) = text.split_once("/as/")?;
+    let id: String = rest.chars().take_while(|c| c.is_ascii_hexdigit()).collect();
+    (id.len() == 8).then_some(id)
+}
+
+/// alice's cookie after the switch, and the role session her tab is in now.
+fn switch_into_update_app(server: &Server, cookie: &str) -> (String, String) {
+    let reply = server.form("/role/switch", Some(cookie), UPDATE_APP);
+    assert_eq!(reply.status, 303);
+    let tab = reply
+        .header("location")
+        .and_then(tab_in)
+        .expect("alice switches into a role session");
+    (reply.cookie().unwrap_or_else(|| cookie.to_string()), tab)
+}
+
+fn object(server: &Server, cookie: &str, tab: &str) -> Reply {
     server
         .request(
             "GET",
-            "/s3/download/productionapp?key=crash%2Fbig.bin",
+            &format!("/s3/download/productionapp?key=crash%2Fbig.bin&role_session={tab}"),
             Some(cookie),
             &[],
             b"",
@@ -240,14 +254,14 @@ fn sigkill_in_the_middle_of_an_upload_leaves_the_previous_version_whole() {
     let port = free_port();
     let server = Server::start(&data, &directory, port);
     let alice = server.sign_in("alice");
-    let alice = switch_into_update_app(&server, &alice);
+    let (alice, tab) = switch_into_update_app(&server, &alice);
 
     // Version 1, small and whole.
     let v1 = b"version one\n".repeat(100);
     let reply = server
         .request(
             "POST",
-            KEY_PATH,
+            &key_path(&tab),
             Some(&alice),
             &[("Content-Type", "text/plain")],
             &v1,
@@ -260,7 +274,7 @@ fn sigkill_in_the_middle_of_an_upload_leaves_the_previous_version_whole() {
     let mut stream = server.connect();
     let mut head = server.head(
         "POST",
-        KEY_PATH,
+        &key_path(&tab),
         Some(&alice),
         &[("Content-Type", "application/octet-stream")],
     );
@@ -277,8 +291,8 @@ fn sigkill_in_the_middle_of_an_upload_leaves_the_previous_version_whole() {
 
     let server = Server::start(&data, &directory, port);
     let alice = server.sign_in("alice");
-    let alice = switch_into_update_app(&server, &alice);
-    let reply = object(&server, &alice);
+    let (alice, tab) = switch_into_update_app(&server, &alice);
+    let reply = object(&server, &alice, &tab);
     assert_eq!(reply.status, 200);
     assert_eq!(reply.body, v1, "the previous version, whole");
 
@@ -342,7 +356,10 @@ fn sigkill_during_a_switch_leaves_the_role_held_or_not_never_half() {
             }
             None => {
                 let reply = Reply::read(stream.try_clone().expect("clone")).expect("reply");
-                assert_eq!(reply.header("location"), Some("/"), "the switch succeeded");
+                assert!(
+                    reply.header("location").and_then(tab_in).is_some(),
+                    "the switch succeeded"
+                );
                 reply.cookie().expect("the cycled session id")
             }
         };
@@ -353,8 +370,10 @@ fn sigkill_during_a_switch_leaves_the_role_held_or_not_never_half() {
         let home = server
             .request("GET", "/", Some(&cookie), &[], b"")
             .expect("home");
-        let holds = String::from_utf8_lossy(&home.body).contains("role-pill");
-        let download = object(&server, &cookie).status;
+        // The account menu lists the role sessions held (links to `/as/ID`).
+        let held = tab_in(&String::from_utf8_lossy(&home.body));
+        let holds = held.is_some();
+        let download = object(&server, &cookie, held.as_deref().unwrap_or("00000000")).status;
         eprintln!(
             "kill after {delay:?} ms: home {}, role held {holds}, download {download}",
             home.status

@@ -54,7 +54,13 @@ pub fn in_tab(tab: Option<&str>, path: &str) -> String {
         format!("/{page}")
     };
     match tab {
-        Some(id) => format!("{TAB_PREFIX}{id}{page}"),
+        // The role session's home is `/as/ID` (the router's path for it, no trailing slash).
+        Some(id) => match page.strip_prefix('/') {
+            Some(rest) if rest.is_empty() || rest.starts_with(['?', '#']) => {
+                format!("{TAB_PREFIX}{id}{rest}")
+            }
+            _ => format!("{TAB_PREFIX}{id}{page}"),
+        },
         None => page,
     }
 }
@@ -148,7 +154,7 @@ mod tests {
 
     #[test]
     fn paths_are_moved_into_a_tab_and_out_again() {
-        assert_eq!(in_tab(Some("0a1b2c3d"), "/"), "/as/0a1b2c3d/");
+        assert_eq!(in_tab(Some("0a1b2c3d"), "/"), "/as/0a1b2c3d");
         assert_eq!(
             in_tab(
                 Some("0a1b2c3d"),
@@ -162,7 +168,7 @@ mod tests {
         );
         assert_eq!(in_tab(None, "/as/ffffffff/s3"), "/s3");
         assert_eq!(in_tab(None, "/as/ffffffff"), "/");
-        assert_eq!(in_tab(Some("0a1b2c3d"), "/?x=1"), "/as/0a1b2c3d/?x=1");
+        assert_eq!(in_tab(Some("0a1b2c3d"), "/?x=1"), "/as/0a1b2c3d?x=1");
         assert_eq!(in_tab(None, "/s3"), "/s3");
     }
 

@@ -111,6 +111,14 @@ pub async fn switch_back(
     Redirect::to("/")
 }
 
+/// `/as/ID/` → `/as/ID`, the role session's home page.
+pub async fn tab_home(axum::extract::Path(id): axum::extract::Path<String>) -> Redirect {
+    if !types::role_sessions::is_role_session_id(&id) {
+        return Redirect::to("/");
+    }
+    Redirect::permanent(&in_tab(Some(&id), "/"))
+}
+
 /// "End all role sessions" (account menu).
 pub async fn end_all(
     State(state): State<AppState>,

@@ -577,6 +577,7 @@ async fn through_the_console() {
         router,
         data_dir,
         settings,
+        tab: Default::default(),
     };
     console.enrol_alice_totp().await;
     let pending = console.password_step("alice", "alice-demo-pass").await;
@@ -594,6 +595,7 @@ async fn through_the_console() {
         .await;
     assert_eq!(switched.status, StatusCode::OK, "{}", switched.body);
     assert!(switched.body.contains("Switched"), "{}", switched.body);
+    console.use_tab(Some(switched_tab(&switched.body)));
     let cookie = switched
         .set_cookie
         .as_deref()
@@ -619,10 +621,11 @@ async fn through_the_console() {
     let renewed = console
         .send("POST", "/role/renew", Some(&cookie), None)
         .await;
+    let tab = console.tab().expect("in a role session");
     assert_eq!(
         renewed.location.as_deref(),
-        Some("/"),
-        "renew asks STS again"
+        Some(format!("/as/{tab}").as_str()),
+        "renew asks STS again, in the same role session"
     );
     let cookie = renewed
         .set_cookie

@@ -267,6 +267,13 @@ async fn signing_in_again_on_the_same_cookie_drops_the_previous_users_role() {
         .await;
     assert_eq!(reply.location.as_deref(), Some("/"));
     let bob = cookie_pair(&reply.set_cookie.expect("a new session"));
+    // alice's tab, now bob's: its role session is not bob's, so nothing is done in it...
+    assert_eq!(
+        console.list_productionapp(&bob).await,
+        "\"RoleSessionEnded\""
+    );
+    // ...and as himself, bob is refused.
+    console.use_tab(None);
     assert_eq!(console.list_productionapp(&bob).await, "\"Denied\"");
     assert!(
         !console.local_credentials_exist(&access_key),

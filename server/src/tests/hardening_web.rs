@@ -331,9 +331,9 @@ async fn on_the_demo_the_admin_pages_open_with_a_password() {
 // ---- transfers ----------------------------------------------------------------------------
 
 /// A download request for `key`, as the browser sends it.
-fn download_request(cookie: &str, key: &str) -> Request<Body> {
+fn download_request(console: &Console, cookie: &str, key: &str) -> Request<Body> {
     Request::builder()
-        .uri(types::buckets::download_url("productionapp", key))
+        .uri(console.in_tab(&types::buckets::download_url("productionapp", key)))
         .header(header::HOST, "localhost:3000")
         .header(header::COOKIE, cookie)
         .body(Body::empty())
@@ -369,7 +369,7 @@ fn stalled_downloads_do_not_stall_sign_in() {
                 console
                     .router
                     .clone()
-                    .oneshot(download_request(&cookie, "big.bin")),
+                    .oneshot(download_request(&console, &cookie, "big.bin")),
             )
             .await
             .expect("the download starts")
@@ -408,7 +408,7 @@ async fn transfers_over_the_limits_are_refused_with_retry_after() {
         console
             .router
             .clone()
-            .oneshot(download_request(&cookie, "small.txt"))
+            .oneshot(download_request(&console, &cookie, "small.txt"))
     };
     // Responses whose bodies nobody has read yet: transfers in progress.
     let first = download().await.expect("response");
@@ -430,7 +430,7 @@ async fn transfers_over_the_limits_are_refused_with_retry_after() {
     let busy = console
         .router
         .clone()
-        .oneshot(download_request(&bob, "small.txt"))
+        .oneshot(download_request(&console, &bob, "small.txt"))
         .await
         .expect("response");
     assert_eq!(
@@ -495,9 +495,10 @@ async fn a_stalled_upload_is_cut_off_and_stores_nothing() {
     let addr = serve_on_loopback(&console).await;
     let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
     let head = format!(
-        "POST /s3/upload/productionapp?key=stalled.bin HTTP/1.1\r\nhost: localhost:3000\r\n\
+        "POST {} HTTP/1.1\r\nhost: localhost:3000\r\n\
          origin: http://localhost:3000\r\ncookie: {cookie}\r\ncontent-type: application/octet-stream\r\n\
-         content-length: 1000000\r\n\r\n0123456789"
+         content-length: 1000000\r\n\r\n0123456789",
+        console.in_tab("/s3/upload/productionapp?key=stalled.bin")
     );
     stream.write_all(head.as_bytes()).await.expect("write");
     let took = until_closed(&mut stream).await;
@@ -525,7 +526,7 @@ async fn a_stalled_download_is_cut_off_and_its_slot_given_back() {
     assert_eq!(uploaded.status, StatusCode::OK);
     let addr = serve_on_loopback(&console).await;
     let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    let uri = types::buckets::download_url("productionapp", "big.bin");
+    let uri = console.in_tab(&types::buckets::download_url("productionapp", "big.bin"));
     let head = format!("GET {uri} HTTP/1.1\r\nhost: localhost:3000\r\ncookie: {cookie}\r\n\r\n");
     stream.write_all(head.as_bytes()).await.expect("write");
     let mut first = vec![0u8; 1024];

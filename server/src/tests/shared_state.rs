@@ -86,6 +86,9 @@ async fn two_instances_share_sessions_mfa_lock_outs_roles_objects_and_the_audit_
         .await;
     assert_eq!(switched.status, StatusCode::OK, "{}", switched.body);
     let alice = cookie_pair(&switched.set_cookie.expect("cycled"));
+    // Her tab's URL names the role session A opened; B serves it the same.
+    b.use_tab(Some(switched_tab(&switched.body)));
+    a.use_tab(b.tab());
     let uploaded = b
         .upload(&alice, "productionapp", "report.txt", b"from B")
         .await;

@@ -23,6 +23,12 @@ impl Console {
             .as_deref()
             .map(cookie_pair)
             .unwrap_or_else(|| cookie.to_string());
+        // A switch moves the tab into the new role session (`/as/ID/…`).
+        if let Some(location) = &reply.location
+            && let (Some(tab), _) = types::role_sessions::split_tab(location)
+        {
+            self.use_tab(Some(tab.to_string()));
+        }
         (reply, next)
     }
 }
@@ -36,7 +42,11 @@ async fn a_one_click_switch_lands_in_the_history_and_the_menu() {
 
     let (switched, cookie) = console.one_click_switch(&cookie, UPDATE_APP).await;
     assert_eq!(switched.status, StatusCode::SEE_OTHER);
-    assert_eq!(switched.location.as_deref(), Some("/switchrole"));
+    let tab = console.tab().expect("in a role session");
+    assert_eq!(
+        switched.location.as_deref(),
+        Some(format!("/as/{tab}/switchrole").as_str())
+    );
 
     let page = console
         .send("GET", "/switchrole", Some(&cookie), None)
