@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as OTPAuth from "otpauth";
 import { Page } from "@playwright/test";
-import { expect, DEMO, confirmWithMfa, hydrated, signIn, testWithOwnServer } from "./support/fixtures";
+import { expect, DEMO, inTab, confirmWithMfa, hydrated, signIn, testWithOwnServer } from "./support/fixtures";
 
 // alice enrols a device here: this file gets a server of its own.
 const test = testWithOwnServer();
@@ -95,7 +95,7 @@ test("alice in UpdateAPP uploads, downloads and deletes in productionapp; other 
 
 
   // An uploaded HTML page with a script is only ever downloaded, never run.
-  await page.goto("/s3/buckets/productionapp");
+  await page.goto(inTab(page, "/s3/buckets/productionapp"));
   await hydrated(page);
   const html = "<!doctype html><title>owned</title><script>alert('xss'); document.title = 'pwned';</script>";
   await page.locator("#upload-files").setInputFiles({ name: "evil.html", mimeType: "text/html", buffer: Buffer.from(html) });
@@ -132,7 +132,7 @@ test("alice in UpdateAPP uploads, downloads and deletes in productionapp; other 
   expect(await page.title()).not.toBe("pwned");
 
   // Another bucket of the account: denied in the page.
-  await page.goto("/s3/buckets/production-logs");
+  await page.goto(inTab(page, "/s3/buckets/production-logs"));
   await expect(page.getByRole("alert").filter({ hasText: "Access denied" })).toContainText("s3:ListBucket");
   await expect(page.locator("table.objects")).toHaveCount(0);
 });

@@ -182,8 +182,10 @@ test.describe("the home page", () => {
   test("alice is told which roles her permissions let her request; bob is told he has none", async ({ page }) => {
     await signIn(page, DEMO.alice);
     const roles = page.getByRole("region", { name: "Roles you can switch to" });
-    await expect(roles.getByText("UpdateAPP")).toBeVisible();
-    await expect(roles.getByRole("link", { name: "Switch role" })).toHaveAttribute(
+    // Two roles named UpdateAPP, told apart by their accounts (production and staging).
+    await expect(roles.getByText("UpdateAPP")).toHaveCount(2);
+    await expect(roles.getByText("staging")).toBeVisible();
+    await expect(roles.getByRole("link", { name: "Switch role" }).first()).toHaveAttribute(
       "href",
       "/switchrole?account=123456789012&roleName=UpdateAPP",
     );

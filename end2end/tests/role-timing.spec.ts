@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { expect, DEMO, enrolAuthenticator, hydrated, signIn, testWithOwnServer } from "./support/fixtures";
+import { expect, DEMO, IN_ROLE_SESSION, inTab, enrolAuthenticator, hydrated, signIn, testWithOwnServer } from "./support/fixtures";
 
 const demo = fs.readFileSync(path.resolve(__dirname, "..", "..", "iam", "demo", "directory.toml"), "utf8");
 const trust = '"Condition": { "Bool": { "aws:MultiFactorAuthPresent": "true" } }';
@@ -45,7 +45,7 @@ test("a stale MFA is stepped up inline, and a short role runs out in the banner"
   await dialog.getByRole("button", { name: "Verify" }).click();
 
   // The switch is retried by itself and succeeds.
-  await expect(page).toHaveURL(/\/$/);
+  await expect(page).toHaveURL(IN_ROLE_SESSION);
   const banner = page.getByRole("region", { name: "Session" });
   await expect(banner).toContainText("Short lived");
   await hydrated(page);
@@ -61,10 +61,10 @@ test("a stale MFA is stepped up inline, and a short role runs out in the banner"
   await page.reload();
   await expect(page.getByRole("alert").filter({ hasText: "The role session has ended" })).toBeVisible();
   // A role action (listing the bucket the role allows) is refused, inside the page.
-  await page.goto("/s3/buckets/productionapp");
+  await page.goto(inTab(page, "/s3/buckets/productionapp"));
   await expect(page.getByText("Your role session has expired.")).toBeVisible();
   await expect(page.locator("table")).toHaveCount(0);
-  await page.goto("/");
+  await page.goto(inTab(page, "/"));
 
   // Renew needs a fresh MFA again (the trust policy wants one younger than 8 s).
   await banner.getByRole("button", { name: "Renew" }).click();

@@ -3,7 +3,7 @@
 // scanned for the temporary credentials the server holds: they must appear in none.
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
-import { expect, DEMO, confirmWithMfa, enrolAuthenticator, hydrated, signIn, testWithOwnServer } from "./support/fixtures";
+import { expect, DEMO, IN_ROLE_SESSION, confirmWithMfa, enrolAuthenticator, hydrated, signIn, testWithOwnServer } from "./support/fixtures";
 
 // alice enrols a device here: this file gets a server of its own.
 const test = testWithOwnServer();
@@ -43,7 +43,8 @@ test("alice switches into UpdateAPP with MFA, sees the banner, and switches back
   await page.getByRole("button", { name: "Switch Role" }).click();
   // Enrolling is not an MFA: the switch asks for a code once, then goes on by itself.
   await confirmWithMfa(page, totp);
-  await expect(page).toHaveURL(/\/$/);
+  // The tab now acts in the new role session: its URL says which.
+  await expect(page).toHaveURL(IN_ROLE_SESSION);
 
   const banner = page.getByRole("region", { name: "Session" });
   await expect(banner).toContainText("Prod app");

@@ -43,6 +43,16 @@ export const DEMO = {
   admin: { user: "admin", password: "admin-demo-pass" },
 };
 
+/** A page of a role session's tab: `/as/ID/…` (see types::role_sessions). */
+export const IN_ROLE_SESSION = /\/as\/[0-9a-f]{8}(\/|$|\?)/;
+
+/** `path` in the role session the page's tab acts in now (its URL's `/as/ID`), if any. */
+export function inTab(page: Page, path: string): string {
+  const tab = new URL(page.url()).pathname.match(/^\/as\/([0-9a-f]{8})/);
+  if (!tab) return path;
+  return path === "/" ? `/as/${tab[1]}` : `/as/${tab[1]}${path}`;
+}
+
 /** Waits until the WASM has hydrated the page (the app marks <html data-hydrated>). */
 export async function hydrated(page: Page): Promise<void> {
   await expect(page.locator("html[data-hydrated]")).toHaveCount(1);

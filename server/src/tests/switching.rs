@@ -209,3 +209,90 @@ async fn the_link_builder_is_for_administrators() {
     assert!(page.body.contains("for console administrators only"));
     assert!(!page.body.contains("mailto:"));
 }
+
+#[tokio::test]
+async fn a_role_session_of_another_user_or_one_that_ended_is_refused_and_never_falls_back() {
+    let console = console(|_| {}).await;
+    let alice = console.alice_in_update_app().await;
+    let tab = console.tab().expect("alice's tab");
+    let list = |cookie: String| {
+        let console = &console;
+        async move {
+            console
+                .send(
+                    "POST",
+                    "/api/s3_list_objects",
+                    Some(&cookie),
+                    Some("bucket=productionapp&prefix="),
+                )
+                .await
+                .body
+        }
+    };
+    assert!(list(alice.clone()).await.contains("Granted"));
+
+    // bob names alice's role session: it is not his, so nothing is done in it (nor as bob).
+    let bob = console.signed_in("bob").await;
+    assert_eq!(list(bob.clone()).await, "\"RoleSessionEnded\"");
+    let download = console
+        .download(&bob, "productionapp", "index.html", None)
+        .await;
+    assert_eq!(download.status, StatusCode::FORBIDDEN);
+    let page = console.send("GET", "/s3", Some(&bob), None).await;
+    assert!(
+        page.body.contains("is not one of yours"),
+        "the page says so"
+    );
+
+    // A cross-site form post cannot end alice's session.
+    let cross_site = console
+        .router
+        .clone()
+        .oneshot(
+            Request::builder()
+                .method("POST")
+                .uri("/role/switch-back")
+                .header(header::HOST, "localhost:3000")
+                .header(header::ORIGIN, "https://evil.example")
+                .header(header::COOKIE, &alice)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(format!("role_session={tab}")))
+                .expect("request"),
+        )
+        .await
+        .expect("response");
+    assert_eq!(cross_site.status(), StatusCode::FORBIDDEN);
+    assert!(list(alice.clone()).await.contains("Granted"), "still held");
+
+    // Signed out: refused before anything else.
+    console.use_tab(Some(tab.clone()));
+    let anonymous = console
+        .send(
+            "POST",
+            "/api/s3_list_objects",
+            None,
+            Some("bucket=productionapp&prefix="),
+        )
+        .await;
+    assert!(
+        anonymous.body.contains("SessionEnded"),
+        "{}",
+        anonymous.body
+    );
+
+    // Switched back: the tab's session has ended, and its requests say so.
+    let back = console
+        .send("POST", "/role/switch-back", Some(&alice), None)
+        .await;
+    assert_eq!(back.location.as_deref(), Some("/"));
+    assert_eq!(list(alice.clone()).await, "\"RoleSessionEnded\"");
+    let page = console.send("GET", "/", Some(&alice), None).await;
+    assert!(
+        page.body
+            .contains("You switched back from this role session")
+    );
+    // No credentials of any role session in what the browser got.
+    for body in [page.body] {
+        assert!(!body.contains("secret_access_key") && !body.contains("session_token"));
+    }
+}
