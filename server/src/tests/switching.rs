@@ -292,7 +292,5 @@ async fn a_role_session_of_another_user_or_one_that_ended_is_refused_and_never_f
             .contains("You switched back from this role session")
     );
     // No credentials of any role session in what the browser got.
-    for body in [page.body] {
-        assert!(!body.contains("secret_access_key") && !body.contains("session_token"));
-    }
+    assert!(!page.body.contains("secret_access_key") && !page.body.contains("session_token"));
 }
