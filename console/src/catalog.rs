@@ -6,7 +6,7 @@
 use iam::access::{CallerContext, Identity, authorize};
 use types::palette::DEFAULT_COLOR;
 use types::role_history::RoleHistoryEntry;
-use types::roles::{CatalogEntry, sort_catalog};
+use types::roles::{CatalogEntry, default_display_name, role_field, sort_catalog};
 
 use crate::client::ClientAddr;
 use crate::favourites::FavouriteError;
@@ -72,19 +72,14 @@ fn decided_roles(state: &AppState, user: &SignedInUser, client: ClientAddr) -> V
             if !may(&with_mfa) {
                 continue;
             }
-            let path = role_arn
-                .split_once(":role/")
-                .map_or_else(|| role.name().to_string(), |(_, p)| p.to_string());
             let label = account.alias().unwrap_or(account.id());
             entries.push(CatalogEntry {
                 account_id: account.id().to_string(),
                 account_alias: account.alias().map(str::to_string),
                 role_name: role.name().to_string(),
-                role: path,
-                display_name: role
-                    .console_display_name()
-                    .map_or_else(|| format!("{} @ {label}", role.name()), str::to_string),
-                color: role.console_color().unwrap_or(DEFAULT_COLOR).to_string(),
+                role: role_field(&role_arn).unwrap_or(role.name()).to_string(),
+                display_name: display_name(Some(role), role.name(), label),
+                color: color(Some(role)),
                 needs_mfa: !may(&without_mfa),
                 favourite: false,
                 last_used_at: None,
@@ -93,6 +88,23 @@ fn decided_roles(state: &AppState, user: &SignedInUser, client: ClientAddr) -> V
         }
     }
     entries
+}
+
+/// The display name a role is shown with by default: the directory's
+/// `console_display_name`, else `ROLE @ ACCOUNT`.
+pub fn display_name(role: Option<&iam::Role>, role_name: &str, account_label: &str) -> String {
+    role.and_then(iam::Role::console_display_name).map_or_else(
+        || default_display_name(role_name, account_label),
+        str::to_string,
+    )
+}
+
+/// The colour a role is shown with by default: the directory's `console_color`, else the
+/// palette's default.
+pub fn color(role: Option<&iam::Role>) -> String {
+    role.and_then(iam::Role::console_color)
+        .unwrap_or(DEFAULT_COLOR)
+        .to_string()
 }
 
 /// Marks or unmarks a favourite. Only a role of the user's catalog can be marked (so the
@@ -124,14 +136,20 @@ pub async fn set_favourite(
 pub async fn favourite_entries(
     state: &AppState,
     user: &SignedInUser,
-    recent: &[RoleHistoryEntry],
-) -> Result<Vec<RoleHistoryEntry>, FavouriteError> {
+) -> Result<Vec<RoleHistoryEntry>, CatalogError> {
     let favourites = state.favourites.list(&user.arn()).await?;
+    if favourites.is_empty() {
+        // The common case, on every page: no history to read.
+        return Ok(Vec::new());
+    }
+    let recent = state
+        .recent_roles(&user.arn(), KEPT_PER_USER as usize)
+        .await?;
     Ok(favourites
         .iter()
         .filter_map(|arn| {
             let (account, role) = state.directory.role_by_arn(arn)?;
-            let path = arn.split_once(":role/").map(|(_, p)| p.to_string())?;
+            let path = role_field(arn)?.to_string();
             let used = recent
                 .iter()
                 .find(|h| h.account_id == account.id() && h.role.trim_matches('/') == path);
@@ -141,10 +159,8 @@ pub async fn favourite_entries(
                 None => RoleHistoryEntry {
                     account_id: account.id().to_string(),
                     account_alias: account.alias().map(str::to_string),
-                    display_name: role
-                        .console_display_name()
-                        .map_or_else(|| format!("{} @ {label}", role.name()), str::to_string),
-                    color: role.console_color().unwrap_or(DEFAULT_COLOR).to_string(),
+                    display_name: display_name(Some(role), role.name(), label),
+                    color: color(Some(role)),
                     role: path,
                     last_used_at: 0,
                     uses: 0,
@@ -222,7 +238,7 @@ mod tests {
                 .expect("list")
                 .is_empty()
         );
-        let menu = favourite_entries(&state, &alice, &[]).await.expect("menu");
+        let menu = favourite_entries(&state, &alice).await.expect("menu");
         assert_eq!(menu.len(), 1);
         assert_eq!(menu[0].display_name, "Staging app");
     }

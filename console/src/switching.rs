@@ -8,13 +8,14 @@ use time::OffsetDateTime;
 use tower_sessions_core::Session;
 
 use crate::audit::{AuditEvent, Decision};
+use crate::catalog;
 use crate::client::ClientAddr;
 use crate::cloud::{CloudError, SwitchRequest};
 use crate::session::role_sessions::{self, Replace};
 use crate::session::{HeldRole, SignedInUser};
 use crate::state::AppState;
 use types::identity::RoleSummary;
-use types::palette::{DEFAULT_COLOR, resolve_color};
+use types::palette::resolve_color;
 use types::role_history::RoleHistoryEntry;
 use types::role_sessions::EndReason;
 
@@ -131,23 +132,16 @@ fn validate(state: &AppState, form: &SwitchForm) -> Result<Target, SwitchError> 
     // The directory's defaults for the role, when the form leaves the fields empty.
     let known = state.directory.role_by_arn(&role_arn).map(|(_, role)| role);
     let display_name = if display_name.is_empty() {
-        known
-            .and_then(|role| role.console_display_name())
-            .map(str::to_string)
-            .unwrap_or_else(|| {
-                format!(
-                    "{role_name} @ {}",
-                    account_alias.as_deref().unwrap_or(&account_id)
-                )
-            })
+        catalog::display_name(
+            known,
+            &role_name,
+            account_alias.as_deref().unwrap_or(&account_id),
+        )
     } else {
         display_name.to_string()
     };
     let color = if form.color.trim().is_empty() {
-        known
-            .and_then(|role| role.console_color())
-            .unwrap_or(DEFAULT_COLOR)
-            .to_string()
+        catalog::color(known)
     } else {
         resolve_color(&form.color).ok_or_else(|| field("color", "Choose one of the colours."))?
     };

@@ -19,31 +19,25 @@ pub async fn identity_in_tab(
     tab: Option<&str>,
 ) -> Result<IdentitySummary, SessionError> {
     let mut identity = state.identity_summary(user);
-    identity.role_sessions = role_sessions::held(state, session)
-        .await?
-        .iter()
-        .map(HeldRole::summary)
-        .collect();
-    match role_sessions::for_tab(state, session, tab).await? {
+    let held = role_sessions::held(state, session).await?;
+    identity.role_sessions = held.iter().map(HeldRole::summary).collect();
+    match role_sessions::pick(session, &held, tab).await? {
         TabRole::Own => {}
         TabRole::Held(role) => identity.role = Some(role.summary()),
         TabRole::Ended(ended) => identity.ended_tab = Some(ended),
     }
     identity.recent_roles = state
-        .recent_roles(&identity.arn(), crate::role_history::KEPT_PER_USER as usize)
+        .recent_roles(&identity.arn(), types::role_history::MENU_ENTRIES)
         .await
         .unwrap_or_else(|e| {
             tracing::warn!("role history: {e}");
             Vec::new()
         });
-    identity.favourite_roles = catalog::favourite_entries(state, user, &identity.recent_roles)
+    identity.favourite_roles = catalog::favourite_entries(state, user)
         .await
         .unwrap_or_else(|e| {
             tracing::warn!("favourite roles: {e}");
             Vec::new()
         });
-    identity
-        .recent_roles
-        .truncate(types::role_history::MENU_ENTRIES);
     Ok(identity)
 }

@@ -5,6 +5,16 @@ use serde::{Deserialize, Serialize};
 
 use crate::identity::grouped_account_id;
 
+/// The Role field of a role ARN: `path/Name`, or `Name` for the root path.
+pub fn role_field(role_arn: &str) -> Option<&str> {
+    role_arn.split_once(":role/").map(|(_, path)| path)
+}
+
+/// The display name a role gets when neither the switch nor the directory names one.
+pub fn default_display_name(role_name: &str, account_label: &str) -> String {
+    format!("{role_name} @ {account_label}")
+}
+
 /// A role the user's own permissions and the role's trust policy let them switch to (with a
 /// fresh MFA where `needs_mfa`), as the engine decides it from the directory.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,6 +51,19 @@ impl CatalogEntry {
         .collect::<Vec<_>>()
         .join("&");
         format!("/switchrole?{query}")
+    }
+
+    /// The one-click switch to this role with its defaults, as the history forms post it.
+    pub fn as_history_entry(&self) -> crate::role_history::RoleHistoryEntry {
+        crate::role_history::RoleHistoryEntry {
+            account_id: self.account_id.clone(),
+            account_alias: self.account_alias.clone(),
+            role: self.role.clone(),
+            display_name: self.display_name.clone(),
+            color: self.color.clone(),
+            last_used_at: self.last_used_at.unwrap_or_default(),
+            uses: 0,
+        }
     }
 
     /// The search box: `needle` (any case) in the account ID (with or without dashes), the

@@ -22,7 +22,7 @@ mod server {
     use crate::api::extract::*;
     use console::audit::AuditError;
     use console::cloud::CloudError;
-    use console::cloud::object_access::{self, ObjectRequester, RequesterError};
+    use console::cloud::object_access::{self, ObjectRequester};
     use console::state::AppState;
     use types::error::ConsoleError;
 
@@ -42,15 +42,8 @@ mod server {
             role_session,
         )
         .await
-        .map_err(refusal)?;
+        .map_err(requester_refusal)?;
         Ok((request.state, requester))
-    }
-
-    pub fn refusal(error: RequesterError) -> ConsoleError {
-        match error {
-            RequesterError::RoleSessionEnded => ConsoleError::RoleSessionEnded,
-            RequesterError::Session(e) => unavailable(e),
-        }
     }
 
     /// A refusal, expiry or missing object is shown in the page; a failure is logged.

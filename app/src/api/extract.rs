@@ -52,6 +52,16 @@ pub fn unavailable(e: impl std::fmt::Display) -> ConsoleError {
     ConsoleError::Unavailable
 }
 
+/// Why an object request was not taken on, as server functions and the object routes answer
+/// it: a tab naming a role session that is not held, or a failing session store.
+pub fn requester_refusal(error: console::cloud::object_access::RequesterError) -> ConsoleError {
+    use console::cloud::object_access::RequesterError;
+    match error {
+        RequesterError::RoleSessionEnded => ConsoleError::RoleSessionEnded,
+        RequesterError::Session(e) => unavailable(e),
+    }
+}
+
 /// What every handler of a signed-in request needs besides the user.
 #[derive(Clone)]
 pub struct RequestContext {

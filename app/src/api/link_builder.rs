@@ -16,11 +16,9 @@ pub async fn load_link_builder() -> Result<LinkBuilderData, ConsoleError> {
         .accounts()
         .flat_map(|account| {
             account.roles().map(move |role| {
-                let arn = role.arn();
-                let role_path = arn
-                    .split_once(":role/")
-                    .map(|(_, path)| path.to_string())
-                    .unwrap_or_else(|| role.name().to_string());
+                let role_path = types::roles::role_field(role.arn_str())
+                    .unwrap_or(role.name())
+                    .to_string();
                 LinkableRole {
                     account_id: account.id().to_string(),
                     account_alias: account.alias().map(str::to_string),

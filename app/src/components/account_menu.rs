@@ -11,6 +11,7 @@ use crate::components::copy_button::CopyButton;
 use crate::components::role_history::SwitchAgainForm;
 use crate::components::session_banner::{SwitchBackForm, format_remaining, now_seconds};
 use crate::tab::tab_href;
+use types::role_history::RoleHistoryEntry;
 use types::role_sessions::in_tab;
 
 #[component]
@@ -190,25 +191,11 @@ pub fn AccountMenu(identity: IdentitySummary) -> impl IntoView {
                     {has_favourites.then(|| view! {
                         <li role="none" class="menu-caption menu-group-label" class:menu-separator=has_sessions aria-hidden="true">"Favourites"</li>
                     })}
-                    {favourite_roles.into_iter().map(|entry| view! {
-                        <li role="none" class="history-item">
-                            <SwitchAgainForm entry=entry.clone() menu_item=true>
-                                <span class="swatch-chip small" style:background-color=entry.color.clone() aria-hidden="true"></span>
-                                <span class="history-name">{entry.display_name.clone()}</span>
-                            </SwitchAgainForm>
-                        </li>
-                    }).collect_view()}
+                    {switch_items(favourite_roles)}
                     {has_history.then(|| view! {
                         <li role="none" class="menu-caption menu-group-label" class:menu-separator=has_sessions || has_favourites aria-hidden="true">"Role history"</li>
                     })}
-                    {recent_roles.into_iter().take(types::role_history::MENU_ENTRIES).map(|entry| view! {
-                        <li role="none" class="history-item">
-                            <SwitchAgainForm entry=entry.clone() menu_item=true>
-                                <span class="swatch-chip small" style:background-color=entry.color.clone() aria-hidden="true"></span>
-                                <span class="history-name">{entry.display_name.clone()}</span>
-                            </SwitchAgainForm>
-                        </li>
-                    }).collect_view()}
+                    {switch_items(recent_roles.into_iter().take(types::role_history::MENU_ENTRIES).collect())}
                     <li role="none" class:menu-separator=has_history || has_favourites || has_sessions>
                         <a role="menuitem" tabindex="-1" href=tab_href("/switchrole") on:click=move |_| open.set(false)>"Switch role"</a>
                     </li>
@@ -229,6 +216,23 @@ pub fn AccountMenu(identity: IdentitySummary) -> impl IntoView {
             </div>
         </div>
     }
+}
+
+/// One-click switches as menu items (favourites, role history).
+fn switch_items(entries: Vec<RoleHistoryEntry>) -> impl IntoView {
+    entries
+        .into_iter()
+        .map(|entry| {
+            view! {
+                <li role="none" class="history-item">
+                    <SwitchAgainForm entry=entry.clone() menu_item=true>
+                        <span class="swatch-chip small" style:background-color=entry.color.clone() aria-hidden="true"></span>
+                        <span class="history-name">{entry.display_name.clone()}</span>
+                    </SwitchAgainForm>
+                </li>
+            }
+        })
+        .collect_view()
 }
 
 #[derive(Clone, Copy)]

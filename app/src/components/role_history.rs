@@ -15,6 +15,9 @@ pub fn SwitchAgainForm(
     /// Where to land after the switch (a page path; the server puts it in the new session).
     #[prop(optional, into)]
     redirect_uri: Option<Signal<String>>,
+    /// The button's classes outside the menu (default `button`).
+    #[prop(optional)]
+    class: Option<&'static str>,
     children: Children,
 ) -> impl IntoView {
     let label = format!(
@@ -36,7 +39,7 @@ pub fn SwitchAgainForm(
                 }.into_any()
             } else {
                 view! {
-                    <button class="button" type="submit" aria-label=label>{children()}</button>
+                    <button class=class.unwrap_or("button") type="submit" aria-label=label>{children()}</button>
                 }.into_any()
             }}
         </form>

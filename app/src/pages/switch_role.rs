@@ -10,7 +10,7 @@ use crate::api::roles::{SetFavouriteRole, load_role_catalog};
 use crate::api::switching::{SwitchRole, load_role_history};
 use crate::components::mfa_code_field::MfaCodeField;
 use crate::components::page::{PageHeader, error_message};
-use crate::components::role_history::RoleHistoryList;
+use crate::components::role_history::{RoleHistoryList, SwitchAgainForm};
 use crate::components::session_banner::{format_remaining, now_seconds};
 use crate::components::step_up::StepUpDialog;
 use crate::tab::tab_href;
@@ -343,7 +343,7 @@ fn CatalogItem(entry: CatalogEntry) -> impl IntoView {
         entry.account_label()
     );
     let favourite_label = format!("Favourite: {label}");
-    let switch_label = format!("Switch to {label}");
+    let switch_entry = entry.as_history_entry();
     view! {
         <li>
             <span class="swatch-chip" style:background-color=entry.color.clone() aria-hidden="true"></span>
@@ -368,13 +368,7 @@ fn CatalogItem(entry: CatalogEntry) -> impl IntoView {
                     " Favourite"
                 </button>
             </ActionForm>
-            <form method="post" action="/role/switch" class="switch-again">
-                <input type="hidden" name="account" value=entry.account_id.clone() />
-                <input type="hidden" name="role" value=entry.role.clone() />
-                <input type="hidden" name="display_name" value=entry.display_name.clone() />
-                <input type="hidden" name="color" value=entry.color.clone() />
-                <button class="button primary small" type="submit" aria-label=switch_label>"Switch"</button>
-            </form>
+            <SwitchAgainForm entry=switch_entry class="button primary small">"Switch"</SwitchAgainForm>
         </li>
     }
 }

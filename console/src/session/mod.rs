@@ -156,9 +156,9 @@ impl HeldRole {
 
     /// The Role field this role is switched to with: `path/Name`, or `Name`.
     pub fn role_path(&self) -> String {
-        self.role_arn
-            .split_once(":role/")
-            .map_or_else(|| self.role_name.clone(), |(_, path)| path.to_string())
+        types::roles::role_field(&self.role_arn)
+            .unwrap_or(&self.role_name)
+            .to_string()
     }
 }
 

@@ -138,15 +138,25 @@ pub async fn for_tab(
     session: &Session,
     tab: Option<&str>,
 ) -> Result<TabRole, SessionError> {
+    if tab.map(str::trim).is_none_or(str::is_empty) {
+        return Ok(TabRole::Own);
+    }
+    let held = held(state, session).await?;
+    pick(session, &held, tab).await
+}
+
+/// [`for_tab`] among the role sessions `held` (from [`held`]), for a caller that needs them
+/// all too: they are opened once.
+pub async fn pick(
+    session: &Session,
+    held: &[HeldRole],
+    tab: Option<&str>,
+) -> Result<TabRole, SessionError> {
     let Some(id) = tab.map(str::trim).filter(|id| !id.is_empty()) else {
         return Ok(TabRole::Own);
     };
-    if let Some(role) = held(state, session)
-        .await?
-        .into_iter()
-        .find(|r| r.session_id == id)
-    {
-        return Ok(TabRole::Held(role));
+    if let Some(role) = held.iter().find(|r| r.session_id == id) {
+        return Ok(TabRole::Held(role.clone()));
     }
     let ended = ended(session)
         .await?

@@ -6,20 +6,19 @@
 //! The key travels in the query string, never in the path: browsers rewrite `..`, `.` and
 //! `%2e%2e` path segments, and S3 keys may be exactly that.
 
-use app::api::extract::{Refusal, SignedIn, unavailable};
+use app::api::extract::{Refusal, SignedIn, requester_refusal, unavailable};
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{FromRef, FromRequestParts, Path, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use console::cloud::object_access::{self, ObjectRequester, RequesterError};
+use console::cloud::object_access::{self, ObjectRequester};
 use console::cloud::{ByteRange, CloudError, ObjectDownload, ObjectUpload};
 use console::state::AppState;
 use futures_util::TryStreamExt;
 use serde::Deserialize;
 use serde_json::json;
-use types::error::ConsoleError;
 
 #[derive(Deserialize)]
 pub struct KeyQuery {
@@ -156,10 +155,7 @@ where
             role_session.as_deref(),
         )
         .await
-        .map_err(|e| match e {
-            RequesterError::RoleSessionEnded => refused(Refusal(ConsoleError::RoleSessionEnded)),
-            RequesterError::Session(e) => refused(Refusal(unavailable(e))),
-        })?;
+        .map_err(|e| refused(Refusal(requester_refusal(e))))?;
         Ok(ObjectTarget {
             requester,
             bucket,

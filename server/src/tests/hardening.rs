@@ -3,7 +3,7 @@
 use super::*;
 
 impl Console {
-    async fn list_productionapp(&self, cookie: &str) -> String {
+    pub(super) async fn list_productionapp(&self, cookie: &str) -> String {
         self.send(
             "POST",
             "/api/s3_list_objects",

@@ -215,25 +215,14 @@ async fn a_role_session_of_another_user_or_one_that_ended_is_refused_and_never_f
     let console = console(|_| {}).await;
     let alice = console.alice_in_update_app().await;
     let tab = console.tab().expect("alice's tab");
-    let list = |cookie: String| {
-        let console = &console;
-        async move {
-            console
-                .send(
-                    "POST",
-                    "/api/s3_list_objects",
-                    Some(&cookie),
-                    Some("bucket=productionapp&prefix="),
-                )
-                .await
-                .body
-        }
-    };
-    assert!(list(alice.clone()).await.contains("Granted"));
+    assert!(console.list_productionapp(&alice).await.contains("Granted"));
 
     // bob names alice's role session: it is not his, so nothing is done in it (nor as bob).
     let bob = console.signed_in("bob").await;
-    assert_eq!(list(bob.clone()).await, "\"RoleSessionEnded\"");
+    assert_eq!(
+        console.list_productionapp(&bob).await,
+        "\"RoleSessionEnded\""
+    );
     let download = console
         .download(&bob, "productionapp", "index.html", None)
         .await;
@@ -244,25 +233,37 @@ async fn a_role_session_of_another_user_or_one_that_ended_is_refused_and_never_f
         "the page says so"
     );
 
-    // A cross-site form post cannot end alice's session.
-    let cross_site = console
-        .router
-        .clone()
-        .oneshot(
-            Request::builder()
-                .method("POST")
-                .uri("/role/switch-back")
-                .header(header::HOST, "localhost:3000")
-                .header(header::ORIGIN, "https://evil.example")
-                .header(header::COOKIE, &alice)
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body(Body::from(format!("role_session={tab}")))
-                .expect("request"),
-        )
-        .await
-        .expect("response");
-    assert_eq!(cross_site.status(), StatusCode::FORBIDDEN);
-    assert!(list(alice.clone()).await.contains("Granted"), "still held");
+    // A cross-site form post cannot end alice's session, nor all of them; bob's "End all"
+    // ends only his own (none); signed out, it leads to sign-in.
+    for uri in ["/role/switch-back", "/role/end-all"] {
+        let cross_site = console
+            .router
+            .clone()
+            .oneshot(
+                Request::builder()
+                    .method("POST")
+                    .uri(uri)
+                    .header(header::HOST, "localhost:3000")
+                    .header(header::ORIGIN, "https://evil.example")
+                    .header(header::COOKIE, &alice)
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .body(Body::from(format!("role_session={tab}")))
+                    .expect("request"),
+            )
+            .await
+            .expect("response");
+        assert_eq!(cross_site.status(), StatusCode::FORBIDDEN, "{uri}");
+    }
+    let bobs_end_all = console
+        .send("POST", "/role/end-all", Some(&bob), None)
+        .await;
+    assert_eq!(bobs_end_all.location.as_deref(), Some("/"));
+    let signed_out = console.send("POST", "/role/end-all", None, None).await;
+    assert_eq!(signed_out.location.as_deref(), Some("/signin"));
+    assert!(
+        console.list_productionapp(&alice).await.contains("Granted"),
+        "still held"
+    );
 
     // Signed out: refused before anything else.
     console.use_tab(Some(tab.clone()));
@@ -285,7 +286,10 @@ async fn a_role_session_of_another_user_or_one_that_ended_is_refused_and_never_f
         .send("POST", "/role/switch-back", Some(&alice), None)
         .await;
     assert_eq!(back.location.as_deref(), Some("/"));
-    assert_eq!(list(alice.clone()).await, "\"RoleSessionEnded\"");
+    assert_eq!(
+        console.list_productionapp(&alice).await,
+        "\"RoleSessionEnded\""
+    );
     let page = console.send("GET", "/", Some(&alice), None).await;
     assert!(
         page.body
