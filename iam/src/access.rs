@@ -287,16 +287,41 @@ pub fn authorize_with_context(
     identity: &Identity<'_>,
     action: &str,
     resource: &str,
+    context: RequestContext,
+) -> Evaluation {
+    authorize_with_grants(directory, identity, &[], action, resource, context)
+}
+
+/// As [`authorize_with_context`], with `granted` identity policies (access grants, see
+/// [`crate::grants`]) attached to the caller beside their own for this decision.
+pub fn authorize_with_grants(
+    directory: &Directory,
+    identity: &Identity<'_>,
+    granted: &[NamedPolicy],
+    action: &str,
+    resource: &str,
     mut context: RequestContext,
 ) -> Evaluation {
     let principal = identity.principal();
+    let with_grants: Vec<NamedPolicy>;
+    let identity_policies = if granted.is_empty() {
+        identity.identity_policies()
+    } else {
+        with_grants = identity
+            .identity_policies()
+            .iter()
+            .chain(granted)
+            .cloned()
+            .collect();
+        &with_grants
+    };
     let (resource_policy, resource_account) = resource_policy(directory, action, resource);
     let boundary = identity.boundary();
     let resource_org = resource_account
         .and_then(|a| directory.account(a))
         .and_then(Account::org);
     let policies = PolicySet {
-        identity: identity.identity_policies(),
+        identity: identity_policies,
         resource: resource_policy,
         boundaries: boundary.map(std::slice::from_ref).unwrap_or(&[]),
         session: identity.session_policy(),

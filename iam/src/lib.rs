@@ -19,8 +19,10 @@ pub use evaluate::{Decision, Evaluation, Finding, OrgLevel, PolicySet, Request, 
 pub use policy::NamedPolicy;
 pub use principal::Principal;
 pub mod access;
+pub mod grants;
 
 pub use access::{CallerContext, Identity, RoleSessionInfo};
+pub use grants::AccessGrant;
 pub mod sts;
 
 pub use sts::{

@@ -172,6 +172,12 @@ pub struct AssumeRoleRequest<'a> {
     /// Session policy JSON.
     pub session_policy: Option<&'a str>,
     pub context: CallerContext,
+    /// Identity policies of the user's access grants (see [`crate::grants`]), decided beside
+    /// the user's own; ignored for a role session caller.
+    pub granted: &'a [NamedPolicy],
+    /// The credentials expire at this time at the latest (the end of the grant the switch is
+    /// made under), whatever the duration.
+    pub not_after: Option<OffsetDateTime>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -356,9 +362,14 @@ impl<S: CredentialStore> Sts<S> {
         if let Some(ext) = request.external_id {
             context.insert_known(keys::EXTERNAL_ID, ext);
         }
-        let evaluation = access::authorize_with_context(
+        let granted = match identity {
+            Identity::User { .. } => request.granted,
+            Identity::RoleSession { .. } => &[],
+        };
+        let evaluation = access::authorize_with_grants(
             dir,
             &identity,
+            granted,
             "sts:AssumeRole",
             role.arn_str(),
             context,
@@ -374,7 +385,10 @@ impl<S: CredentialStore> Sts<S> {
         let access_key_id = random_key_id();
         let secret_access_key = random_base64(30);
         let session_token = random_base64(96);
-        let expiration = now + duration;
+        let expiration = match request.not_after {
+            Some(limit) => (now + duration).min(limit),
+            None => now + duration,
+        };
         let mfa_authenticated_at = match identity {
             Identity::User { .. } => request.context.mfa_authenticated_at,
             Identity::RoleSession { session, .. } => session.mfa_authenticated_at,

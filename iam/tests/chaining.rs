@@ -57,6 +57,8 @@ fn request<'a>(caller: Caller<'a>, role: &'a str) -> AssumeRoleRequest<'a> {
         duration: None,
         session_policy: None,
         context: CallerContext::at(NOW).with_mfa(NOW),
+        granted: &[],
+        not_after: None,
     }
 }
 

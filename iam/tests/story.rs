@@ -34,6 +34,8 @@ fn request<'a>(user: &'a str, context: CallerContext) -> AssumeRoleRequest<'a> {
         duration: None,
         session_policy: None,
         context,
+        granted: &[],
+        not_after: None,
     }
 }
 

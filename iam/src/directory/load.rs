@@ -5,7 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::names::{
-    check_alias, check_bucket_name, check_color, check_display_name, check_iam_name, check_path,
+    check_alias, check_bucket_name, check_color, check_display_name, check_email, check_iam_name,
+    check_path,
 };
 use super::organization::OrgBuilder;
 use super::raw::{RawAccount, RawDirectory, RawInlinePolicy};
@@ -108,7 +109,14 @@ impl Builder<'_> {
         let mut aliases = HashSet::new();
         let mut bucket_names: HashMap<String, (usize, usize)> = HashMap::new();
         let mut accounts = Vec::with_capacity(raw.accounts.len());
-        for (ai, account) in raw.accounts.into_iter().enumerate() {
+        // Request settings name groups and users of any account: resolved once all are built.
+        let mut requests = Vec::new();
+        for (ai, mut account) in raw.accounts.into_iter().enumerate() {
+            for (ri, role) in account.roles.iter_mut().enumerate() {
+                if let Some(settings) = role.requests.take() {
+                    requests.push((ai, ri, settings));
+                }
+            }
             let p = format!("accounts[{ai}]");
             if !is_account_id(&account.id) {
                 return Err(self.err(
@@ -153,13 +161,25 @@ impl Builder<'_> {
             }
             None => None,
         };
-        Ok(Directory {
+        let mut directory = Directory {
             demo: raw.demo,
             limits,
             accounts,
             buckets: bucket_names,
             organization,
-        })
+        };
+        for (ai, ri, raw_settings) in requests {
+            let settings = super::requests::resolve(&directory, &raw_settings).map_err(
+                |(field, message)| {
+                    self.err(
+                        format!("accounts[{ai}].roles[{ri}].requests.{field}"),
+                        message,
+                    )
+                },
+            )?;
+            directory.accounts[ai].roles[ri].requests = Some(settings);
+        }
+        Ok(directory)
     }
 
     fn policy(
@@ -383,6 +403,7 @@ impl Builder<'_> {
                 ));
             }
             self.tags(&u.tags, &format!("{up}.tags"))?;
+            let email = self.optional(u.email.as_deref(), check_email, format!("{up}.email"))?;
             let mut identity = self.inline_policies(
                 &u.inline_policies,
                 &format!("user {}", u.name),
@@ -417,6 +438,7 @@ impl Builder<'_> {
                 path,
                 groups: u.groups.clone(),
                 password_hash: u.password_hash.clone(),
+                email,
                 require_mfa: u.require_mfa,
                 tags: u.tags.clone(),
                 identity_policies: identity,
@@ -496,6 +518,7 @@ impl Builder<'_> {
                 tags: r.tags.clone(),
                 console_display_name,
                 console_color,
+                requests: None,
             });
         }
 

@@ -6,6 +6,7 @@ mod load;
 mod names;
 mod organization;
 mod raw;
+mod requests;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -14,6 +15,9 @@ use std::time::Duration;
 
 pub use load::DirectoryError;
 pub use organization::{AccountOrg, OrgPolicy, OrgPolicyType, OrgUnit, Organization};
+pub use requests::{
+    MAX_APPROVALS_REQUIRED, MAX_GRANT_DURATION, MIN_GRANT_DURATION, Member, RequestSettings,
+};
 
 pub use crate::policy::NamedPolicy;
 use crate::policy::{Limits, Policy};
@@ -217,6 +221,7 @@ pub struct User {
     user_id: String,
     groups: Vec<String>,
     password_hash: Option<String>,
+    email: Option<String>,
     require_mfa: bool,
     tags: BTreeMap<String, String>,
     /// Own inline and managed policies, then those of each group.
@@ -249,6 +254,10 @@ impl User {
     }
     pub fn password_hash(&self) -> Option<&str> {
         self.password_hash.as_deref()
+    }
+    /// The address the console's notifications go to, if the directory gives one.
+    pub fn email(&self) -> Option<&str> {
+        self.email.as_deref()
     }
     /// Whether the user must enrol and use MFA (own flag; see also
     /// [`Account::require_mfa`]).
@@ -332,6 +341,8 @@ pub struct Role {
     console_display_name: Option<String>,
     /// Resolved: `#rrggbb`, lowercase.
     console_color: Option<String>,
+    /// Who may request the role and who approves (`None`: nobody may request it).
+    requests: Option<RequestSettings>,
 }
 
 impl Role {
@@ -386,6 +397,10 @@ impl Role {
     /// whether the directory named a palette swatch or gave a hex colour.
     pub fn console_color(&self) -> Option<&str> {
         self.console_color.as_deref()
+    }
+    /// Just-in-time access settings, when the role may be requested.
+    pub fn requests(&self) -> Option<&RequestSettings> {
+        self.requests.as_ref()
     }
 }
 

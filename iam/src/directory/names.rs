@@ -144,3 +144,25 @@ mod tests {
         assert!(check_path("team").is_err());
     }
 }
+
+/// An e-mail address as the directory gives one: `local@domain`, at most 254 characters, no
+/// white space or control characters. Delivery checks the rest.
+pub fn check_email(address: &str) -> Result<String, String> {
+    let address = address.trim();
+    if address.len() > 254 {
+        return Err("is longer than 254 characters".into());
+    }
+    if address.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("must not contain white space or control characters".into());
+    }
+    match address.split_once('@') {
+        Some((local, domain))
+            if !local.is_empty() && !domain.is_empty() && !domain.contains('@') =>
+        {
+            Ok(address.to_owned())
+        }
+        _ => Err(format!(
+            "\"{address}\" is not an e-mail address (local@domain)"
+        )),
+    }
+}

@@ -47,6 +47,8 @@ pub struct RawUser {
     #[serde(default)]
     pub groups: Vec<String>,
     pub password_hash: Option<String>,
+    /// Where the console's notifications (access requests) reach the user.
+    pub email: Option<String>,
     #[serde(default)]
     pub require_mfa: bool,
     #[serde(default)]
@@ -105,6 +107,23 @@ pub struct RawRole {
     /// these per browser; the directory can give everyone the same ones).
     pub console_display_name: Option<String>,
     pub console_color: Option<String>,
+    /// Just-in-time access: who may request the role and who approves.
+    pub requests: Option<RawRequests>,
+}
+
+/// `[accounts.roles.requests]`, as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRequests {
+    #[serde(default)]
+    pub requestable_by: Vec<String>,
+    #[serde(default)]
+    pub approvers: Vec<String>,
+    pub approvals_required: Option<u8>,
+    /// A duration as `"4h"`, `"90m"`.
+    pub max_duration: Option<String>,
+    #[serde(default)]
+    pub require_reason: bool,
 }
 
 #[derive(Debug, Deserialize)]
