@@ -3,7 +3,7 @@
 //! favourites and last uses. It tells people where they can go; switching checks everything
 //! again.
 
-use iam::access::{CallerContext, Identity, authorize};
+use iam::access::{CallerContext, Identity, authorize_with_grants};
 use types::palette::DEFAULT_COLOR;
 use types::role_history::RoleHistoryEntry;
 use types::roles::{CatalogEntry, default_display_name, role_field, sort_catalog};
@@ -20,6 +20,27 @@ pub enum CatalogError {
     Favourites(#[from] FavouriteError),
     #[error(transparent)]
     History(#[from] RoleHistoryError),
+    #[error(transparent)]
+    Grants(#[from] crate::access_requests::StoreError),
+}
+
+/// The identity policies of the user's access grants in force.
+async fn granted_policies(
+    state: &AppState,
+    user: &SignedInUser,
+) -> Result<Vec<iam::NamedPolicy>, crate::access_requests::StoreError> {
+    Ok(iam::grants::policies(
+        &crate::access_requests::active_grants(state, &user.arn()).await?,
+    ))
+}
+
+/// [`granted_policies`], or none when they cannot be read (marking a favourite then falls
+/// back to the user's own permissions).
+async fn granted_policies_or_none(state: &AppState, user: &SignedInUser) -> Vec<iam::NamedPolicy> {
+    granted_policies(state, user).await.unwrap_or_else(|e| {
+        tracing::warn!("access grants: {e}");
+        Vec::new()
+    })
 }
 
 /// The roles `user` may switch to from `client` now (with a fresh MFA where the policies ask
@@ -29,7 +50,8 @@ pub async fn switchable_roles(
     user: &SignedInUser,
     client: ClientAddr,
 ) -> Result<Vec<CatalogEntry>, CatalogError> {
-    let mut entries = decided_roles(state, user, client);
+    let grants = granted_policies(state, user).await?;
+    let mut entries = decided_roles(state, user, client, &grants);
     if entries.is_empty() {
         return Ok(entries);
     }
@@ -52,7 +74,12 @@ pub async fn switchable_roles(
 
 /// The engine's part: each role of the directory the user may assume with a fresh MFA, and
 /// whether it needs that MFA. Without side effects.
-fn decided_roles(state: &AppState, user: &SignedInUser, client: ClientAddr) -> Vec<CatalogEntry> {
+fn decided_roles(
+    state: &AppState,
+    user: &SignedInUser,
+    client: ClientAddr,
+    granted: &[iam::NamedPolicy],
+) -> Vec<CatalogEntry> {
     let directory = &state.directory;
     let Some(identity) = Identity::user(directory, &user.arn()) else {
         return Vec::new();
@@ -67,7 +94,16 @@ fn decided_roles(state: &AppState, user: &SignedInUser, client: ClientAddr) -> V
         for role in account.roles() {
             let role_arn = role.arn();
             let may = |caller: &CallerContext| {
-                authorize(directory, &identity, "sts:AssumeRole", &role_arn, caller).is_allowed()
+                let context = identity.context(caller);
+                authorize_with_grants(
+                    directory,
+                    &identity,
+                    granted,
+                    "sts:AssumeRole",
+                    &role_arn,
+                    context,
+                )
+                .is_allowed()
             };
             if !may(&with_mfa) {
                 continue;
@@ -117,9 +153,14 @@ pub async fn set_favourite(
     favourite: bool,
 ) -> Result<bool, FavouriteError> {
     if favourite
-        && !decided_roles(state, user, client)
-            .iter()
-            .any(|e| e.role_arn == role_arn)
+        && !decided_roles(
+            state,
+            user,
+            client,
+            &granted_policies_or_none(state, user).await,
+        )
+        .iter()
+        .any(|e| e.role_arn == role_arn)
     {
         return Ok(false);
     }

@@ -2,6 +2,7 @@
 //! the audit trail, and the cloud boundary with its two backends. No web framework: the
 //! `app` crate's server functions and the `switchyard` binary's routes call in here.
 
+pub mod access_requests;
 pub mod audit;
 pub mod catalog;
 pub mod client;
@@ -9,6 +10,7 @@ pub mod clock;
 pub mod cloud;
 pub mod favourites;
 pub mod mfa;
+pub mod notify;
 pub mod rate_limit;
 pub mod role_history;
 pub mod session;

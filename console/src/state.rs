@@ -8,12 +8,14 @@ use std::time::Duration;
 
 use iam::Directory;
 
+use crate::access_requests::{AccessRequestStore, SqlAccessRequests};
 use crate::audit::{AuditLog, SqlAuditLog};
 use crate::cloud::CloudBackend;
 use crate::favourites::{FavouriteRoleStore, SqlFavouriteRoles};
 use crate::mfa::cipher::MfaCipher;
 use crate::mfa::service::MfaService;
 use crate::mfa::store::{MfaStore, SqlMfaStore};
+use crate::notify::Notifier;
 use crate::rate_limit::sql::SqlFailureCounters;
 use crate::rate_limit::{FailureCounters, ThrottleWindows};
 use crate::role_history::{RoleHistoryError, RoleHistoryStore, SqlRoleHistory};
@@ -42,6 +44,8 @@ pub struct ConsolePolicy {
     pub upload_free_space_reserve: u64,
     /// How many role sessions one sign-in may hold at once.
     pub max_role_sessions: usize,
+    /// The shortest access grant a request may ask for (15 minutes; lower only in tests).
+    pub min_grant_duration: Duration,
 }
 
 /// Failure limits that come from configuration.
@@ -71,6 +75,9 @@ pub struct AppState {
     pub audit: Arc<dyn AuditLog>,
     pub role_history: Arc<dyn RoleHistoryStore>,
     pub favourites: Arc<dyn FavouriteRoleStore>,
+    pub access_requests: Arc<dyn AccessRequestStore>,
+    /// Notifications of access-request events (webhook, e-mail).
+    pub notifier: Arc<Notifier>,
     pub passwords: Arc<PasswordVerifier>,
     pub sign_in_limits: Arc<SignInLimits>,
     pub policy: Arc<ConsolePolicy>,
@@ -97,6 +104,7 @@ pub struct ConsoleParts {
     pub policy: ConsolePolicy,
     pub limits: FailureLimits,
     pub mfa_cipher: MfaCipher,
+    pub notifier: Notifier,
 }
 
 /// Every store the console keeps, as trait objects.
@@ -105,6 +113,7 @@ pub struct Stores {
     pub mfa: Arc<dyn MfaStore>,
     pub role_history: Arc<dyn RoleHistoryStore>,
     pub favourites: Arc<dyn FavouriteRoleStore>,
+    pub access_requests: Arc<dyn AccessRequestStore>,
     pub sign_in_per_user: Arc<dyn FailureCounters>,
     pub sign_in_per_client: Arc<dyn FailureCounters>,
     pub mfa_failures: Arc<dyn FailureCounters>,
@@ -123,6 +132,7 @@ impl Stores {
             mfa: Arc::new(SqlMfaStore::new(db.clone())),
             role_history: Arc::new(SqlRoleHistory::new(db.clone())),
             favourites: Arc::new(SqlFavouriteRoles::new(db.clone())),
+            access_requests: Arc::new(SqlAccessRequests::new(db.clone())),
             sign_in_per_user: counters(
                 "sign-in-user",
                 limits.sign_in_max_failures_per_user,
@@ -172,6 +182,8 @@ impl AppState {
             audit: stores.audit,
             role_history: stores.role_history,
             favourites: stores.favourites,
+            access_requests: stores.access_requests,
+            notifier: Arc::new(parts.notifier),
             passwords: Arc::new(PasswordVerifier::new().map_err(StateError::Passwords)?),
             sign_in_limits: Arc::new(SignInLimits {
                 per_user: stores.sign_in_per_user,
@@ -235,6 +247,7 @@ impl AppState {
             ended_tab: None,
             favourite_roles: Vec::new(),
             recent_roles: Vec::new(),
+            pending_access_requests: None,
         }
     }
 }

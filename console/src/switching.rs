@@ -263,6 +263,8 @@ async fn assume(
     token_code: Option<String>,
     slot: &Slot,
 ) -> Result<HeldRole, SwitchError> {
+    let grant = grant_for(state, user, client, &target.role_arn).await?;
+    let granted = iam::grants::policies(grant.as_slice());
     let request = SwitchRequest {
         caller_arn: user.arn(),
         role_arn: target.role_arn.clone(),
@@ -272,6 +274,8 @@ async fn assume(
         source_ip: client.0,
         duration: None,
         token_code,
+        granted: granted.clone(),
+        not_after: grant.as_ref().map(|g| g.ends_at),
     };
     let audit = |decision| {
         AuditEvent::new("SwitchRole", decision)
@@ -294,7 +298,7 @@ async fn assume(
             };
             let step_up = matches!(error, CloudError::Denied { .. })
                 && needs_fresher_mfa(mfa_authenticated_at)
-                && may_switch_with_fresh_mfa(state, user, client, &target.role_arn);
+                && may_switch_with_fresh_mfa(state, user, client, &target.role_arn, &granted);
             let detail = match detail {
                 serde_json::Value::Object(mut map) if step_up => {
                     map.insert("step_up_offered".into(), true.into());
@@ -326,6 +330,10 @@ async fn assume(
             .saturating_add(limit);
         credentials.expiration = credentials.expiration.min(ends);
     }
+    if let Some(grant) = &grant {
+        // A role session under a grant ends at the grant's end at the latest.
+        credentials.expiration = credentials.expiration.min(grant.ends_at.unix_timestamp());
+    }
     let now = crate::clock::now_utc().unix_timestamp();
     let history_entry = RoleHistoryEntry {
         account_id: target.account_id.clone(),
@@ -346,6 +354,7 @@ async fn assume(
         color: target.color.clone(),
         assumed_at: now,
         credentials,
+        grant_id: grant.as_ref().map(|g| g.id),
     };
     let mut detail = json!({
         "role_arn": held.role_arn,
@@ -360,6 +369,14 @@ async fn assume(
     }
     if slot.renewing {
         detail["renewed"] = true.into();
+    }
+    if let Some(grant) = &grant {
+        detail["access_grant"] = grant.id.into();
+        state
+            .access_requests
+            .record_session(grant.id, &held.credentials.access_key_id)
+            .await
+            .map_err(unavailable)?;
     }
     record(state, audit(Decision::Allowed).detail(detail)).await?;
     if let Err(e) = state.role_history.record(&user.arn(), &history_entry).await {
@@ -382,16 +399,40 @@ fn needs_fresher_mfa(mfa_authenticated_at: Option<OffsetDateTime>) -> bool {
     mfa_authenticated_at.is_none_or(|at| crate::clock::now_utc() - at > STEP_UP_AFTER)
 }
 
-/// Whether the user's own permissions and the role's trust policy (as the directory knows
-/// them) would let the user assume `role_arn` right after a fresh MFA. Decided by the local
-/// engine without side effects; the switch itself still asks the cloud.
+/// The access grant a switch to `role_arn` is made under: the user's grant on that role in
+/// force that lasts longest, when their own permissions would not let them switch (a grant
+/// they do not need does not cut their session short).
+async fn grant_for(
+    state: &AppState,
+    user: &SignedInUser,
+    client: ClientAddr,
+    role_arn: &str,
+) -> Result<Option<iam::AccessGrant>, SwitchError> {
+    let grants = crate::access_requests::active_grants(state, &user.arn())
+        .await
+        .map_err(unavailable)?;
+    let best = grants
+        .into_iter()
+        .filter(|g| g.role_arn == role_arn)
+        .max_by_key(|g| g.ends_at);
+    if best.is_none() || may_switch_with_fresh_mfa(state, user, client, role_arn, &[]) {
+        return Ok(None);
+    }
+    Ok(best)
+}
+
+/// Whether the user's own permissions (with the identity policies of their access grants,
+/// `granted`) and the role's trust policy (as the directory knows them) would let the user
+/// assume `role_arn` right after a fresh MFA. Decided by the local engine without side
+/// effects; the switch itself still asks the cloud.
 pub fn may_switch_with_fresh_mfa(
     state: &AppState,
     user: &SignedInUser,
     client: ClientAddr,
     role_arn: &str,
+    granted: &[iam::NamedPolicy],
 ) -> bool {
-    use iam::access::{CallerContext, Identity, authorize};
+    use iam::access::{CallerContext, Identity, authorize_with_grants};
     let directory = &state.directory;
     let Some(identity) = Identity::user(directory, &user.arn()) else {
         return false;
@@ -400,7 +441,16 @@ pub fn may_switch_with_fresh_mfa(
     let caller = CallerContext::at(now)
         .with_mfa(now)
         .with_source_ip(client.0);
-    authorize(directory, &identity, "sts:AssumeRole", role_arn, &caller).is_allowed()
+    let context = identity.context(&caller);
+    authorize_with_grants(
+        directory,
+        &identity,
+        granted,
+        "sts:AssumeRole",
+        role_arn,
+        context,
+    )
+    .is_allowed()
 }
 
 /// Ends the tab's role session `session_id`: its credentials are released, and the tab goes

@@ -107,7 +107,9 @@ pub async fn state(absolute: Duration) -> (AppState, tempfile::TempDir) {
                 free_space_dir: dir.path().to_path_buf(),
                 upload_free_space_reserve: 0,
                 max_role_sessions: types::role_sessions::DEFAULT_MAX_ROLE_SESSIONS,
+                min_grant_duration: crate::access_requests::DEFAULT_MIN_GRANT_DURATION,
             },
+            notifier: crate::notify::Notifier::disabled(),
         },
     )
     .expect("state");

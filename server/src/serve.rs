@@ -22,6 +22,9 @@ use crate::connection::{TimeoutListener, TimeoutStream};
 use crate::router;
 use crate::start_error::StartError;
 
+/// How often each instance looks for access grants that ran out.
+const GRANT_SWEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+
 pub fn run(args: ServeArgs) -> ExitCode {
     init_tracing();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -164,9 +167,15 @@ pub async fn prepare_with(
                 },
                 upload_free_space_reserve: settings.upload_free_space_reserve,
                 max_role_sessions: settings.max_role_sessions,
+                min_grant_duration: settings.min_grant_duration,
             },
+            notifier: console::notify::Notifier::new(settings.notify.clone())
+                .map_err(|e| StartError::Notify(e.to_string()))?,
         },
     )?;
+    // Grants that run out are marked, audited and notified (every instance sweeps; each
+    // grant is marked once).
+    console::access_requests::spawn_expiry_sweeper(state.clone(), GRANT_SWEEP_INTERVAL);
     router::build(settings, state).await
 }
 

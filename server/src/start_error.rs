@@ -28,6 +28,8 @@ pub enum StartError {
     Cloud(String),
     #[error("MFA: {0}")]
     Mfa(String),
+    #[error("notifications: {0}")]
+    Notify(String),
     #[error(transparent)]
     State(#[from] console::state::StateError),
     #[error("runtime: {0}")]

@@ -26,6 +26,10 @@ pub struct IdentitySummary {
     pub favourite_roles: Vec<RoleHistoryEntry>,
     /// The roles switched to most recently (newest first), for one-click switching.
     pub recent_roles: Vec<RoleHistoryEntry>,
+    /// For a user who approves access requests: how many wait for their decision (the
+    /// navbar's "Access requests" count). `None`: the user approves nothing.
+    #[serde(default)]
+    pub pending_access_requests: Option<usize>,
 }
 
 /// A held role as the browser may see it: never the credentials.
@@ -127,6 +131,7 @@ mod tests {
             ended_tab: None,
             favourite_roles: vec![],
             recent_roles: vec![],
+            pending_access_requests: None,
         };
         assert_eq!(who.label(), "alice @ development");
         who.account_alias = None;

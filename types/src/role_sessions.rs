@@ -89,6 +89,8 @@ pub enum EndReason {
     Replaced,
     /// "End all role sessions".
     EndedAll,
+    /// The access grant it was opened under was revoked by an approver.
+    GrantRevoked,
 }
 
 /// A role session that ended during this sign-in, so that a tab still showing it can say so
@@ -116,6 +118,9 @@ impl EndedRoleSession {
                 "This role session was replaced by a newer one, because all role sessions were in use."
             }
             EndReason::EndedAll => "All role sessions were ended.",
+            EndReason::GrantRevoked => {
+                "The access grant this role session was opened under was revoked by an approver."
+            }
         }
     }
 }

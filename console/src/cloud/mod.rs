@@ -34,6 +34,11 @@ pub struct SwitchRequest {
     /// The current code of the AWS MFA device configured for the role (AWS backend, roles with
     /// an `mfa_serial`); `None` everywhere else.
     pub token_code: Option<String>,
+    /// The identity policies of the user's access grants in force, decided beside their own.
+    pub granted: Vec<iam::NamedPolicy>,
+    /// The role session ends at this time at the latest (the end of the grant it is made
+    /// under): the credentials expire then.
+    pub not_after: Option<OffsetDateTime>,
 }
 
 /// Temporary credentials held server-side. They are kept in the server-side session record and
@@ -118,6 +123,11 @@ pub trait CloudBackend: Send + Sync {
     }
     /// Forgets credentials early (switch back). Idempotent.
     async fn release(&self, credentials: &HeldCredentials) -> Result<(), CloudError>;
+    /// Ends the credentials with this access key ID now, where the cloud can (local: revoked;
+    /// AWS cannot end one role session early, the console forgets it). Idempotent.
+    async fn revoke_access_key(&self, _access_key_id: &str) -> Result<(), CloudError> {
+        Ok(())
+    }
 
     // Object operations (S3 semantics). Each is made as `caller`: with the held role
     // credentials, or with the signed-in user's own permissions. A refusal is

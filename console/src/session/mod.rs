@@ -34,6 +34,8 @@ pub enum SessionError {
     Mfa(#[from] MfaStoreError),
     #[error("held role: {0}")]
     Sealing(String),
+    #[error(transparent)]
+    Grants(#[from] crate::access_requests::StoreError),
 }
 
 /// The signed-in user of this session, if the session is still valid.
@@ -133,6 +135,10 @@ pub struct HeldRole {
     pub color: String,
     pub assumed_at: i64,
     pub credentials: HeldCredentials,
+    /// The access grant the session was opened under (its credentials end at the grant's end
+    /// at the latest; revoking the grant ends the session).
+    #[serde(default)]
+    pub grant_id: Option<i64>,
 }
 
 impl HeldRole {
@@ -318,6 +324,7 @@ mod tests {
                 expiration: now() + 3600,
                 assumed_role_arn: "arn:aws:sts::123456789012:assumed-role/UpdateAPP/alice".into(),
             },
+            grant_id: None,
         };
         session.insert("role", &role).await.expect("legacy");
         let held = role_sessions::held(&state, &session).await.expect("read");

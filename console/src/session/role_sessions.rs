@@ -76,7 +76,46 @@ struct HeldList {
 /// data key, or damaged) is dropped: those roles are not held any more.
 pub async fn held(state: &AppState, session: &Session) -> Result<Vec<HeldRole>, SessionError> {
     migrate_legacy_role(state, session).await?;
-    read_list(state, session).await
+    let sessions = read_list(state, session).await?;
+    end_revoked_grants(state, session, sessions).await
+}
+
+/// Ends the sessions opened under an access grant that was revoked since (their credentials
+/// are released: local backend, revoked; AWS, forgotten) and returns the others. Sessions
+/// under no grant cost nothing here.
+async fn end_revoked_grants(
+    state: &AppState,
+    session: &Session,
+    sessions: Vec<HeldRole>,
+) -> Result<Vec<HeldRole>, SessionError> {
+    let mut grants: Vec<i64> = sessions.iter().filter_map(|h| h.grant_id).collect();
+    if grants.is_empty() {
+        return Ok(sessions);
+    }
+    grants.sort_unstable();
+    grants.dedup();
+    let mut revoked = Vec::new();
+    for id in grants {
+        if crate::access_requests::is_revoked(state, id).await? {
+            revoked.push(id);
+        }
+    }
+    if revoked.is_empty() {
+        return Ok(sessions);
+    }
+    let (out, kept): (Vec<HeldRole>, Vec<HeldRole>) = sessions
+        .into_iter()
+        .partition(|h| h.grant_id.is_some_and(|id| revoked.contains(&id)));
+    store(state, session, kept.clone()).await?;
+    let mut ended_list = ended(session).await?;
+    for role in &out {
+        remember_ended(&mut ended_list, role, EndReason::GrantRevoked);
+        if let Err(e) = state.cloud.release(&role.credentials).await {
+            tracing::warn!("releasing a role session of a revoked grant: {e}");
+        }
+    }
+    session.insert(ENDED_KEY, &ended_list).await?;
+    Ok(kept)
 }
 
 async fn read_list(state: &AppState, session: &Session) -> Result<Vec<HeldRole>, SessionError> {

@@ -189,6 +189,8 @@ fn switch_request(user: &str, role_arn: &str) -> SwitchRequest {
         source_ip: std::net::IpAddr::from([127, 0, 0, 1]),
         duration: None,
         token_code: None,
+        granted: Vec::new(),
+        not_after: None,
     }
 }
 

@@ -223,9 +223,10 @@ impl AwsCloud {
             context.insert_known(keys::EXTERNAL_ID, external_id);
         }
         let evaluation = if directory.role_by_arn(&request.role_arn).is_some() {
-            access::authorize_with_context(
+            access::authorize_with_grants(
                 directory,
                 &identity,
+                &request.granted,
                 "sts:AssumeRole",
                 &request.role_arn,
                 context,
@@ -235,6 +236,12 @@ impl AwsCloud {
                 return Err(CloudError::Invalid("the caller is not a user".into()));
             };
             let boundary = user.permissions_boundary();
+            let identity_policies: Vec<iam::NamedPolicy> = user
+                .identity_policies()
+                .iter()
+                .chain(&request.granted)
+                .cloned()
+                .collect();
             iam::evaluate(
                 &Request {
                     principal: identity.principal(),
@@ -245,7 +252,7 @@ impl AwsCloud {
                     context: &context,
                 },
                 &PolicySet {
-                    identity: user.identity_policies(),
+                    identity: &identity_policies,
                     resource: None,
                     boundaries: boundary.map(std::slice::from_ref).unwrap_or(&[]),
                     service_control: identity
@@ -430,7 +437,16 @@ impl CloudBackend for AwsCloud {
                 .role_by_arn(&request.role_arn)
                 .map(|(_, r)| r.default_session_duration())
         });
-        let duration = session_duration(default, self.settings.role_session_limit);
+        // Under an access grant: no longer than the grant has left.
+        let grant_left = request.not_after.map(|end| {
+            let left = (end - crate::clock::now_utc()).whole_seconds().max(0);
+            Duration::from_secs(u64::try_from(left).unwrap_or(0))
+        });
+        let limit = match (self.settings.role_session_limit, grant_left) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let duration = session_duration(default, limit);
         let mut call = self
             .sts
             .assume_role()

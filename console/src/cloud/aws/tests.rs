@@ -51,6 +51,8 @@ fn request(user: &str, role_arn: &str, mfa: bool) -> SwitchRequest {
         source_ip: IpAddr::from([127, 0, 0, 1]),
         duration: None,
         token_code: None,
+        granted: Vec::new(),
+        not_after: None,
     }
 }
 

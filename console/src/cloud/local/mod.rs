@@ -125,6 +125,8 @@ impl CloudBackend for LocalCloud {
                 duration: request.duration,
                 session_policy: None,
                 context,
+                granted: &request.granted,
+                not_after: request.not_after,
             });
             match assumed {
                 Ok(assumed) => {
@@ -156,8 +158,12 @@ impl CloudBackend for LocalCloud {
     }
 
     async fn release(&self, credentials: &HeldCredentials) -> Result<(), CloudError> {
+        self.revoke_access_key(&credentials.access_key_id).await
+    }
+
+    async fn revoke_access_key(&self, access_key_id: &str) -> Result<(), CloudError> {
         let sts = Arc::clone(&self.sts);
-        let key = credentials.access_key_id.clone();
+        let key = access_key_id.to_string();
         work_pool::run(move || sts.revoke(&key))
             .await
             .map_err(|e| CloudError::Unavailable(e.to_string()))?
@@ -709,6 +715,8 @@ mod tests {
             source_ip: IpAddr::from([127, 0, 0, 1]),
             duration: None,
             token_code: None,
+            granted: Vec::new(),
+            not_after: None,
         }
     }
 
