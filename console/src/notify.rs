@@ -21,7 +21,7 @@ pub const TIMESTAMP_HEADER: &str = "X-Switchyard-Timestamp";
 pub const ATTEMPTS: u32 = 3;
 
 /// Where notifications go (all optional).
-#[derive(Clone, Default)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct NotifySettings {
     pub webhook_url: Option<String>,
     pub webhook_secret: Option<String>,
@@ -348,6 +348,194 @@ fn email(from: &Mailbox, to: &str, notice: &Notice) -> Result<Message, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+    use tokio::net::TcpListener;
+    use types::access_requests::RequestStatus;
+
+    fn request() -> AccessRequestView {
+        AccessRequestView {
+            id: 7,
+            requester: "bob".into(),
+            requester_account: "111122223333".into(),
+            role_arn: "arn:aws:iam::123456789012:role/UpdateAPP".into(),
+            role_name: "UpdateAPP".into(),
+            account_id: "123456789012".into(),
+            account_alias: Some("production".into()),
+            display_name: "Production app".into(),
+            reason: "Hotfix".into(),
+            ticket: Some("OPS-1".into()),
+            duration_seconds: 3600,
+            created_at: 1_796_222_400,
+            status: RequestStatus::Pending,
+            approvals: Vec::new(),
+            approvals_required: 1,
+            decided_by: None,
+            decided_at: None,
+            comment: None,
+            grant_ends_at: None,
+        }
+    }
+
+    fn notice() -> Notice {
+        Notice {
+            event: Event::Requested,
+            request: request(),
+            by: None,
+            recipients: vec!["admin@example.com".into()],
+            link: "http://localhost:3000/access-requests".into(),
+        }
+    }
+
+    /// One HTTP request as a loopback webhook receiver reads it: headers and body; it answers
+    /// `status`.
+    async fn receive_http(listener: &TcpListener, status: u16) -> (Vec<(String, String)>, String) {
+        let (stream, _) = listener.accept().await.expect("accept");
+        let mut reader = BufReader::new(stream);
+        let mut headers = Vec::new();
+        let mut line = String::new();
+        reader.read_line(&mut line).await.expect("request line");
+        loop {
+            line.clear();
+            reader.read_line(&mut line).await.expect("header");
+            let trimmed = line.trim_end();
+            if trimmed.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = trimmed.split_once(':') {
+                headers.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
+            }
+        }
+        let length: usize = headers
+            .iter()
+            .find(|(n, _)| n == "content-length")
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(0);
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).await.expect("body");
+        let reply =
+            format!("HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+        reader
+            .get_mut()
+            .write_all(reply.as_bytes())
+            .await
+            .expect("reply");
+        (headers, String::from_utf8(body).expect("utf-8"))
+    }
+
+    #[tokio::test]
+    async fn the_webhook_gets_the_documented_json_signed_and_is_retried_after_a_failure() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+        let notifier = Notifier::new(NotifySettings {
+            webhook_url: Some(url),
+            webhook_secret: Some("s3cret".into()),
+            retry_after: Duration::from_millis(10),
+            ..NotifySettings::default()
+        })
+        .expect("notifier");
+        let sending = tokio::spawn(async move { notifier.deliver(&notice()).await });
+        // The first attempt fails; the second is taken.
+        let _ = receive_http(&listener, 500).await;
+        let (headers, body) = receive_http(&listener, 200).await;
+        sending.await.expect("delivered");
+        let header = |name: &str| {
+            headers
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
+        let timestamp = header("x-switchyard-timestamp");
+        assert_eq!(
+            header("x-switchyard-signature"),
+            sign("s3cret", &timestamp, &body)
+        );
+        assert_eq!(header("content-type"), "application/json");
+        let json: serde_json::Value = serde_json::from_str(&body).expect("json");
+        assert_eq!(json["event"], "access_request.created");
+        assert_eq!(json["request"]["id"], 7);
+        assert_eq!(json["request"]["requester"], "bob");
+        assert_eq!(json["link"], "http://localhost:3000/access-requests");
+        let text = json["text"].as_str().expect("text");
+        assert!(
+            text.contains("bob requests UpdateAPP in production for 1 hour: Hotfix"),
+            "{text}"
+        );
+    }
+
+    /// A loopback SMTP sink: takes one message and answers like a server; returns the
+    /// envelope recipients and the message.
+    async fn receive_smtp(listener: &TcpListener) -> (Vec<String>, String) {
+        let (stream, _) = listener.accept().await.expect("accept");
+        let (read, mut write) = stream.into_split();
+        let mut reader = BufReader::new(read);
+        write.write_all(b"220 sink ESMTP\r\n").await.expect("greet");
+        let mut recipients = Vec::new();
+        let mut data = String::new();
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if reader.read_line(&mut line).await.expect("line") == 0 {
+                break;
+            }
+            let command = line.trim_end().to_ascii_uppercase();
+            let reply: &[u8] = if command.starts_with("EHLO") || command.starts_with("HELO") {
+                b"250 sink\r\n"
+            } else if command.starts_with("RCPT TO:") {
+                recipients.push(line.trim_end()[8..].trim().to_string());
+                b"250 ok\r\n"
+            } else if command == "DATA" {
+                write.write_all(b"354 go on\r\n").await.expect("354");
+                loop {
+                    line.clear();
+                    reader.read_line(&mut line).await.expect("data");
+                    if line == ".\r\n" {
+                        break;
+                    }
+                    data.push_str(&line);
+                }
+                b"250 queued\r\n"
+            } else if command == "QUIT" {
+                write.write_all(b"221 bye\r\n").await.expect("bye");
+                break;
+            } else {
+                b"250 ok\r\n"
+            };
+            write.write_all(reply).await.expect("reply");
+        }
+        (recipients, data)
+    }
+
+    #[tokio::test]
+    async fn approvers_get_an_email_through_smtp() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let notifier = Notifier::new(NotifySettings {
+            smtp_url: Some(format!("smtp://{addr}")),
+            from: Some("Switchyard <switchyard@example.com>".into()),
+            retry_after: Duration::from_millis(10),
+            ..NotifySettings::default()
+        })
+        .expect("notifier");
+        let sending = tokio::spawn(async move { notifier.deliver(&notice()).await });
+        let (recipients, message) = receive_smtp(&listener).await;
+        sending.await.expect("sent");
+        assert_eq!(recipients, vec!["<admin@example.com>"]);
+        assert!(
+            message
+                .contains("Subject: [Switchyard] Access request: bob for UpdateAPP in production"),
+            "{message}"
+        );
+        assert!(
+            message.contains("From: Switchyard <switchyard@example.com>"),
+            "{message}"
+        );
+        assert!(message.contains("Reason: Hotfix"), "{message}");
+        assert!(
+            message.contains("http://localhost:3000/access-requests"),
+            "{message}"
+        );
+    }
 
     #[test]
     fn the_signature_is_an_hmac_of_the_timestamp_and_body() {

@@ -39,5 +39,11 @@ pub async fn identity_in_tab(
             tracing::warn!("favourite roles: {e}");
             Vec::new()
         });
+    identity.pending_access_requests = crate::access_requests::pending_count(state, user)
+        .await
+        .unwrap_or_else(|e| {
+            tracing::warn!("access requests: {e}");
+            None
+        });
     Ok(identity)
 }

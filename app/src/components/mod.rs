@@ -6,6 +6,7 @@ pub mod mfa_code_field;
 pub mod navbar;
 pub mod open_aws_console;
 pub mod page;
+pub mod request_access;
 pub mod role_history;
 pub mod session_banner;
 pub mod step_up;

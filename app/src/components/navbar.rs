@@ -41,6 +41,15 @@ pub fn Navbar() -> impl IntoView {
                             {identity.is_some().then(|| view! {
                                 <a class="nav-link" href=tab_href("/s3")>"Buckets"</a>
                             })}
+                            {identity.as_ref().and_then(|i| i.pending_access_requests).map(|pending| view! {
+                                <a class="nav-link" href=tab_href("/access-requests")>
+                                    "Access requests"
+                                    {(pending > 0).then(|| view! {
+                                        " " <span class="count-badge">{pending}</span>
+                                        <span class="visually-hidden">" pending"</span>
+                                    })}
+                                </a>
+                            })}
                             <span class="navbar-spacer"></span>
                             {identity.map(|identity| view! { <AccountMenu identity /> })}
                         </nav>

@@ -10,6 +10,7 @@ use crate::api::roles::{SetFavouriteRole, load_role_catalog};
 use crate::api::switching::{SwitchRole, load_role_history};
 use crate::components::mfa_code_field::MfaCodeField;
 use crate::components::page::{PageHeader, error_message};
+use crate::components::request_access::AccessRequestSections;
 use crate::components::role_history::{RoleHistoryList, SwitchAgainForm};
 use crate::components::session_banner::{format_remaining, now_seconds};
 use crate::components::step_up::StepUpDialog;
@@ -205,6 +206,7 @@ pub fn SwitchRolePage() -> impl IntoView {
             </ActionForm>
         </section>
         <RoleCatalog />
+        <AccessRequestSections />
         <RoleHistorySection />
         <LinkBuilderPointer />
     }

@@ -34,6 +34,11 @@ pub(super) const KNOWN_ENV: &[&str] = &[
     "SWITCHYARD_MAX_TRANSFERS",
     "SWITCHYARD_MAX_TRANSFERS_PER_USER",
     "SWITCHYARD_MAX_ROLE_SESSIONS",
+    "SWITCHYARD_MIN_GRANT_DURATION",
+    "SWITCHYARD_NOTIFY_WEBHOOK_URL",
+    "SWITCHYARD_NOTIFY_WEBHOOK_SECRET",
+    "SWITCHYARD_SMTP_URL",
+    "SWITCHYARD_NOTIFY_FROM",
     "SWITCHYARD_UPLOAD_FREE_SPACE_RESERVE",
     "SWITCHYARD_LOG",
     "SWITCHYARD_BACKEND",
@@ -199,6 +204,34 @@ pub struct ServeArgs {
     /// Role sessions one sign-in may hold at once, each usable in its own tabs (1-10).
     #[arg(long, env = "SWITCHYARD_MAX_ROLE_SESSIONS", value_name = "N")]
     pub max_role_sessions: Option<usize>,
+    /// The shortest access grant a request may ask for (default and upper bound 15m; at
+    /// least 5s: lower it only to watch grants expire in tests).
+    #[arg(long, env = "SWITCHYARD_MIN_GRANT_DURATION", value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub min_grant_duration: Option<Duration>,
+    /// Access-request notifications: a JSON POST per event to this URL (Slack- and
+    /// Teams-style incoming webhooks read its `text`).
+    #[arg(long, env = "SWITCHYARD_NOTIFY_WEBHOOK_URL", value_name = "URL")]
+    pub notify_webhook_url: Option<String>,
+    /// Signs each webhook POST (`X-Switchyard-Signature`, HMAC-SHA256).
+    #[arg(
+        long,
+        env = "SWITCHYARD_NOTIFY_WEBHOOK_SECRET",
+        value_name = "SECRET",
+        hide_env_values = true
+    )]
+    pub notify_webhook_secret: Option<Secret>,
+    /// Access-request notifications by e-mail through this SMTP server (`smtp://host:25`,
+    /// `smtps://user:password@host`, `smtp://host:587?tls=required`).
+    #[arg(
+        long,
+        env = "SWITCHYARD_SMTP_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub smtp_url: Option<Secret>,
+    /// The From address of notification e-mails (`Switchyard <switchyard@example.com>`).
+    #[arg(long, env = "SWITCHYARD_NOTIFY_FROM", value_name = "ADDRESS")]
+    pub notify_from: Option<String>,
 }
 
 /// A value that must never be printed: `Debug` shows `<redacted>`, and only `expose` gives it.

@@ -145,7 +145,29 @@ impl fmt::Display for Settings {
             "  max_transfers_per_user = {}",
             self.max_transfers_per_user
         )?;
-        write!(f, "  max_role_sessions = {}", self.max_role_sessions)
+        writeln!(f, "  max_role_sessions = {}", self.max_role_sessions)?;
+        writeln!(
+            f,
+            "  min_grant_duration = {}",
+            humantime::format_duration(self.min_grant_duration)
+        )?;
+        let set = |on: bool| if on { "<redacted>" } else { "(none)" };
+        writeln!(
+            f,
+            "  notify_webhook_url = {}",
+            self.notify.webhook_url.as_deref().unwrap_or("(none)")
+        )?;
+        writeln!(
+            f,
+            "  notify_webhook_secret = {}",
+            set(self.notify.webhook_secret.is_some())
+        )?;
+        writeln!(f, "  smtp_url = {}", set(self.notify.smtp_url.is_some()))?;
+        write!(
+            f,
+            "  notify_from = {}",
+            self.notify.from.as_deref().unwrap_or("(none)")
+        )
     }
 }
 

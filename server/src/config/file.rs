@@ -65,6 +65,12 @@ pub(super) struct FileSettings {
     pub(super) max_transfers: Option<u32>,
     pub(super) max_transfers_per_user: Option<u32>,
     pub(super) max_role_sessions: Option<usize>,
+    #[serde(default, with = "humantime_serde")]
+    pub(super) min_grant_duration: Option<Duration>,
+    pub(super) notify_webhook_url: Option<String>,
+    pub(super) notify_webhook_secret: Option<Secret>,
+    pub(super) smtp_url: Option<Secret>,
+    pub(super) notify_from: Option<String>,
 }
 
 /// A size in a file: a number of bytes, or a string with a unit.

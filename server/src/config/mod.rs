@@ -62,6 +62,10 @@ pub struct Settings {
     pub max_transfers_per_user: u32,
     /// Role sessions one sign-in may hold at once.
     pub max_role_sessions: usize,
+    /// The shortest access grant a request may ask for.
+    pub min_grant_duration: Duration,
+    /// Where access-request notifications go.
+    pub notify: console::notify::NotifySettings,
 }
 
 impl Settings {

@@ -185,6 +185,28 @@ impl Settings {
                 .max_role_sessions
                 .or(file.max_role_sessions)
                 .unwrap_or(types::role_sessions::DEFAULT_MAX_ROLE_SESSIONS),
+            min_grant_duration: args
+                .min_grant_duration
+                .or(file.min_grant_duration)
+                .unwrap_or(console::access_requests::DEFAULT_MIN_GRANT_DURATION),
+            notify: console::notify::NotifySettings {
+                webhook_url: args
+                    .notify_webhook_url
+                    .or(file.notify_webhook_url)
+                    .map(|u| u.trim().to_string())
+                    .filter(|u| !u.is_empty()),
+                webhook_secret: args
+                    .notify_webhook_secret
+                    .or(file.notify_webhook_secret)
+                    .map(|s| s.expose().to_string()),
+                smtp_url: args
+                    .smtp_url
+                    .or(file.smtp_url)
+                    .map(|s| s.expose().trim().to_string())
+                    .filter(|u| !u.is_empty()),
+                from: args.notify_from.or(file.notify_from),
+                retry_after: Duration::from_secs(2),
+            },
         };
         let mut settings = settings;
         if settings.objects_dir.as_os_str().is_empty() {
@@ -276,6 +298,24 @@ impl Settings {
         }
         if self.max_transfers == 0 || self.max_transfers_per_user == 0 {
             return Err(invalid("max_transfers*", "must be at least 1"));
+        }
+        if !(Duration::from_secs(5)..=console::access_requests::DEFAULT_MIN_GRANT_DURATION)
+            .contains(&self.min_grant_duration)
+        {
+            return Err(invalid(
+                "min_grant_duration",
+                "must be between 5 seconds and 15 minutes",
+            ));
+        }
+        if let Err(e) = console::notify::Notifier::new(self.notify.clone()) {
+            return Err(ConfigError::Invalid {
+                field: match e {
+                    console::notify::NotifyError::Webhook(_) => "notify_webhook_url",
+                    console::notify::NotifyError::Smtp(_) => "smtp_url",
+                    console::notify::NotifyError::From(_) => "notify_from",
+                },
+                message: e.to_string(),
+            });
         }
         if !types::role_sessions::MAX_ROLE_SESSIONS_RANGE.contains(&self.max_role_sessions) {
             return Err(invalid("max_role_sessions", "must be between 1 and 10"));
