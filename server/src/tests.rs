@@ -11,6 +11,7 @@ use tower::ServiceExt;
 
 use crate::config::{ServeArgs, Settings};
 
+mod access_requests;
 mod hardening;
 mod hardening_web;
 mod shared_state;
@@ -390,6 +391,12 @@ const ALICE_SECRET: &[u8] = b"alice-test-secret-0123";
 impl Console {
     /// Gives alice an authenticator app with a known secret, as enrolment would store it.
     async fn enrol_alice_totp(&self) -> String {
+        self.enrol_totp("alice").await
+    }
+
+    /// Gives a demo user of the development account an authenticator app with the test
+    /// secret (`totp_code` gives its codes).
+    async fn enrol_totp(&self, user: &str) -> String {
         use console::mfa::cipher::MfaCipher;
         use console::mfa::store::{DeviceKind, MfaDevice, MfaStore, SqlMfaStore, UserKey};
         let storage = self.storage().await;
@@ -401,11 +408,11 @@ impl Console {
             self.data_dir.path(),
         )
         .expect("key");
-        let owner = UserKey::new("111122223333", "alice");
+        let owner = UserKey::new("111122223333", user);
         let device = MfaDevice {
-            id: "device-1".into(),
+            id: format!("device-{user}"),
             owner: owner.clone(),
-            name: "alice-phone".into(),
+            name: format!("{user}-phone"),
             kind: DeviceKind::Totp,
             totp_secret: Some(cipher.encrypt(ALICE_SECRET, &owner.owner()).expect("seal")),
             passkey: None,
