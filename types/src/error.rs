@@ -63,7 +63,7 @@ impl ConsoleError {
             }
             ConsoleError::Invalid { message, .. } => message,
             ConsoleError::RoleSessionEnded => {
-                "This tab's role session has ended. Switch to the role again, or continue with your own permissions."
+                "Your role session has ended, so nothing was done in this tab. Switch to the role again, or continue with your own permissions."
             }
             ConsoleError::Unavailable => {
                 "The console is unavailable right now. Please try again later."
