@@ -156,15 +156,51 @@ impl SqlAccessRequests {
         SqlAccessRequests { db }
     }
 
-    /// The requests of `ids`, with their approvals, in that order.
+    /// The requests of `ids`, with their approvals, in that order: two statements, whatever
+    /// the number of requests.
     async fn fetch(&self, ids: Vec<i64>) -> Result<Vec<StoredRequest>, StoreError> {
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            if let Some(request) = self.get(id).await? {
-                out.push(request);
-            }
+        if ids.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(out)
+        // `$1, $2, …`: IDs are bound, never written into the statement.
+        let placeholders = (1..=ids.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let rows: Vec<Row> = on_db!(&self.db, pool => {
+            let sql = format!("SELECT {COLUMNS} FROM access_requests WHERE id IN ({placeholders})");
+            let mut query = sqlx::query_as(&sql);
+            for id in &ids {
+                query = query.bind(*id);
+            }
+            query.fetch_all(pool).await?
+        });
+        let approvals: Vec<(i64, String, i64, Option<String>)> = on_db!(&self.db, pool => {
+            let sql = format!(
+                "SELECT request_id, approver_arn, approved_at, comment FROM access_request_approvals \
+                 WHERE request_id IN ({placeholders}) ORDER BY approved_at, approver_arn"
+            );
+            let mut query = sqlx::query_as(&sql);
+            for id in &ids {
+                query = query.bind(*id);
+            }
+            query.fetch_all(pool).await?
+        });
+        let mut by_id = std::collections::HashMap::new();
+        for row in rows {
+            let id = row.0;
+            let of_request = approvals
+                .iter()
+                .filter(|a| a.0 == id)
+                .map(|(_, approver_arn, approved_at, comment)| StoredApproval {
+                    approver_arn: approver_arn.clone(),
+                    approved_at: *approved_at,
+                    comment: comment.clone(),
+                })
+                .collect();
+            by_id.insert(id, from_row(row, of_request)?);
+        }
+        Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
     }
 }
 
@@ -252,31 +288,7 @@ impl AccessRequestStore for SqlAccessRequests {
     }
 
     async fn get(&self, id: i64) -> Result<Option<StoredRequest>, StoreError> {
-        let row: Option<Row> = on_db!(&self.db, pool => {
-            sqlx::query_as(&format!("SELECT {COLUMNS} FROM access_requests WHERE id = $1"))
-                .bind(id)
-                .fetch_optional(pool)
-                .await?
-        });
-        let Some(row) = row else { return Ok(None) };
-        let approvals: Vec<(String, i64, Option<String>)> = on_db!(&self.db, pool => {
-            sqlx::query_as(
-                "SELECT approver_arn, approved_at, comment FROM access_request_approvals \
-                 WHERE request_id = $1 ORDER BY approved_at, approver_arn",
-            )
-            .bind(id)
-            .fetch_all(pool)
-            .await?
-        });
-        let approvals = approvals
-            .into_iter()
-            .map(|(approver_arn, approved_at, comment)| StoredApproval {
-                approver_arn,
-                approved_at,
-                comment,
-            })
-            .collect();
-        from_row(row, approvals).map(Some)
+        Ok(self.fetch(vec![id]).await?.pop())
     }
 
     async fn by_requester(
