@@ -10,6 +10,8 @@ const test = testWithOwnServer("127.0.0.1", { SWITCHYARD_MIN_GRANT_DURATION: "15
 
 const requestable = (page: Page) => page.getByRole("region", { name: "Roles you can request" });
 const myRequests = (page: Page) => page.getByRole("region", { name: "My requests" });
+const pendingRequest = (admin: Page) =>
+  admin.getByRole("region", { name: /Pending requests/ }).getByRole("article", { name: /by bob: UpdateAPP in production/ });
 
 async function requestUpdateApp(page: Page, duration: string, reason: string) {
   await page.goto("/switchrole");
@@ -72,7 +74,7 @@ test("bob requests UpdateAPP, admin approves with MFA, bob works under the grant
   await expect(navLink).toContainText("1");
   await navLink.click();
   await hydrated(admin);
-  const card = admin.getByRole("article", { name: /by bob: UpdateAPP in production/ });
+  const card = pendingRequest(admin);
   await expect(card).toContainText("Hotfix 1.4.3");
   await expect(card).toContainText("OPS-1432");
   await expect(card).toContainText("1 hour");
@@ -96,6 +98,10 @@ test("bob requests UpdateAPP, admin approves with MFA, bob works under the grant
   await hydrated(page);
   const catalog = page.getByRole("region", { name: "Roles you can switch to" });
   await catalog.getByRole("button", { name: "Switch to Production app (UpdateAPP in production)" }).click();
+  // The one-click switch needs a fresh MFA: the page says so and the form confirms with it.
+  await expect(page.getByRole("alert").filter({ hasText: "needs a fresh multi-factor authentication" })).toBeVisible();
+  await hydrated(page);
+  await page.getByRole("button", { name: "Switch Role", exact: true }).click();
   await confirmWithMfa(page, bobTotp);
   await expect(page).toHaveURL(IN_ROLE_SESSION);
   await expect(page.getByRole("region", { name: "Session" })).toContainText("Production app");
@@ -120,7 +126,7 @@ test("bob requests UpdateAPP, admin approves with MFA, bob works under the grant
   await requestUpdateApp(page, "30 minutes", "One more check");
   await admin.goto("/access-requests");
   await hydrated(admin);
-  const second = admin.getByRole("article", { name: /by bob: UpdateAPP in production/ });
+  const second = pendingRequest(admin);
   await second.getByLabel("Comment").fill("Not during the release freeze");
   await decide(admin, second.getByRole("button", { name: "Deny" }), adminDevice);
   await expect(admin.getByRole("status").filter({ hasText: "was denied" })).toBeVisible();
@@ -142,7 +148,7 @@ test("bob requests UpdateAPP, admin approves with MFA, bob works under the grant
   await requestUpdateApp(page, "15 seconds", "A quick look");
   await admin.goto("/access-requests");
   await hydrated(admin);
-  const quick = admin.getByRole("article", { name: /by bob: UpdateAPP in production/ });
+  const quick = pendingRequest(admin);
   await expect(quick).toContainText("15 seconds");
   await decide(admin, quick.getByRole("button", { name: "Approve" }), adminDevice);
   await expect(admin.getByRole("status").filter({ hasText: "Approved until" })).toBeVisible();

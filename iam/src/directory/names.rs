@@ -123,28 +123,6 @@ pub fn check_color(color: &str) -> Result<String, String> {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rules() {
-        assert!(check_iam_name("UpdateAPP", 64).is_ok());
-        assert!(check_iam_name("a b", 64).is_err());
-        assert!(check_iam_name("", 64).is_err());
-        assert!(check_alias("production").is_ok());
-        assert!(check_alias("123456789012").is_err());
-        assert!(check_alias("Prod").is_err());
-        assert!(check_bucket_name("productionapp").is_ok());
-        assert!(check_bucket_name("Production").is_err());
-        assert!(check_bucket_name("192.168.5.4").is_err());
-        assert!(check_bucket_name("a..b").is_err());
-        assert!(check_path("/").is_ok());
-        assert!(check_path("/team/").is_ok());
-        assert!(check_path("team").is_err());
-    }
-}
-
 /// An e-mail address as the directory gives one: `local@domain`, at most 254 characters, no
 /// white space or control characters. Delivery checks the rest.
 pub fn check_email(address: &str) -> Result<String, String> {
@@ -164,5 +142,27 @@ pub fn check_email(address: &str) -> Result<String, String> {
         _ => Err(format!(
             "\"{address}\" is not an e-mail address (local@domain)"
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules() {
+        assert!(check_iam_name("UpdateAPP", 64).is_ok());
+        assert!(check_iam_name("a b", 64).is_err());
+        assert!(check_iam_name("", 64).is_err());
+        assert!(check_alias("production").is_ok());
+        assert!(check_alias("123456789012").is_err());
+        assert!(check_alias("Prod").is_err());
+        assert!(check_bucket_name("productionapp").is_ok());
+        assert!(check_bucket_name("Production").is_err());
+        assert!(check_bucket_name("192.168.5.4").is_err());
+        assert!(check_bucket_name("a..b").is_err());
+        assert!(check_path("/").is_ok());
+        assert!(check_path("/team/").is_ok());
+        assert!(check_path("team").is_err());
     }
 }
