@@ -530,7 +530,7 @@ pub async fn approve(
             &view,
             Some(user.user_name.clone()),
             requester_email(state, &request),
-            "switch-role",
+            "switchrole",
         );
     }
     Ok(view)
@@ -641,7 +641,7 @@ async fn close_by_approver(
         &view,
         Some(user.user_name.clone()),
         requester_email(state, &request),
-        "switch-role",
+        "switchrole",
     );
     Ok(view)
 }
@@ -671,7 +671,7 @@ pub async fn expire_due(state: &AppState) -> Result<usize, AccessRequestError> {
             &view(state, request),
             None,
             requester_email(state, request),
-            "switch-role",
+            "switchrole",
         );
     }
     Ok(expired.len())

@@ -156,6 +156,20 @@ impl SqlAccessRequests {
         SqlAccessRequests { db }
     }
 
+    /// The requests whose IDs `sql` selects (binding `$1` to `text` and `$2` to `number`), in
+    /// its order.
+    async fn select(
+        &self,
+        sql: &str,
+        text: &str,
+        number: i64,
+    ) -> Result<Vec<StoredRequest>, StoreError> {
+        let ids: Vec<(i64,)> = on_db!(&self.db, pool => {
+            sqlx::query_as(sql).bind(text).bind(number).fetch_all(pool).await?
+        });
+        self.fetch(ids.into_iter().map(|(id,)| id).collect()).await
+    }
+
     /// The requests of `ids`, with their approvals, in that order: two statements, whatever
     /// the number of requests.
     async fn fetch(&self, ids: Vec<i64>) -> Result<Vec<StoredRequest>, StoreError> {
@@ -296,16 +310,12 @@ impl AccessRequestStore for SqlAccessRequests {
         requester_arn: &str,
         limit: i64,
     ) -> Result<Vec<StoredRequest>, StoreError> {
-        let ids: Vec<(i64,)> = on_db!(&self.db, pool => {
-            sqlx::query_as(
-                "SELECT id FROM access_requests WHERE requester_arn = $1 ORDER BY id DESC LIMIT $2",
-            )
-            .bind(requester_arn)
-            .bind(limit)
-            .fetch_all(pool)
-            .await?
-        });
-        self.fetch(ids.into_iter().map(|(id,)| id).collect()).await
+        self.select(
+            "SELECT id FROM access_requests WHERE requester_arn = $1 ORDER BY id DESC LIMIT $2",
+            requester_arn,
+            limit,
+        )
+        .await
     }
 
     async fn by_status(
@@ -313,22 +323,20 @@ impl AccessRequestStore for SqlAccessRequests {
         statuses: &[RequestStatus],
         limit: i64,
     ) -> Result<Vec<StoredRequest>, StoreError> {
-        let mut ids = Vec::new();
+        let mut found = Vec::new();
         for status in statuses {
-            let found: Vec<(i64,)> = on_db!(&self.db, pool => {
-                sqlx::query_as(
+            found.extend(
+                self.select(
                     "SELECT id FROM access_requests WHERE status = $1 ORDER BY id DESC LIMIT $2",
+                    status.as_str(),
+                    limit,
                 )
-                .bind(status.as_str())
-                .bind(limit)
-                .fetch_all(pool)
-                .await?
-            });
-            ids.extend(found.into_iter().map(|(id,)| id));
+                .await?,
+            );
         }
-        ids.sort_unstable_by(|a, b| b.cmp(a));
-        ids.truncate(usize::try_from(limit).unwrap_or(0));
-        self.fetch(ids).await
+        found.sort_unstable_by(|a, b| b.id.cmp(&a.id));
+        found.truncate(usize::try_from(limit).unwrap_or(0));
+        Ok(found)
     }
 
     async fn active_grants(
@@ -336,17 +344,13 @@ impl AccessRequestStore for SqlAccessRequests {
         requester_arn: &str,
         now: i64,
     ) -> Result<Vec<StoredRequest>, StoreError> {
-        let ids: Vec<(i64,)> = on_db!(&self.db, pool => {
-            sqlx::query_as(
-                "SELECT id FROM access_requests WHERE requester_arn = $1 \
-                 AND status = 'approved' AND grant_ends_at > $2 ORDER BY id",
-            )
-            .bind(requester_arn)
-            .bind(now)
-            .fetch_all(pool)
-            .await?
-        });
-        self.fetch(ids.into_iter().map(|(id,)| id).collect()).await
+        self.select(
+            "SELECT id FROM access_requests WHERE requester_arn = $1 \
+             AND status = 'approved' AND grant_ends_at > $2 ORDER BY id",
+            requester_arn,
+            now,
+        )
+        .await
     }
 
     async fn approve(
