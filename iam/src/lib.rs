@@ -19,6 +19,7 @@ pub use evaluate::{Decision, Evaluation, Finding, OrgLevel, PolicySet, Request, 
 pub use policy::NamedPolicy;
 pub use principal::Principal;
 pub mod access;
+pub mod access_map;
 pub mod grants;
 
 pub use access::{CallerContext, Identity, RoleSessionInfo};
