@@ -175,6 +175,31 @@ impl AccessMap {
         }
     }
 
+    /// Only the column of `role_arn` and the row of `user_arn` (an empty ARN keeps them all).
+    pub fn narrowed(mut self, role_arn: &str, user_arn: &str) -> AccessMap {
+        let role_arn = role_arn.trim();
+        let user_arn = user_arn.trim();
+        if !role_arn.is_empty() {
+            let keep: Vec<bool> = self.roles.iter().map(|r| r.arn == role_arn).collect();
+            self.roles.retain(|r| r.arn == role_arn);
+            for row in &mut self.cells {
+                let mut keep = keep.iter();
+                row.retain(|_| keep.next().copied().unwrap_or(false));
+            }
+        }
+        if !user_arn.is_empty() {
+            let mut keep = self
+                .users
+                .iter()
+                .map(|u| u.arn == user_arn)
+                .collect::<Vec<_>>()
+                .into_iter();
+            self.cells.retain(|_| keep.next().unwrap_or(false));
+            self.users.retain(|u| u.arn == user_arn);
+        }
+        self
+    }
+
     /// The map as CSV: a header row of role ARNs, then one row per user ARN.
     pub fn to_csv(&self) -> String {
         let mut out = String::from("user");

@@ -89,6 +89,7 @@ fn router(state: ServerState, sessions: SessionManagerLayer<ConsoleSessionStore>
         .route("/auth/sign-in", post(routes::auth::sign_in))
         .route("/auth/sign-out", post(routes::auth::sign_out))
         .route("/audit/{format}", get(routes::audit::export))
+        .route("/directory/access.csv", get(routes::directory::access_csv))
         .route("/role/switch", post(routes::role::switch))
         .route("/role/switch-back", post(routes::role::switch_back))
         .route("/role/renew", post(routes::role::renew))

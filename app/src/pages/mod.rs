@@ -1,5 +1,6 @@
 //! One module per page.
 
+pub mod access_map;
 pub mod access_requests;
 pub mod audit;
 pub mod buckets;

@@ -334,7 +334,7 @@ impl AccessRequestStore for SqlAccessRequests {
                 .await?,
             );
         }
-        found.sort_unstable_by(|a, b| b.id.cmp(&a.id));
+        found.sort_unstable_by_key(|r| std::cmp::Reverse(r.id));
         found.truncate(usize::try_from(limit).unwrap_or(0));
         Ok(found)
     }

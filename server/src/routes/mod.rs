@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod directory;
 pub mod health;
 pub mod objects;
 pub mod role;
