@@ -7,7 +7,7 @@ test("admin sees who can switch to UpdateAPP and why; alice is refused the page"
   await signIn(page, DEMO.admin);
   await page.goto("/directory/access");
   await hydrated(page);
-  await page.getByLabel("Role").selectOption(PROD);
+  await page.getByRole("combobox", { name: "Role" }).selectOption(PROD);
   await page.getByRole("button", { name: "Show" }).click();
   await expect(page.getByRole("heading", { name: "Who can switch to UpdateAPP in production?" })).toBeVisible();
   const table = page.getByRole("table", { name: "Who can switch to UpdateAPP in production?" });

@@ -106,9 +106,9 @@ fn MapView(map: AccessMapView, query: Query) -> impl IntoView {
         <section class="card" aria-labelledby="map-filters-heading">
             <h2 id="map-filters-heading" class="visually-hidden">"Filters"</h2>
             <form method="get" action="/directory/access" class="filters">
-                <label>
+                <label for="map-role">
                     <span>"Role"</span>
-                    <select name="role">
+                    <select id="map-role" name="role">
                         <option value="">"Every role"</option>
                         {all_roles.into_iter().map(|r| {
                             let selected = r.arn == chosen_role;
@@ -116,9 +116,9 @@ fn MapView(map: AccessMapView, query: Query) -> impl IntoView {
                         }).collect_view()}
                     </select>
                 </label>
-                <label>
+                <label for="map-user">
                     <span>"User"</span>
-                    <select name="user">
+                    <select id="map-user" name="user">
                         <option value="">"Every user"</option>
                         {all_users.into_iter().map(|u| {
                             let selected = u.arn == chosen_user;
