@@ -72,8 +72,8 @@ impl AccessGrant {
     }
 }
 
-/// The policies of `grants`, skipping (and reporting) any that cannot be built: a grant that
-/// cannot be expressed allows nothing.
+/// The policies of `grants`, leaving out any that cannot be built: a grant that cannot be
+/// expressed allows nothing.
 pub fn policies(grants: &[AccessGrant]) -> Vec<NamedPolicy> {
     grants.iter().filter_map(|g| g.policy().ok()).collect()
 }

@@ -250,7 +250,7 @@ pub async fn submit(
             requester_arn: user.arn(),
             role_arn: role_arn.to_string(),
             reason: reason.clone(),
-            ticket: (!ticket.is_empty()).then_some(ticket.clone()),
+            ticket: non_empty(&ticket).map(str::to_string),
             duration_seconds: i64::try_from(duration).unwrap_or(i64::MAX),
             approvals_required: i64::from(settings.approvals_required),
             created_at: crate::clock::now(),
@@ -376,7 +376,6 @@ pub async fn approver_view(
         return Ok(ApproverView::default());
     }
     let now = crate::clock::now();
-    let me = user.arn();
     let open = state
         .access_requests
         .by_status(
@@ -385,11 +384,7 @@ pub async fn approver_view(
         )
         .await?;
     let mine = |r: &&StoredRequest| may_approve(state, user, &r.role_arn);
-    let mut pending: Vec<AccessRequestView> = open
-        .iter()
-        .filter(mine)
-        .filter(|r| r.status == RequestStatus::Pending && r.requester_arn != me)
-        .filter(|r| !r.approvals.iter().any(|a| a.approver_arn == me))
+    let mut pending: Vec<AccessRequestView> = waiting_for(state, user, &open)
         .map(|r| view(state, r))
         .collect();
     pending.sort_by_key(|r| r.id);
@@ -425,7 +420,24 @@ pub async fn approver_view(
     })
 }
 
-/// How many requests wait for `user`'s decision; `None` when the user approves nothing.
+/// The requests among `requests` that wait for `user`'s decision: pending, on a role they
+/// approve, not their own, not approved by them already.
+fn waiting_for<'r>(
+    state: &AppState,
+    user: &SignedInUser,
+    requests: &'r [StoredRequest],
+) -> impl Iterator<Item = &'r StoredRequest> {
+    let me = user.arn();
+    let may = move |r: &&StoredRequest| may_approve(state, user, &r.role_arn);
+    requests
+        .iter()
+        .filter(|r| r.status == RequestStatus::Pending)
+        .filter(may)
+        .filter(move |r| r.requester_arn != me && !r.approvals.iter().any(|a| a.approver_arn == me))
+}
+
+/// How many requests wait for `user`'s decision; `None` when the user approves nothing. Every
+/// page of an approver shows it, so only the pending requests are read.
 pub async fn pending_count(
     state: &AppState,
     user: &SignedInUser,
@@ -433,18 +445,25 @@ pub async fn pending_count(
     if !approves_anything(state, user) {
         return Ok(None);
     }
-    Ok(Some(approver_view(state, user).await?.pending.len()))
+    let pending = state
+        .access_requests
+        .by_status(&[RequestStatus::Pending], OPEN_READ)
+        .await?;
+    Ok(Some(waiting_for(state, user, &pending).count()))
 }
 
-/// The checks every decision makes: the request exists, the caller approves its role, it is
-/// not their own, and their MFA is fresh. A refusal after the first is audited.
+/// The checks every decision makes: the comment is acceptable, the request exists, the caller
+/// approves its role, it is not their own, and their MFA is fresh. A refusal after the
+/// request is found is audited. Returns the comment, trimmed.
 async fn deciding(
     state: &AppState,
     user: &SignedInUser,
     client: ClientAddr,
     action: &str,
     id: i64,
-) -> Result<StoredRequest, AccessRequestError> {
+    comment: &str,
+) -> Result<String, AccessRequestError> {
+    let comment = text(comment, "comment", MAX_COMMENT_CHARS)?;
     let request = load(state, id).await?;
     let refusal = if !may_approve(state, user, &request.role_arn) {
         Some("not an approver of this role")
@@ -467,7 +486,7 @@ async fn deciding(
     }
     crate::mfa::require_recent_mfa(user, DECIDE_MAX_MFA_AGE)
         .map_err(|_| AccessRequestError::StepUpRequired)?;
-    Ok(request)
+    Ok(comment)
 }
 
 /// Approves a pending request; the last approval needed makes it a grant from now.
@@ -478,17 +497,11 @@ pub async fn approve(
     id: i64,
     comment: &str,
 ) -> Result<AccessRequestView, AccessRequestError> {
-    let comment = text(comment, "comment", MAX_COMMENT_CHARS)?;
-    deciding(state, user, client, "AccessRequestApproved", id).await?;
+    let comment = deciding(state, user, client, "AccessRequestApproved", id, comment).await?;
     let now = crate::clock::now();
     let outcome = state
         .access_requests
-        .approve(
-            id,
-            &user.arn(),
-            now,
-            (!comment.is_empty()).then_some(&comment),
-        )
+        .approve(id, &user.arn(), now, non_empty(&comment))
         .await?;
     let granted = match outcome {
         Approval::Recorded { granted } => granted,
@@ -544,8 +557,7 @@ pub async fn deny(
     id: i64,
     comment: &str,
 ) -> Result<AccessRequestView, AccessRequestError> {
-    let comment = text(comment, "comment", MAX_COMMENT_CHARS)?;
-    deciding(state, user, client, "AccessRequestDenied", id).await?;
+    let comment = deciding(state, user, client, "AccessRequestDenied", id, comment).await?;
     close_by_approver(
         state,
         user,
@@ -566,8 +578,7 @@ pub async fn revoke(
     id: i64,
     comment: &str,
 ) -> Result<AccessRequestView, AccessRequestError> {
-    let comment = text(comment, "comment", MAX_COMMENT_CHARS)?;
-    deciding(state, user, client, "AccessGrantRevoked", id).await?;
+    let comment = deciding(state, user, client, "AccessGrantRevoked", id, comment).await?;
     let view = close_by_approver(
         state,
         user,
@@ -600,14 +611,7 @@ async fn close_by_approver(
     let now = crate::clock::now();
     let closed = state
         .access_requests
-        .close(
-            id,
-            from,
-            to,
-            &user.arn(),
-            now,
-            (!comment.is_empty()).then_some(comment),
-        )
+        .close(id, from, to, &user.arn(), now, non_empty(comment))
         .await?;
     if !closed {
         return Err(AccessRequestError::Conflict(match from {
@@ -708,6 +712,11 @@ async fn load(state: &AppState, id: i64) -> Result<StoredRequest, AccessRequestE
         .get(id)
         .await?
         .ok_or(AccessRequestError::NotFound)
+}
+
+/// `None` for an empty text (the store keeps no empty comment or ticket).
+fn non_empty(text: &str) -> Option<&str> {
+    (!text.is_empty()).then_some(text)
 }
 
 /// `111122223333` of `arn:aws:iam::111122223333:user/bob`.
