@@ -238,3 +238,24 @@ fn request_settings_are_checked_at_load_with_the_field_named() {
     );
     assert!(e.contains("requests.requestable_by[0]"), "{e}");
 }
+
+#[test]
+fn an_explicit_deny_in_the_requesters_own_policies_beats_a_grant() {
+    // AWS: "an explicit deny in any policy overrides any allows"; a grant is one more
+    // identity Allow and changes nothing about that.
+    let text = Directory::demo_toml().replace(
+        r#"      "Sid": "ReadIamOfOwnAccount","#,
+        r#"      "Sid": "NeverProduction", "Effect": "Deny", "Action": "sts:AssumeRole", "Resource": "arn:aws:iam::123456789012:role/*" },
+    {
+      "Sid": "ReadIamOfOwnAccount","#,
+    );
+    let sts = sts(Directory::from_toml(&text, "demo-deny.toml").expect("directory"));
+    let policies = vec![
+        grant(ROLE, NOW + time::Duration::hours(1))
+            .policy()
+            .unwrap(),
+    ];
+    let evaluation = denied(assume(&sts, ROLE, with_mfa(), &policies, None));
+    assert_eq!(evaluation.decision, Decision::ExplicitlyDenied);
+    assert!(evaluation.summary().contains("NeverProduction"));
+}

@@ -223,3 +223,45 @@ async fn a_grant_never_outlives_its_end() {
         .await;
     assert!(refused.body.contains("NotAllowed"), "{}", refused.body);
 }
+
+#[tokio::test]
+async fn every_new_endpoint_refuses_signed_out_callers_and_cross_site_posts() {
+    let console = console(|_| {}).await;
+    let bob = console.with_mfa("bob").await;
+    let endpoints = [
+        ("/api/access/requestable", String::new()),
+        ("/api/access/mine", String::new()),
+        (
+            "/api/access/request",
+            format!("role_arn={ROLE}&reason=x&duration=3600"),
+        ),
+        ("/api/access/cancel", "id=1".to_string()),
+        ("/api/access/approver", String::new()),
+        ("/api/access/decide", "id=1&decision=approve".to_string()),
+        ("/api/access_map", String::new()),
+    ];
+    for (uri, form) in &endpoints {
+        let signed_out = console.send("POST", uri, None, Some(form)).await;
+        assert!(
+            signed_out.body.contains("SessionEnded"),
+            "{uri} signed out: {}",
+            signed_out.body
+        );
+        let cross_site = Request::builder()
+            .method("POST")
+            .uri(*uri)
+            .header(header::HOST, "localhost:3000")
+            .header(header::ORIGIN, "https://evil.example")
+            .header(header::COOKIE, &bob)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(form.clone()))
+            .expect("request");
+        let refused = console.send_request(cross_site).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{uri} cross-site");
+    }
+    // Nothing of it reached the store: bob has no request.
+    let mine = console
+        .send("POST", "/api/access/mine", Some(&bob), Some(""))
+        .await;
+    assert_eq!(mine.body, "[]", "{}", mine.body);
+}
