@@ -24,9 +24,9 @@ use crate::components::navbar::Navbar;
 use crate::pages::buckets::{BucketPage, BucketsPage, ObjectDetailsPage};
 use crate::pages::{
     access_map::AccessMapPage, access_requests::AccessRequestsPage, audit::AuditPageView,
-    home::HomePage, link_builder::LinkBuilderPage, mfa::MfaPage, not_found::NotFound,
+    directory::DirectoryPage, home::HomePage, link_builder::LinkBuilderPage, mfa::MfaPage, not_found::NotFound,
     security_credentials::SecurityCredentialsPage, sign_in::SignInPage,
-    switch_role::SwitchRolePage,
+    simulator::SimulatorPage, switch_role::SwitchRolePage,
 };
 
 /// The HTML document around the application, rendered on the server.
@@ -131,7 +131,9 @@ fn ConsolePages() -> impl MatchNestedRoutes + Clone {
         <Route path=(StaticSegment("switchrole"), StaticSegment("links")) view=LinkBuilderPage ssr=SsrMode::InOrder />
         <Route path=StaticSegment("audit") view=AuditPageView ssr=SsrMode::InOrder />
         <Route path=StaticSegment("access-requests") view=AccessRequestsPage ssr=SsrMode::InOrder />
+        <Route path=StaticSegment("directory") view=DirectoryPage ssr=SsrMode::InOrder />
         <Route path=(StaticSegment("directory"), StaticSegment("access")) view=AccessMapPage ssr=SsrMode::InOrder />
+        <Route path=StaticSegment("simulate") view=SimulatorPage ssr=SsrMode::InOrder />
         <Route path=StaticSegment("mfa") view=MfaPage ssr=SsrMode::InOrder />
         <Route path=StaticSegment("security-credentials") view=SecurityCredentialsPage ssr=SsrMode::InOrder />
         <Route path=StaticSegment("s3") view=BucketsPage ssr=SsrMode::InOrder />

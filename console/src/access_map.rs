@@ -80,15 +80,17 @@ pub fn explain(state: &AppState, user_arn: &str, role_arn: &str) -> Option<CellE
     })
 }
 
-fn lines(evaluation: &Evaluation) -> Vec<ExplanationLine> {
+pub fn lines(evaluation: &Evaluation) -> Vec<ExplanationLine> {
     evaluation.explanation.iter().map(line).collect()
 }
 
-fn line(finding: &Finding) -> ExplanationLine {
+/// One explanation line as the pages show it.
+pub fn line(finding: &Finding) -> ExplanationLine {
     ExplanationLine {
         policy: finding.policy.as_deref().map(str::to_string),
         statement: finding.statement.as_deref().map(str::to_string),
         effect: finding.effect.map(|e| format!("{e:?}")),
+        applied: finding.used.is_none_or(|u| u.applied),
         message: finding.message.to_string(),
     }
 }

@@ -277,6 +277,9 @@ async fn assume(
         granted: granted.clone(),
         not_after: grant.as_ref().map(|g| g.ends_at),
     };
+    // What the audit trail's "Explain" replays the decision with.
+    let recorded_context =
+        crate::simulator::recorded_context(mfa_authenticated_at, crate::clock::now_utc());
     let audit = |decision| {
         AuditEvent::new("SwitchRole", decision)
             .actor(user.arn())
@@ -300,8 +303,11 @@ async fn assume(
                 && needs_fresher_mfa(mfa_authenticated_at)
                 && may_switch_with_fresh_mfa(state, user, client, &target.role_arn, &granted);
             let detail = match detail {
-                serde_json::Value::Object(mut map) if step_up => {
-                    map.insert("step_up_offered".into(), true.into());
+                serde_json::Value::Object(mut map) => {
+                    if step_up {
+                        map.insert("step_up_offered".into(), true.into());
+                    }
+                    map.insert("context".into(), recorded_context.clone());
                     serde_json::Value::Object(map)
                 }
                 other => other,
@@ -363,6 +369,7 @@ async fn assume(
         "expires_at": held.credentials.expiration,
         "backend": state.cloud.name(),
         "role_session": held.session_id,
+        "context": recorded_context,
     });
     if let Some(replacing) = &slot.replacing {
         detail["replaced_role_session"] = replacing.clone().into();

@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 
 use crate::context::{RequestContext, keys};
 use crate::directory::{Account, Directory, Role, User};
-use crate::evaluate::{Evaluation, PolicySet, Request, evaluate};
+use crate::evaluate::{Evaluation, Participant, PolicySet, Request, evaluate};
 use crate::policy::NamedPolicy;
 use crate::principal::Principal;
 use crate::principal::PrincipalCache;
@@ -300,8 +300,34 @@ pub fn authorize_with_grants(
     granted: &[NamedPolicy],
     action: &str,
     resource: &str,
-    mut context: RequestContext,
+    context: RequestContext,
 ) -> Evaluation {
+    decide(directory, identity, granted, action, resource, context, false).0
+}
+
+/// As [`authorize_with_context`], with every policy that took part (for the simulator page,
+/// which shows them with the statements the decision used).
+pub fn authorize_explained(
+    directory: &Directory,
+    identity: &Identity<'_>,
+    action: &str,
+    resource: &str,
+    context: RequestContext,
+) -> (Evaluation, Vec<Participant>) {
+    decide(directory, identity, &[], action, resource, context, true)
+}
+
+/// The one decision path of the directory: gathers the policies of the caller and the
+/// resource, and lists them too when `list_participants`.
+fn decide(
+    directory: &Directory,
+    identity: &Identity<'_>,
+    granted: &[NamedPolicy],
+    action: &str,
+    resource: &str,
+    mut context: RequestContext,
+    list_participants: bool,
+) -> (Evaluation, Vec<Participant>) {
     let principal = identity.principal();
     let with_grants: Vec<NamedPolicy>;
     let identity_policies = if granted.is_empty() {
@@ -349,7 +375,12 @@ pub fn authorize_with_grants(
         resource_account,
         context: &context,
     };
-    evaluate(&request, &policies)
+    let participants = if list_participants {
+        policies.participants(principal)
+    } else {
+        Vec::new()
+    };
+    (evaluate(&request, &policies), participants)
 }
 
 /// Decide a request by `identity` (context derived from `caller`) that also carries

@@ -202,6 +202,23 @@ impl Condition {
         format!("{}: {}", self.operator, self.key)
     }
 
+    /// [`Condition::describe`] with the value the request had, for a condition that failed:
+    /// `Bool: aws:MultiFactorAuthPresent (the request had "false")`.
+    pub fn describe_failure(&self, context: &RequestContext) -> String {
+        let seen = match context.get(&self.key_lower) {
+            None => format!("the request had no {}", self.key),
+            Some(value) => {
+                let quoted: Vec<String> = value.values().iter().map(|v| format!("{v:?}")).collect();
+                match quoted.len() {
+                    0 => "the request had no value".to_string(),
+                    1 => format!("the request had {}", quoted[0]),
+                    _ => format!("the request had [{}]", quoted.join(", ")),
+                }
+            }
+        };
+        format!("{} ({seen})", self.describe())
+    }
+
     pub(crate) fn parse_block(
         value: &Value,
         path: &str,

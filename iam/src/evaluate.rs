@@ -69,6 +69,19 @@ pub struct Finding {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub effect: Option<Effect>,
     pub message: Cow<'static, str>,
+    /// Which statement of `policy` this line is about and whether it applied, for showing the
+    /// statement in its policy (the simulator page). Not part of the JSON.
+    #[serde(skip)]
+    pub used: Option<StatementUse>,
+}
+
+/// A statement an explanation line is about: its position in the policy's `Statement` array,
+/// and whether it applied (an Allow or Deny that took effect) or not (a condition failed, or
+/// the statement is ignored).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatementUse {
+    pub index: usize,
+    pub applied: bool,
 }
 
 impl Finding {
@@ -79,7 +92,16 @@ impl Finding {
             statement: None,
             effect: None,
             message: message.into(),
+            used: None,
         }
+    }
+
+    /// The same line about a statement that did not apply.
+    fn not_applied(mut self) -> Self {
+        if let Some(used) = &mut self.used {
+            used.applied = false;
+        }
+        self
     }
 }
 
@@ -223,6 +245,10 @@ fn finding(
             .map(|s| s.label().clone()),
         effect: Some(effect),
         message: message.into(),
+        used: Some(StatementUse {
+            index,
+            applied: true,
+        }),
     }
 }
 
@@ -256,8 +282,56 @@ fn org_finding(
     message: impl Into<Cow<'static, str>>,
 ) -> Finding {
     let mut f = finding(named, index, role, effect, message);
-    f.policy = Some(format!("{} / {}", level.label, named.label).into());
+    f.policy = Some(org_policy_label(level, named));
     f
+}
+
+/// How explanations name a policy of an organization level.
+fn org_policy_label(level: &OrgLevel, named: &NamedPolicy) -> Arc<str> {
+    format!("{} / {}", level.label, named.label).into()
+}
+
+/// A policy that took part in a decision, named as the explanation names it.
+#[derive(Debug, Clone)]
+pub struct Participant {
+    pub label: Arc<str>,
+    pub role: PolicyRole,
+    pub policy: Arc<crate::policy::Policy>,
+}
+
+impl PolicySet<'_> {
+    /// Every policy of the set, in the order the engine considers them, labelled as its
+    /// explanation lines name them (SCPs only when they limit `principal`).
+    pub fn participants(&self, principal: &Principal) -> Vec<Participant> {
+        let one = |named: &NamedPolicy, role| Participant {
+            label: named.label.clone(),
+            role,
+            policy: named.policy.clone(),
+        };
+        let mut out: Vec<Participant> = Vec::new();
+        let scps = if limited_by_scps(principal) {
+            self.service_control
+        } else {
+            &[]
+        };
+        for (levels, role) in [
+            (scps, PolicyRole::ServiceControl),
+            (self.resource_control, PolicyRole::ResourceControl),
+        ] {
+            for level in levels {
+                out.extend(level.policies.iter().map(|named| Participant {
+                    label: org_policy_label(level, named),
+                    role,
+                    policy: named.policy.clone(),
+                }));
+            }
+        }
+        out.extend(self.identity.iter().map(|p| one(p, PolicyRole::Identity)));
+        out.extend(self.boundaries.iter().map(|p| one(p, PolicyRole::PermissionsBoundary)));
+        out.extend(self.session.map(|p| one(p, PolicyRole::Session)));
+        out.extend(self.resource.map(|p| one(p, PolicyRole::Resource)));
+        out
+    }
 }
 
 /// Whether SCPs limit this principal: service-linked roles are exempt.
@@ -317,7 +391,8 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
                 role,
                 named.policy.statements[*i].effect,
                 format!("statement ignored: {why}"),
-            ));
+            )
+            .not_applied());
         }
     }
     for (levels, role) in [
@@ -343,7 +418,8 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
                     role,
                     named.policy.statements[*i].effect,
                     format!("statement ignored: {why}"),
-                ));
+                )
+                .not_applied());
             }
         }
     }
@@ -465,6 +541,7 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
                 l.level.label
             )
             .into(),
+            used: None,
         });
     }
     if let Some(required) = required
@@ -531,7 +608,8 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
                     role,
                     *effect,
                     format!("condition not met: {condition}"),
-                ));
+                )
+                .not_applied());
             }
         }
     }
@@ -544,7 +622,8 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
                 role,
                 effect,
                 format!("condition not met: {condition}"),
-            ));
+            )
+            .not_applied());
         }
     }
     explanation.extend(ignored_notes);

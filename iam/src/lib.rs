@@ -15,7 +15,9 @@ pub mod principal;
 pub mod resource_rules;
 
 pub use context::{ContextValue, RequestContext};
-pub use evaluate::{Decision, Evaluation, Finding, OrgLevel, PolicySet, Request, evaluate};
+pub use evaluate::{
+    Decision, Evaluation, Finding, OrgLevel, Participant, PolicySet, Request, StatementUse, evaluate,
+};
 pub use policy::NamedPolicy;
 pub use principal::Principal;
 pub mod access;

@@ -20,8 +20,8 @@ use time::OffsetDateTime;
 use crate::access::{self, CallerContext, Identity, RoleSessionInfo};
 use crate::context::{ContextValue, RequestContext, keys};
 use crate::directory::Directory;
-use crate::evaluate::{Evaluation, OrgLevel, PolicySet, Request, evaluate};
-use crate::policy::{NamedPolicy, Policy, PolicyKind};
+use crate::evaluate::{Evaluation, OrgLevel, Participant, PolicySet, Request, evaluate};
+use crate::policy::{Effect, NamedPolicy, Policy, PolicyKind};
 use crate::principal::Principal;
 
 #[derive(Debug, Deserialize)]
@@ -96,11 +96,98 @@ fn run_lines<R: BufRead, W: Write>(
 /// Decide one input line.
 pub fn simulate_line(line: &str, directory: Option<&Directory>) -> Result<Evaluation, String> {
     let line: Line = serde_json::from_str(line).map_err(|e| format!("malformed line: {e}"))?;
-    let principal = Principal::from_arn(&line.request.principal)
-        .map_err(|e| format!("request.principal: {e}"))?;
     match directory {
-        None => stateless(&line, &principal),
-        Some(dir) => with_directory(dir, &line, &principal),
+        None => {
+            let principal = Principal::from_arn(&line.request.principal)
+                .map_err(|e| format!("request.principal: {e}"))?;
+            stateless(&line, &principal)
+        }
+        Some(dir) => {
+            if line.identity_policies.is_some()
+                || line.permission_boundaries.is_some()
+                || line.resource_policy.is_some()
+                || line.service_control_policies.is_some()
+                || line.resource_control_policies.is_some()
+            {
+                return Err("with --directory, policies come from the directory: only \"request\" and \"sessionPolicy\" are accepted".into());
+            }
+            let request = DirectoryRequest {
+                principal: line.request.principal,
+                action: line.request.action,
+                resource: line.request.resource,
+                context: line.request.context,
+                session_policy: line.session_policy,
+            };
+            simulate_in_directory(dir, &request).map(|s| s.evaluation)
+        }
+    }
+}
+
+/// A request to decide against a directory: its policies come from there, and the context
+/// keys that describe the principal are derived as for real requests.
+#[derive(Debug, Clone, Default)]
+pub struct DirectoryRequest {
+    /// A user or assumed-role ARN of the directory.
+    pub principal: String,
+    pub action: String,
+    pub resource: String,
+    /// Given keys; `aws:CurrentTime` (default now), `aws:MultiFactorAuthPresent` and
+    /// `aws:MultiFactorAuthAge` also set the time and the MFA of the caller (and so of a
+    /// role session).
+    pub context: BTreeMap<String, ContextValue>,
+    /// The session policy of a role session principal.
+    pub session_policy: Option<Value>,
+}
+
+/// A decision with every policy that took part.
+#[derive(Debug, Clone)]
+pub struct Simulation {
+    pub evaluation: Evaluation,
+    pub policies: Vec<Participant>,
+}
+
+/// What one statement of a participating policy did in a decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StatementMark {
+    /// Not named by the explanation (it did not match the request, or did not matter).
+    Unused,
+    /// It applied with this effect and the explanation names it.
+    Applied(Effect),
+    /// Its action, resource and principal matched, but a condition did not hold: the
+    /// explanation's message (the condition, and the value the request had).
+    ConditionFailed(String),
+    /// Kept by lenient parsing but never applies: why.
+    Ignored(String),
+}
+
+impl Simulation {
+    /// One mark per statement of `self.policies[policy]`, from the explanation lines that name
+    /// it: this is what the simulator page highlights.
+    pub fn marks(&self, policy: usize) -> Vec<StatementMark> {
+        let Some(participant) = self.policies.get(policy) else {
+            return Vec::new();
+        };
+        let mut marks = vec![StatementMark::Unused; participant.policy.statements().len()];
+        for finding in &self.evaluation.explanation {
+            let (Some(label), Some(used)) = (&finding.policy, finding.used) else {
+                continue;
+            };
+            if **label != *participant.label {
+                continue;
+            }
+            let Some(mark) = marks.get_mut(used.index) else {
+                continue;
+            };
+            *mark = if used.applied {
+                StatementMark::Applied(finding.effect.unwrap_or(Effect::Allow))
+            } else if let Some(why) = finding.message.strip_prefix("statement ignored: ") {
+                StatementMark::Ignored(why.to_string())
+            } else {
+                let failed = finding.message.strip_prefix("condition not met: ");
+                StatementMark::ConditionFailed(failed.unwrap_or(&finding.message).to_string())
+            };
+        }
+        marks
     }
 }
 
@@ -234,20 +321,18 @@ fn is_principal_key(key: &str) -> bool {
     ) || k.starts_with(keys::PRINCIPAL_TAG_PREFIX)
 }
 
-fn with_directory(
+/// Decide `request` against `dir`: the path of `switchyard simulate --directory` and of the
+/// console's simulator page.
+pub fn simulate_in_directory(
     dir: &Directory,
-    line: &Line,
-    principal: &Principal,
-) -> Result<Evaluation, String> {
-    if line.identity_policies.is_some()
-        || line.permission_boundaries.is_some()
-        || line.resource_policy.is_some()
-        || line.service_control_policies.is_some()
-        || line.resource_control_policies.is_some()
-    {
-        return Err("with --directory, policies come from the directory: only \"request\" and \"sessionPolicy\" are accepted".into());
+    request: &DirectoryRequest,
+) -> Result<Simulation, String> {
+    let principal =
+        Principal::from_arn(&request.principal).map_err(|e| format!("request.principal: {e}"))?;
+    let mut given = RequestContext::new();
+    for (k, v) in &request.context {
+        given.insert(k, v.clone());
     }
-    let given = context_of(&line.request);
     let now = given
         .single(keys::CURRENT_TIME)
         .and_then(crate::conditions::parse_date)
@@ -264,7 +349,7 @@ fn with_directory(
         caller.mfa_authenticated_at = Some(now - time::Duration::seconds(age));
     }
     let session_info;
-    let identity = match principal {
+    let identity = match &principal {
         Principal::User { arn, .. } => {
             let (account, user) = dir
                 .user_by_arn(arn)
@@ -283,7 +368,7 @@ fn with_directory(
             let role = acct.role(role_name).ok_or_else(|| {
                 format!("request.principal: no role {role_name} in account {account}")
             })?;
-            let session_policy = match &line.session_policy {
+            let session_policy = match &request.session_policy {
                 Some(Value::Null) | None => None,
                 Some(v) => Some(policy(v, PolicyKind::Session, "sessionPolicy")?),
             };
@@ -313,11 +398,15 @@ fn with_directory(
             context.insert(k, v.clone());
         }
     }
-    Ok(access::authorize_with_context(
+    let (evaluation, policies) = access::authorize_explained(
         dir,
         &identity,
-        &line.request.action,
-        &line.request.resource,
+        &request.action,
+        &request.resource,
         context,
-    ))
+    );
+    Ok(Simulation {
+        evaluation,
+        policies,
+    })
 }

@@ -14,6 +14,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use console::client::ClientAddr;
 use console::session;
+use console::state::AdminAccess;
 
 use crate::public_origin::{PublicOrigin, Verdict};
 use crate::state::ServerState;
@@ -160,8 +161,30 @@ pub async fn require_sign_in(
             };
             Redirect::to(&location).into_response()
         }
+        (Some(user), false)
+            if is_admin_page(path)
+                && !matches!(state.app.admin_access(&user), AdminAccess::Granted) =>
+        {
+            // The page renders its refusal ("for console administrators only"); the status
+            // says it too.
+            let mut response = next.run(request).await;
+            *response.status_mut() = StatusCode::FORBIDDEN;
+            response
+        }
         _ => next.run(request).await,
     }
+}
+
+/// The administrators' pages, also inside a tab of a role session (`/as/ID/…`).
+fn is_admin_page(path: &str) -> bool {
+    let path = match path.strip_prefix("/as/") {
+        Some(rest) => rest.find('/').map_or("/", |i| &rest[i..]),
+        None => path,
+    };
+    matches!(
+        path.trim_end_matches('/'),
+        "/audit" | "/directory" | "/directory/access" | "/simulate"
+    )
 }
 
 /// Headers on every response. Pages are never cached (a signed-out browser's back button must

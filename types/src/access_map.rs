@@ -31,6 +31,8 @@ pub struct ExplanationLine {
     pub statement: Option<String>,
     /// `Allow`, `Deny`, or none for a note.
     pub effect: Option<String>,
+    /// Whether the statement took effect (false: a condition failed, or it is ignored).
+    pub applied: bool,
     pub message: String,
 }
 

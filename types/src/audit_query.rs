@@ -60,6 +60,8 @@ pub struct AuditRow {
     pub detail: String,
     /// One line of it: the reason, role or first keys.
     pub summary: String,
+    /// A switch or object decision the policy simulator can replay ("Explain").
+    pub explainable: bool,
 }
 
 /// One page of the trail.

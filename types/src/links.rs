@@ -38,9 +38,32 @@ pub fn urlencode(value: &str) -> String {
         .collect()
 }
 
+/// `path?name=value&…` with each value URL-encoded; empty values are left out.
+pub fn with_query(path: &str, params: &[(&str, &str)]) -> String {
+    let query: Vec<String> = params
+        .iter()
+        .filter(|(_, value)| !value.is_empty())
+        .map(|(name, value)| format!("{name}={}", urlencode(value)))
+        .collect();
+    if query.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{}", query.join("&"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{safe_local_path, urlencode};
+    use super::{safe_local_path, urlencode, with_query};
+
+    #[test]
+    fn with_query_encodes_and_skips_empty_values() {
+        assert_eq!(with_query("/simulate", &[]), "/simulate");
+        assert_eq!(
+            with_query("/simulate", &[("a", "x y"), ("b", ""), ("c", "arn:aws:s3:::b/k")]),
+            "/simulate?a=x%20y&c=arn%3Aaws%3As3%3A%3A%3Ab%2Fk"
+        );
+    }
 
     #[test]
     fn query_values_are_encoded() {

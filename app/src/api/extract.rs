@@ -198,7 +198,17 @@ where
 {
     let state = use_context::<AppState>().ok_or_else(|| unavailable("no console state"))?;
     let mut parts = use_context::<Parts>().ok_or_else(|| unavailable("no request parts"))?;
-    T::from_request_parts(&mut parts, &state)
-        .await
-        .map_err(ConsoleError::from)
+    let refusal = match T::from_request_parts(&mut parts, &state).await {
+        Ok(caller) => return Ok(caller),
+        Err(refusal) => refusal,
+    };
+    if matches!(
+        refusal.0,
+        ConsoleError::NotAdmin | ConsoleError::AdminMfaNeeded
+    ) && let Some(response) = use_context::<leptos_axum::ResponseOptions>()
+    {
+        // An administrators' server function refused: the status says so (403).
+        response.set_status(refusal.status());
+    }
+    Err(refusal.0)
 }

@@ -6,10 +6,12 @@ pub mod access_map;
 pub mod access_requests;
 pub mod audit;
 pub mod buckets;
+pub mod directory;
 #[cfg(feature = "ssr")]
 pub mod extract;
 pub mod identity;
 pub mod link_builder;
 pub mod mfa;
 pub mod roles;
+pub mod simulator;
 pub mod switching;

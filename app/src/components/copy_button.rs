@@ -8,7 +8,8 @@ pub fn CopyButton(
     #[prop(into)]
     value: Signal<String>,
     /// What is copied, for the accessible name: "Copy {what}".
-    what: &'static str,
+    #[prop(into)]
+    what: String,
 ) -> impl IntoView {
     let copied = RwSignal::new(false);
     let on_click = move |_| {

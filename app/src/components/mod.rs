@@ -2,6 +2,7 @@
 
 pub mod account_menu;
 pub mod copy_button;
+pub mod explanation;
 pub mod mfa_code_field;
 pub mod navbar;
 pub mod open_aws_console;

@@ -50,6 +50,9 @@ pub fn Navbar() -> impl IntoView {
                                     })}
                                 </a>
                             })}
+                            {identity.as_ref().is_some_and(|i| i.is_admin).then(|| view! {
+                                <a class="nav-link" href="/directory">"Directory"</a>
+                            })}
                             <span class="navbar-spacer"></span>
                             {identity.map(|identity| view! { <AccountMenu identity /> })}
                         </nav>

@@ -9,7 +9,9 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::access_map::load_access_map;
 use crate::components::page::{ErrorAlert, PageHeader};
-use types::access_map::{AccessMapView, CellExplanation, ExplanationLine};
+use crate::components::explanation::ExplanationLines;
+use types::access_map::{AccessMapView, CellExplanation};
+use types::links::with_query;
 
 #[derive(Clone, Debug, PartialEq, Default)]
 struct Query {
@@ -21,28 +23,16 @@ struct Query {
 
 impl Query {
     fn url(&self, explain_user: &str, explain_role: &str) -> String {
-        let mut out = url_param("/directory/access?", "role", &self.role);
-        out = url_param(&out, "user", &self.user);
-        out = url_param(&out, "explain_user", explain_user);
-        url_param(&out, "explain_role", explain_role)
+        with_query(
+            "/directory/access",
+            &[
+                ("role", &self.role),
+                ("user", &self.user),
+                ("explain_user", explain_user),
+                ("explain_role", explain_role),
+            ],
+        )
     }
-}
-
-fn url_param(base: &str, name: &str, value: &str) -> String {
-    if value.is_empty() {
-        return base.to_string();
-    }
-    let sep = if base.ends_with('?') { "" } else { "&" };
-    let encoded: String = value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                char::from(b).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect();
-    format!("{base}{sep}{name}={encoded}")
 }
 
 #[component]
@@ -87,10 +77,9 @@ fn MapView(map: AccessMapView, query: Query) -> impl IntoView {
         (Some(role), Some(user)) => format!("Can {} switch to {}?", user.name, role.name),
         (None, None) => "Every user and role".to_string(),
     };
-    let csv = url_param(
-        &url_param("/directory/access.csv?", "role", &query.role),
-        "user",
-        &query.user,
+    let csv = with_query(
+        "/directory/access.csv",
+        &[("role", &query.role), ("user", &query.user)],
     );
     let chosen_role = query.role.clone();
     let chosen_user = query.user.clone();
@@ -186,37 +175,11 @@ fn Explanation(explanation: CellExplanation) -> impl IntoView {
             <h2>{title}</h2>
             <p class="muted small mono break">{format!("{} · sts:AssumeRole · {}", explanation.user.arn, explanation.role.arn)}</p>
             <h3>{format!("As the user is now (no MFA): {}", explanation.decision)}</h3>
-            <Lines lines=explanation.lines />
+            <ExplanationLines lines=explanation.lines />
             {explanation.with_mfa.map(|(decision, lines)| view! {
                 <h3>{format!("With a fresh MFA: {decision}")}</h3>
-                <Lines lines />
+                <ExplanationLines lines />
             })}
         </section>
-    }
-}
-
-#[component]
-fn Lines(lines: Vec<ExplanationLine>) -> impl IntoView {
-    view! {
-        <ul class="permission-list">
-            {lines.into_iter().map(|line| {
-                let class = match line.effect.as_deref() {
-                    Some("Allow") => "allow",
-                    Some("Deny") => "deny",
-                    _ => "note",
-                };
-                view! {
-                    <li class=class>
-                        <span class="badge">{line.effect.clone().unwrap_or_else(|| "Note".to_string())}</span>
-                        <p>
-                            {line.policy.clone().map(|p| view! { <strong>{p}</strong> })}
-                            {line.statement.clone().map(|s| view! { " " <span class="mono">{s}</span> })}
-                            {line.policy.is_some().then_some(": ")}
-                            {line.message.clone()}
-                        </p>
-                    </li>
-                }
-            }).collect_view()}
-        </ul>
     }
 }

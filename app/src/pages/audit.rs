@@ -172,6 +172,11 @@ fn AuditRowView(row: AuditRow) -> impl IntoView {
                     <summary>{row.summary}</summary>
                     <pre class="detail-json">{row.detail}</pre>
                 </details>
+                {row.explainable.then(|| {
+                    let href = format!("/simulate?event={}", row.id);
+                    let label = format!("Explain event {}", row.id);
+                    view! { <a class="button small" href=href aria-label=label>"Explain"</a> }
+                })}
             </td>
         </tr>
     }

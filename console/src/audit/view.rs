@@ -24,6 +24,7 @@ pub fn row(record: &AuditRecord) -> AuditRow {
         client_ip: event.client_ip.clone().unwrap_or_default(),
         detail: serde_json::to_string_pretty(&event.detail).unwrap_or_default(),
         summary: detail_summary(&event.detail),
+        explainable: crate::simulator::explainable(record),
     }
 }
 

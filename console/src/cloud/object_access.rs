@@ -368,6 +368,10 @@ impl ObjectRequester {
             "role_session": self.role.as_ref().map(|r| r.session_id.clone()),
             "assumed_role_arn": self.role.as_ref().map(|r| r.credentials.assumed_role_arn.clone()),
             "access_key_id": self.role.as_ref().map(|r| r.credentials.access_key_id.clone()),
+            "context": crate::simulator::recorded_context(
+                self.caller.mfa_authenticated_at,
+                crate::clock::now_utc(),
+            ),
         })
     }
 }

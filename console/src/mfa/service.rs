@@ -53,6 +53,11 @@ impl MfaService {
         })
     }
 
+    /// How many MFA devices the user has.
+    pub async fn device_count(&self, user: &UserKey) -> Result<usize, MfaStoreError> {
+        Ok(self.store.devices(user).await?.len())
+    }
+
     /// Whether the user has at least one MFA device.
     pub async fn has_devices(&self, user: &UserKey) -> Result<bool, MfaStoreError> {
         Ok(!self.store.devices(user).await?.is_empty())

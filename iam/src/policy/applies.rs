@@ -198,7 +198,7 @@ impl Statement {
         };
         for condition in &self.conditions {
             if !condition.matches(context) {
-                return StatementMatch::ConditionFailed(condition.describe());
+                return StatementMatch::ConditionFailed(condition.describe_failure(context));
             }
         }
         StatementMatch::Applies(principal_match)
