@@ -16,6 +16,7 @@ mod access_requests;
 mod hardening;
 mod hardening_web;
 mod shared_state;
+mod simulator;
 mod switching;
 
 struct Console {

@@ -9,6 +9,7 @@ use crate::links::with_query;
 
 /// The form's fields, as the URL holds them. Empty strings are unset.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct SimulatorInput {
     /// A user ARN or an assumed-role (role session) ARN of the directory.
     pub principal: String,
