@@ -24,8 +24,8 @@ use crate::components::navbar::Navbar;
 use crate::pages::buckets::{BucketPage, BucketsPage, ObjectDetailsPage};
 use crate::pages::{
     access_map::AccessMapPage, access_requests::AccessRequestsPage, audit::AuditPageView,
-    directory::DirectoryPage, home::HomePage, link_builder::LinkBuilderPage, mfa::MfaPage, not_found::NotFound,
-    security_credentials::SecurityCredentialsPage, sign_in::SignInPage,
+    directory::DirectoryPage, home::HomePage, link_builder::LinkBuilderPage, mfa::MfaPage,
+    not_found::NotFound, security_credentials::SecurityCredentialsPage, sign_in::SignInPage,
     simulator::SimulatorPage, switch_role::SwitchRolePage,
 };
 

@@ -5,8 +5,8 @@ use iam::directory::{Account, Member, OrgPolicyType};
 use iam::{Directory, NamedPolicy};
 use types::access_requests::duration_label;
 use types::directory::{
-    AccountEntry, BucketEntry, DirectoryView, GroupEntry, NamedDocument, OrgPolicyEntry,
-    RoleEntry, UserEntry,
+    AccountEntry, BucketEntry, DirectoryView, GroupEntry, NamedDocument, OrgPolicyEntry, RoleEntry,
+    UserEntry,
 };
 
 use crate::mfa::store::{MfaStoreError, UserKey};
@@ -30,7 +30,11 @@ pub async fn view(state: &AppState, search: &str) -> Result<DirectoryView, MfaSt
         org_policies: Vec::new(),
     };
     for account in directory.accounts() {
-        if matches(&[account.id(), account.alias().unwrap_or_default(), &account.root_arn()]) {
+        if matches(&[
+            account.id(),
+            account.alias().unwrap_or_default(),
+            &account.root_arn(),
+        ]) {
             page.accounts.push(AccountEntry {
                 id: account.id().to_string(),
                 alias: account.alias().map(str::to_string),
@@ -78,7 +82,11 @@ pub async fn view(state: &AppState, search: &str) -> Result<DirectoryView, MfaSt
         }
         for role in account.roles() {
             let arn = role.arn();
-            if !matches(&[role.name(), &arn, role.console_display_name().unwrap_or_default()]) {
+            if !matches(&[
+                role.name(),
+                &arn,
+                role.console_display_name().unwrap_or_default(),
+            ]) {
                 continue;
             }
             page.roles.push(RoleEntry {
@@ -171,22 +179,47 @@ mod tests {
         let (state, _dir) = crate::test_support::state(Duration::from_secs(3600)).await;
         let all = view(&state, "").await.expect("view");
         assert!(all.accounts.iter().any(|a| a.id == "111122223333"));
-        let production = all.accounts.iter().find(|a| a.id == "123456789012").expect("prod");
-        assert_eq!(production.ou.as_deref(), Some("Production (ou-a1b2-pr0duct1)"));
+        let production = all
+            .accounts
+            .iter()
+            .find(|a| a.id == "123456789012")
+            .expect("prod");
+        assert_eq!(
+            production.ou.as_deref(),
+            Some("Production (ou-a1b2-pr0duct1)")
+        );
         let alice = all.users.iter().find(|u| u.name == "alice").expect("alice");
         assert_eq!(alice.groups, vec!["Developers"]);
         assert_eq!(alice.mfa_devices, 0);
-        let role = all.roles.iter().find(|r| r.arn.ends_with("123456789012:role/UpdateAPP")).expect("role");
-        assert!(role.trust.document.statements[0].json.contains("MultiFactorAuthPresent"));
-        assert!(all.org_policies.iter().any(|p| p.name == "DenyLeaveOrganization" && p.kind == "SCP"));
+        let role = all
+            .roles
+            .iter()
+            .find(|r| r.arn.ends_with("123456789012:role/UpdateAPP"))
+            .expect("role");
+        assert!(
+            role.trust.document.statements[0]
+                .json
+                .contains("MultiFactorAuthPresent")
+        );
+        assert!(
+            all.org_policies
+                .iter()
+                .any(|p| p.name == "DenyLeaveOrganization" && p.kind == "SCP")
+        );
 
         let found = view(&state, "PRODUCTIONAPP").await.expect("view");
         assert!(found.users.is_empty() && found.groups.is_empty());
         assert_eq!(
-            found.buckets.iter().map(|b| b.name.as_str()).collect::<Vec<_>>(),
+            found
+                .buckets
+                .iter()
+                .map(|b| b.name.as_str())
+                .collect::<Vec<_>>(),
             vec!["productionapp"]
         );
-        let by_arn = view(&state, "arn:aws:iam::111122223333:user/bob").await.expect("view");
+        let by_arn = view(&state, "arn:aws:iam::111122223333:user/bob")
+            .await
+            .expect("view");
         assert_eq!(by_arn.users.len(), 1);
         assert_eq!(by_arn.users[0].name, "bob");
     }

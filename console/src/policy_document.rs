@@ -43,9 +43,10 @@ pub fn render(policy: &Policy, marks: &[StatementMark]) -> PolicyDocumentView {
                 StatementMark::Applied(Effect::Deny) => {
                     ("applied-deny", Some("Deny applied".to_string()))
                 }
-                StatementMark::ConditionFailed(why) => {
-                    ("condition-failed", Some(format!("Condition not met: {why}")))
-                }
+                StatementMark::ConditionFailed(why) => (
+                    "condition-failed",
+                    Some(format!("Condition not met: {why}")),
+                ),
                 StatementMark::Ignored(why) => ("ignored", Some(format!("Ignored: {why}"))),
             };
             StatementView {
@@ -92,7 +93,12 @@ pub fn every_policy(directory: &iam::Directory) -> Vec<&Policy> {
             out.extend(role.permission_policies().iter().map(|p| p.policy()));
             out.extend(role.permissions_boundary().map(|p| p.policy()));
         }
-        out.extend(account.buckets().filter_map(|b| b.policy()).map(|p| p.policy()));
+        out.extend(
+            account
+                .buckets()
+                .filter_map(|b| b.policy())
+                .map(|p| p.policy()),
+        );
     }
     if let Some(org) = directory.organization() {
         out.extend(org.policies().iter().map(|p| p.policy().policy()));

@@ -40,7 +40,10 @@ const CONSOLE_ACTIONS: &[&str] = &[
 
 /// The page for `input`: when it names an audit event ("Explain"), the event's request fills
 /// the inputs and the answer says whether today's policies decide alike.
-pub async fn view(state: &AppState, mut input: SimulatorInput) -> Result<SimulatorView, AuditError> {
+pub async fn view(
+    state: &AppState,
+    mut input: SimulatorInput,
+) -> Result<SimulatorView, AuditError> {
     let mut replay = None;
     let mut error = None;
     if let Ok(id) = input.event.trim().parse::<i64>() {
@@ -50,7 +53,11 @@ pub async fn view(state: &AppState, mut input: SimulatorInput) -> Result<Simulat
                     input = from_event;
                     replay = Some(record);
                 }
-                None => error = Some(format!("Audit event {id} is not a decision the simulator can replay.")),
+                None => {
+                    error = Some(format!(
+                        "Audit event {id} is not a decision the simulator can replay."
+                    ))
+                }
             },
             None => error = Some(format!("There is no audit event {id}.")),
         }
@@ -89,7 +96,12 @@ pub fn simulate(directory: &Directory, input: &SimulatorInput) -> Result<Simulat
 /// The form's fields as the engine's request; a field that does not parse is named.
 fn request(input: &SimulatorInput) -> Result<DirectoryRequest, String> {
     let mut context: BTreeMap<String, ContextValue> = BTreeMap::new();
-    for line in input.context.lines().map(str::trim).filter(|l| !l.is_empty()) {
+    for line in input
+        .context
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+    {
         let Some((key, value)) = line.split_once('=') else {
             return Err(format!(
                 "Context: \"{line}\" is not key=value (one key and value per line)."
@@ -115,9 +127,8 @@ fn request(input: &SimulatorInput) -> Result<DirectoryRequest, String> {
         context.insert(MFA_PRESENT.into(), "true".into());
         let age = input.mfa_age.trim();
         if !age.is_empty() {
-            age.parse::<u32>().map_err(|_| {
-                "MFA age: a whole number of seconds, such as 60.".to_string()
-            })?;
+            age.parse::<u32>()
+                .map_err(|_| "MFA age: a whole number of seconds, such as 60.".to_string())?;
             context.insert(MFA_AGE.into(), age.into());
         }
     }
@@ -154,10 +165,7 @@ fn result(simulation: &Simulation) -> SimulationResult {
             .map(|(i, participant)| ParticipantView {
                 label: participant.label.to_string(),
                 kind: kind_label(participant.role).to_string(),
-                document: crate::policy_document::render(
-                    &participant.policy,
-                    &simulation.marks(i),
-                ),
+                document: crate::policy_document::render(&participant.policy, &simulation.marks(i)),
             })
             .collect(),
     }
@@ -268,7 +276,11 @@ fn replayed_input(record: &AuditRecord) -> Option<SimulatorInput> {
     let (principal, action, resource) = match event.action.as_str() {
         "SwitchRole" => {
             let role = text("role_arn").or_else(|| {
-                detail.get("reason").and_then(|r| r.get("role_arn")).and_then(Value::as_str).map(str::to_string)
+                detail
+                    .get("reason")
+                    .and_then(|r| r.get("role_arn"))
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
             })?;
             (actor, "sts:AssumeRole".to_string(), role)
         }
@@ -322,7 +334,10 @@ fn replayed(record: &AuditRecord, simulation: &Simulation) -> ReplayedEvent {
 
 /// The context keys an audit event keeps so that "Explain" can replay its decision: MFA
 /// presence and age at `now`.
-pub fn recorded_context(mfa_authenticated_at: Option<OffsetDateTime>, now: OffsetDateTime) -> Value {
+pub fn recorded_context(
+    mfa_authenticated_at: Option<OffsetDateTime>,
+    now: OffsetDateTime,
+) -> Value {
     match mfa_authenticated_at {
         Some(at) => serde_json::json!({
             MFA_PRESENT: "true",

@@ -302,7 +302,10 @@ pub fn authorize_with_grants(
     resource: &str,
     context: RequestContext,
 ) -> Evaluation {
-    decide(directory, identity, granted, action, resource, context, false).0
+    decide(
+        directory, identity, granted, action, resource, context, false,
+    )
+    .0
 }
 
 /// As [`authorize_with_context`], with every policy that took part (for the simulator page,

@@ -327,7 +327,11 @@ impl PolicySet<'_> {
             }
         }
         out.extend(self.identity.iter().map(|p| one(p, PolicyRole::Identity)));
-        out.extend(self.boundaries.iter().map(|p| one(p, PolicyRole::PermissionsBoundary)));
+        out.extend(
+            self.boundaries
+                .iter()
+                .map(|p| one(p, PolicyRole::PermissionsBoundary)),
+        );
         out.extend(self.session.map(|p| one(p, PolicyRole::Session)));
         out.extend(self.resource.map(|p| one(p, PolicyRole::Resource)));
         out
@@ -385,14 +389,16 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
             explanation.push(finding(named, *i, role, Effect::Deny, "explicit Deny"));
         }
         for (named, i, why) in &tally.ignored {
-            ignored_notes.push(finding(
-                named,
-                *i,
-                role,
-                named.policy.statements[*i].effect,
-                format!("statement ignored: {why}"),
-            )
-            .not_applied());
+            ignored_notes.push(
+                finding(
+                    named,
+                    *i,
+                    role,
+                    named.policy.statements[*i].effect,
+                    format!("statement ignored: {why}"),
+                )
+                .not_applied(),
+            );
         }
     }
     for (levels, role) in [
@@ -411,15 +417,17 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
                 ));
             }
             for (named, i, why) in &l.tally.ignored {
-                ignored_notes.push(org_finding(
-                    l.level,
-                    named,
-                    *i,
-                    role,
-                    named.policy.statements[*i].effect,
-                    format!("statement ignored: {why}"),
-                )
-                .not_applied());
+                ignored_notes.push(
+                    org_finding(
+                        l.level,
+                        named,
+                        *i,
+                        role,
+                        named.policy.statements[*i].effect,
+                        format!("statement ignored: {why}"),
+                    )
+                    .not_applied(),
+                );
             }
         }
     }
@@ -602,28 +610,32 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
     for (tally, role) in all_groups {
         for (named, i, effect, condition) in &tally.failed_conditions {
             if *effect == Effect::Allow {
-                explanation.push(finding(
-                    named,
-                    *i,
-                    role,
-                    *effect,
-                    format!("condition not met: {condition}"),
-                )
-                .not_applied());
+                explanation.push(
+                    finding(
+                        named,
+                        *i,
+                        role,
+                        *effect,
+                        format!("condition not met: {condition}"),
+                    )
+                    .not_applied(),
+                );
             }
         }
     }
     for (level, named, i, effect, condition, role) in org_failed {
         if effect == Effect::Allow {
-            explanation.push(org_finding(
-                level,
-                named,
-                i,
-                role,
-                effect,
-                format!("condition not met: {condition}"),
-            )
-            .not_applied());
+            explanation.push(
+                org_finding(
+                    level,
+                    named,
+                    i,
+                    role,
+                    effect,
+                    format!("condition not met: {condition}"),
+                )
+                .not_applied(),
+            );
         }
     }
     explanation.extend(ignored_notes);

@@ -16,7 +16,8 @@ pub mod resource_rules;
 
 pub use context::{ContextValue, RequestContext};
 pub use evaluate::{
-    Decision, Evaluation, Finding, OrgLevel, Participant, PolicySet, Request, StatementUse, evaluate,
+    Decision, Evaluation, Finding, OrgLevel, Participant, PolicySet, Request, StatementUse,
+    evaluate,
 };
 pub use policy::NamedPolicy;
 pub use principal::Principal;

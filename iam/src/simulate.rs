@@ -398,13 +398,8 @@ pub fn simulate_in_directory(
             context.insert(k, v.clone());
         }
     }
-    let (evaluation, policies) = access::authorize_explained(
-        dir,
-        &identity,
-        &request.action,
-        &request.resource,
-        context,
-    );
+    let (evaluation, policies) =
+        access::authorize_explained(dir, &identity, &request.action, &request.resource, context);
     Ok(Simulation {
         evaluation,
         policies,

@@ -47,20 +47,27 @@ fn alice_with_mfa_highlights_the_developers_statement_and_the_trust_statement() 
         ALICE,
         "sts:AssumeRole",
         PROD_ROLE,
-        &[("aws:MultiFactorAuthPresent", "true"), ("aws:MultiFactorAuthAge", "30")],
+        &[
+            ("aws:MultiFactorAuthPresent", "true"),
+            ("aws:MultiFactorAuthAge", "30"),
+        ],
     );
     assert_eq!(s.evaluation.decision, Decision::Allowed);
     let marks = highlighted(&s);
     assert_eq!(marks.len(), 2, "{marks:?}");
     assert!(
-        marks.iter().any(|(label, _, mark)| label.contains("Developers")
-            && *mark == StatementMark::Applied(Effect::Allow)),
+        marks
+            .iter()
+            .any(|(label, _, mark)| label.contains("Developers")
+                && *mark == StatementMark::Applied(Effect::Allow)),
         "{marks:?}"
     );
     assert!(
-        marks.iter().any(|(label, i, mark)| label.contains("trust policy")
-            && *i == 0
-            && *mark == StatementMark::Applied(Effect::Allow)),
+        marks
+            .iter()
+            .any(|(label, i, mark)| label.contains("trust policy")
+                && *i == 0
+                && *mark == StatementMark::Applied(Effect::Allow)),
         "{marks:?}"
     );
 }
@@ -78,7 +85,10 @@ fn alice_without_mfa_names_the_failed_condition_with_the_value_seen() {
         })
         .collect();
     assert_eq!(failed.len(), 1, "{marks:?}");
-    assert!(failed[0].contains("aws:MultiFactorAuthPresent"), "{failed:?}");
+    assert!(
+        failed[0].contains("aws:MultiFactorAuthPresent"),
+        "{failed:?}"
+    );
     assert!(failed[0].contains("the request had"), "{failed:?}");
     assert!(
         !marks
@@ -121,13 +131,21 @@ fn an_scp_deny_is_highlighted_in_its_level() {
 /// participating policy, at a statement of the effect the line names, and nothing else is.
 #[test]
 fn marks_are_exactly_the_statements_the_explanation_names() {
-    let principals = [ALICE, BOB, "arn:aws:iam::111122223333:user/admin", PROD_SESSION];
+    let principals = [
+        ALICE,
+        BOB,
+        "arn:aws:iam::111122223333:user/admin",
+        PROD_SESSION,
+    ];
     let requests = [
         ("sts:AssumeRole", PROD_ROLE),
         ("sts:AssumeRole", "arn:aws:iam::444455556666:role/UpdateAPP"),
         ("s3:GetObject", "arn:aws:s3:::productionapp/index.html"),
         ("s3:ListBucket", "arn:aws:s3:::productionapp"),
-        ("s3:GetObject", "arn:aws:s3:::production-logs/2025/01/31/access.log"),
+        (
+            "s3:GetObject",
+            "arn:aws:s3:::production-logs/2025/01/31/access.log",
+        ),
         ("s3:PutObject", "arn:aws:s3:::stagingapp/x"),
         ("iam:GetUser", "arn:aws:iam::111122223333:user/alice"),
         ("organizations:LeaveOrganization", "*"),

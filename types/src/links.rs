@@ -60,7 +60,10 @@ mod tests {
     fn with_query_encodes_and_skips_empty_values() {
         assert_eq!(with_query("/simulate", &[]), "/simulate");
         assert_eq!(
-            with_query("/simulate", &[("a", "x y"), ("b", ""), ("c", "arn:aws:s3:::b/k")]),
+            with_query(
+                "/simulate",
+                &[("a", "x y"), ("b", ""), ("c", "arn:aws:s3:::b/k")]
+            ),
             "/simulate?a=x%20y&c=arn%3Aaws%3As3%3A%3A%3Ab%2Fk"
         );
     }

@@ -8,8 +8,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::access_map::load_access_map;
-use crate::components::page::{ErrorAlert, PageHeader};
 use crate::components::explanation::ExplanationLines;
+use crate::components::page::{ErrorAlert, PageHeader};
 use types::access_map::{AccessMapView, CellExplanation};
 use types::links::with_query;
 

@@ -137,7 +137,11 @@ fn Replayed(event: ReplayedEvent) -> impl IntoView {
     } else {
         "Today's policies decide differently."
     };
-    let class = if event.same_today { "alert info" } else { "alert warning" };
+    let class = if event.same_today {
+        "alert info"
+    } else {
+        "alert warning"
+    };
     view! {
         <section class=class role="region" aria-label="Audit event">
             <p>
@@ -152,7 +156,11 @@ fn Replayed(event: ReplayedEvent) -> impl IntoView {
 
 #[component]
 fn ResultView(result: SimulationResult) -> impl IntoView {
-    let class = if result.decision == "Allowed" { "decision-allowed" } else { "decision-denied" };
+    let class = if result.decision == "Allowed" {
+        "decision-allowed"
+    } else {
+        "decision-denied"
+    };
     view! {
         <section class="card" role="region" aria-label="Result">
             <h2>"Decision: " <span class=format!("badge {class}")>{result.decision.clone()}</span></h2>
@@ -171,7 +179,11 @@ fn ResultView(result: SimulationResult) -> impl IntoView {
 
 #[component]
 pub fn PolicyView(policy: ParticipantView) -> impl IntoView {
-    let ParticipantView { label, kind, document } = policy;
+    let ParticipantView {
+        label,
+        kind,
+        document,
+    } = policy;
     view! {
         <article class="policy-document" aria-label=label.clone()>
             <h4>{label.clone()} <span class="muted small">{format!(" · {kind}")}</span></h4>

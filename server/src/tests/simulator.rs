@@ -44,7 +44,10 @@ async fn the_simulator_highlights_what_decided_and_names_what_did_not_hold() {
         .await;
     assert_eq!(bob.status, StatusCode::OK);
     assert!(bob.body.contains("ImplicitlyDenied"), "{}", bob.body);
-    assert!(!bob.body.contains("statement applied-"), "nothing of bob's matched");
+    assert!(
+        !bob.body.contains("statement applied-"),
+        "nothing of bob's matched"
+    );
     assert!(bob.body.contains("group Testers"), "his policies took part");
 
     let alice = console
@@ -53,17 +56,29 @@ async fn the_simulator_highlights_what_decided_and_names_what_did_not_hold() {
     assert!(alice.body.contains("ImplicitlyDenied"));
     assert!(alice.body.contains("statement condition-failed"));
     assert!(
-        alice.body.contains("aws:MultiFactorAuthPresent (the request had"),
+        alice
+            .body
+            .contains("aws:MultiFactorAuthPresent (the request had"),
         "the failed condition with the value seen"
     );
     let with_mfa = console
-        .send("GET", &simulate(ALICE, "&mfa=true&mfa_age=30"), Some(&admin), None)
+        .send(
+            "GET",
+            &simulate(ALICE, "&mfa=true&mfa_age=30"),
+            Some(&admin),
+            None,
+        )
         .await;
     assert!(with_mfa.body.contains(">Allowed<"), "{}", with_mfa.body);
     assert_eq!(with_mfa.body.matches("statement applied-allow").count(), 2);
 
     let bad = console
-        .send("GET", &simulate(ALICE, "&source_ip=not-an-ip"), Some(&admin), None)
+        .send(
+            "GET",
+            &simulate(ALICE, "&source_ip=not-an-ip"),
+            Some(&admin),
+            None,
+        )
         .await;
     assert!(bad.body.contains("Source IP: an IPv4 or IPv6 address"));
     assert!(!bad.body.contains("Decision: "));
@@ -100,7 +115,11 @@ async fn explain_replays_bobs_denied_switch_with_todays_policies() {
     let page = console.send("GET", &link, Some(&admin), None).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("ImplicitlyDenied"), "{}", page.body);
-    assert!(page.body.contains("policies decide the same."), "{}", page.body);
+    assert!(
+        page.body.contains("policies decide the same."),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains("arn:aws:iam::111122223333:user/bob"));
     let missing = console
         .send("GET", "/simulate?event=999999", Some(&admin), None)
@@ -116,7 +135,9 @@ async fn alice_bob_signed_out_and_cross_site_callers_are_refused() {
         ("/api/directory", "search=UpdateAPP".to_string()),
         (
             "/api/simulate",
-            format!("input[principal]={ALICE}&input[action]=sts%3AAssumeRole&input[resource]={PROD}"),
+            format!(
+                "input[principal]={ALICE}&input[action]=sts%3AAssumeRole&input[resource]={PROD}"
+            ),
         ),
         ("/api/access_map", String::new()),
     ];
@@ -129,12 +150,19 @@ async fn alice_bob_signed_out_and_cross_site_callers_are_refused() {
                 reply.body.contains("for console administrators only"),
                 "{user} {page}"
             );
-            assert!(!reply.body.contains("TrustDevelopmentWithMFA"), "{user} {page}");
+            assert!(
+                !reply.body.contains("TrustDevelopmentWithMFA"),
+                "{user} {page}"
+            );
         }
         for (uri, form) in &functions {
             let reply = console.send("POST", uri, Some(&cookie), Some(form)).await;
             assert_eq!(reply.status, StatusCode::FORBIDDEN, "{user} {uri}");
-            assert!(reply.body.contains("NotAdmin"), "{user} {uri}: {}", reply.body);
+            assert!(
+                reply.body.contains("NotAdmin"),
+                "{user} {uri}: {}",
+                reply.body
+            );
         }
     }
     for page in pages {
@@ -160,7 +188,12 @@ async fn alice_bob_signed_out_and_cross_site_callers_are_refused() {
     }
     // The admin's own calls work, so the refusals above are about who asks.
     let own = console
-        .send("POST", "/api/directory", Some(&admin), Some("search=UpdateAPP"))
+        .send(
+            "POST",
+            "/api/directory",
+            Some(&admin),
+            Some("search=UpdateAPP"),
+        )
         .await;
     assert_eq!(own.status, StatusCode::OK, "{}", own.body);
     assert!(own.body.contains("TrustDevelopmentWithMFA"));
