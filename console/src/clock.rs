@@ -13,3 +13,12 @@ pub fn now_utc() -> OffsetDateTime {
 pub fn now() -> i64 {
     now_utc().unix_timestamp()
 }
+
+/// Unix seconds as people read them on a page: `2026-12-08 09:30 UTC` (empty if out of range).
+pub fn minute_label(unix: i64) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| t.format(&format).ok())
+        .unwrap_or_default()
+}

@@ -2,6 +2,7 @@
 //! the audit trail, and the cloud boundary with its two backends. No web framework: the
 //! `app` crate's server functions and the `switchyard` binary's routes call in here.
 
+pub mod access_keys;
 pub mod access_map;
 pub mod access_requests;
 pub mod audit;

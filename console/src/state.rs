@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use iam::Directory;
 
+use crate::access_keys::{AccessKeyStore, SqlAccessKeys};
 use crate::access_requests::{AccessRequestStore, SqlAccessRequests};
 use crate::audit::{AuditLog, SqlAuditLog};
 use crate::cloud::CloudBackend;
@@ -76,6 +77,8 @@ pub struct AppState {
     pub role_history: Arc<dyn RoleHistoryStore>,
     pub favourites: Arc<dyn FavouriteRoleStore>,
     pub access_requests: Arc<dyn AccessRequestStore>,
+    /// Users' access keys for the AWS API endpoints.
+    pub access_keys: Arc<dyn AccessKeyStore>,
     /// Notifications of access-request events (webhook, e-mail).
     pub notifier: Arc<Notifier>,
     pub passwords: Arc<PasswordVerifier>,
@@ -114,6 +117,7 @@ pub struct Stores {
     pub role_history: Arc<dyn RoleHistoryStore>,
     pub favourites: Arc<dyn FavouriteRoleStore>,
     pub access_requests: Arc<dyn AccessRequestStore>,
+    pub access_keys: Arc<dyn AccessKeyStore>,
     pub sign_in_per_user: Arc<dyn FailureCounters>,
     pub sign_in_per_client: Arc<dyn FailureCounters>,
     pub mfa_failures: Arc<dyn FailureCounters>,
@@ -133,6 +137,7 @@ impl Stores {
             role_history: Arc::new(SqlRoleHistory::new(db.clone())),
             favourites: Arc::new(SqlFavouriteRoles::new(db.clone())),
             access_requests: Arc::new(SqlAccessRequests::new(db.clone())),
+            access_keys: Arc::new(SqlAccessKeys::new(db.clone())),
             sign_in_per_user: counters(
                 "sign-in-user",
                 limits.sign_in_max_failures_per_user,
@@ -183,6 +188,7 @@ impl AppState {
             role_history: stores.role_history,
             favourites: stores.favourites,
             access_requests: stores.access_requests,
+            access_keys: stores.access_keys,
             notifier: Arc::new(parts.notifier),
             passwords: Arc::new(PasswordVerifier::new().map_err(StateError::Passwords)?),
             sign_in_limits: Arc::new(SignInLimits {

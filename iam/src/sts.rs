@@ -382,8 +382,8 @@ impl<S: CredentialStore> Sts<S> {
         }
 
         // Issue.
-        let access_key_id = random_key_id();
-        let secret_access_key = random_base64(30);
+        let access_key_id = random_key_id(TEMPORARY_KEY_PREFIX);
+        let secret_access_key = random_secret_access_key();
         let session_token = random_base64(96);
         let expiration = match request.not_after {
             Some(limit) => (now + duration).min(limit),
@@ -578,17 +578,29 @@ fn digest(secret: &str) -> [u8; 32] {
     Sha256::digest(secret.as_bytes()).into()
 }
 
-fn random_key_id() -> String {
+/// The prefix of temporary (role) credentials' key IDs, as AWS writes them.
+pub const TEMPORARY_KEY_PREFIX: &str = "ASIA";
+/// The prefix of long-term (user) access key IDs, as AWS writes them.
+pub const LONG_TERM_KEY_PREFIX: &str = "AKIA";
+
+/// A new random access key ID: `prefix` and 16 characters of base32's alphabet (20 in all,
+/// as AWS's).
+pub fn random_key_id(prefix: &str) -> String {
     const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
     let mut bytes = [0u8; 16];
     rand::rng().fill_bytes(&mut bytes);
-    let mut id = String::from("ASIA");
+    let mut id = String::from(prefix);
     id.extend(
         bytes
             .iter()
             .map(|b| char::from(ALPHABET[usize::from(*b & 31)])),
     );
     id
+}
+
+/// A new random secret access key: 40 base64 characters (30 random bytes), as AWS's.
+pub fn random_secret_access_key() -> String {
+    random_base64(30)
 }
 
 fn random_base64(len: usize) -> String {

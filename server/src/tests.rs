@@ -11,6 +11,7 @@ use tower::ServiceExt;
 
 use crate::config::{ServeArgs, Settings};
 
+mod access_keys;
 mod access_map;
 mod access_requests;
 mod hardening;

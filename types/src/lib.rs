@@ -3,6 +3,7 @@
 //! query, bucket rows and MFA device summaries. Serde only, so it builds for
 //! `wasm32-unknown-unknown`; nothing here is a secret.
 
+pub mod access_keys;
 pub mod access_map;
 pub mod access_requests;
 pub mod audit_query;

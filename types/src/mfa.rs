@@ -14,6 +14,14 @@ pub struct DeviceSummary {
     pub kind: String,
     pub added: String,
     pub last_used: Option<String>,
+    /// An authenticator app's ARN (`arn:aws:iam::ACCOUNT:mfa/NAME`): the `SerialNumber` of STS
+    /// calls and the AWS CLI's `mfa_serial`. Security keys have none (STS takes only codes).
+    pub arn: Option<String>,
+}
+
+/// The ARN of a user's authenticator app, as IAM writes a virtual MFA device's.
+pub fn mfa_device_arn(account_id: &str, device_name: &str) -> String {
+    format!("arn:aws:iam::{account_id}:mfa/{device_name}")
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

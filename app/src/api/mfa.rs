@@ -71,13 +71,7 @@ mod server {
             .map_err(unavailable)
     }
 
-    pub fn format_time(unix: i64) -> String {
-        let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
-        time::OffsetDateTime::from_unix_timestamp(unix)
-            .ok()
-            .and_then(|t| t.format(&format).ok())
-            .unwrap_or_default()
-    }
+    pub use console::clock::minute_label as format_time;
 
     pub fn to_json<T: serde::Serialize>(value: &T) -> Result<String, ConsoleError> {
         serde_json::to_string(value).map_err(unavailable)
@@ -100,6 +94,8 @@ pub async fn load_security_credentials() -> Result<SecurityCredentials, ConsoleE
         devices: devices
             .into_iter()
             .map(|d| DeviceSummary {
+                arn: (d.kind == DeviceKind::Totp)
+                    .then(|| mfa_device_arn(&user.account_id, &d.name)),
                 id: d.id,
                 name: d.name,
                 kind: match d.kind {

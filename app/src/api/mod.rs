@@ -2,6 +2,7 @@
 //! `types` crate). Each is thin: it extracts the signed-in caller, calls the `console` crate,
 //! and maps the result.
 
+pub mod access_keys;
 pub mod access_map;
 pub mod access_requests;
 pub mod audit;

@@ -1,5 +1,6 @@
 //! Pieces of the console chrome shared by every page.
 
+pub mod access_keys;
 pub mod account_menu;
 pub mod copy_button;
 pub mod explanation;

@@ -1,6 +1,7 @@
-//! Security credentials: the user's MFA devices, assigning a new one (authenticator app or
-//! security key / passkey), and removing one. Removing, and adding when a device exists, need
-//! a fresh MFA with an existing device (step-up).
+//! Security credentials: the user's MFA devices (an authenticator app with its ARN, the
+//! `mfa_serial` of the AWS CLI), assigning a new one (authenticator app or security key /
+//! passkey), and removing one; then the user's access keys. Removing, and adding when a device
+//! exists, need a fresh MFA with an existing device (step-up).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -10,6 +11,8 @@ use crate::api::mfa::{
     finish_totp_enrolment, load_security_credentials, remove_mfa_device,
     start_security_key_enrolment, start_totp_enrolment,
 };
+use crate::components::access_keys::AccessKeysSection;
+use crate::components::copy_button::CopyButton;
 use crate::components::page::{PageHeader, error_message, is_step_up_required};
 use crate::components::step_up::StepUpDialog;
 use crate::components::webauthn::create_credential;
@@ -136,6 +139,8 @@ fn Credentials(
             Step::Choose => view! { <ChooseDevice step error step_up_open on_finished /> }.into_any(),
             Step::Totp(setup) => view! { <TotpSetup setup step error on_finished /> }.into_any(),
         }}
+        // Until a required device is assigned, the console (this included) stays closed.
+        {(!credentials.must_enrol).then(|| view! { <AccessKeysSection /> })}
     }
 }
 
@@ -159,7 +164,15 @@ fn DeviceTable(devices: Vec<DeviceSummary>, remove: Callback<String>) -> impl In
                     let icon = if d.kind == "Authenticator app" { "kind-badge totp" } else { "kind-badge key" };
                     view! {
                         <tr>
-                            <td class="device-name">{d.name}</td>
+                            <td class="device-name">
+                                {d.name}
+                                {d.arn.map(|arn| view! {
+                                    <div class="device-arn small">
+                                        <code class="mono">{arn.clone()}</code>
+                                        <CopyButton value=arn.clone() what=format!("MFA device ARN {arn}") />
+                                    </div>
+                                })}
+                            </td>
                             <td><span class=icon>{d.kind}</span></td>
                             <td class="muted">{d.added}</td>
                             <td class="muted">{d.last_used.unwrap_or_else(|| "Never".to_string())}</td>

@@ -9,7 +9,7 @@ const SWITCH: &str = "account=production&role=UpdateAPP&display_name=Prod";
 
 impl Console {
     /// `user` signed in with an authenticator app: the session cookie.
-    async fn with_mfa(&self, user: &str) -> String {
+    pub(super) async fn with_mfa(&self, user: &str) -> String {
         self.enrol_totp(user).await;
         let pending = self.password_step(user, &format!("{user}-demo-pass")).await;
         let done = self.mfa_step(&pending, &totp_code(0)).await;
