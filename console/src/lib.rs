@@ -6,6 +6,7 @@ pub mod access_keys;
 pub mod access_map;
 pub mod access_requests;
 pub mod audit;
+pub mod aws_api;
 pub mod catalog;
 pub mod client;
 pub mod clock;

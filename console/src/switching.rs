@@ -276,6 +276,8 @@ async fn assume(
         token_code,
         granted: granted.clone(),
         not_after: grant.as_ref().map(|g| g.ends_at),
+        external_id: None,
+        session_policy: None,
     };
     // What the audit trail's "Explain" replays the decision with.
     let recorded_context =
@@ -409,7 +411,7 @@ fn needs_fresher_mfa(mfa_authenticated_at: Option<OffsetDateTime>) -> bool {
 /// The access grant a switch to `role_arn` is made under: the user's grant on that role in
 /// force that lasts longest, when their own permissions would not let them switch (a grant
 /// they do not need does not cut their session short).
-async fn grant_for(
+pub(crate) async fn grant_for(
     state: &AppState,
     user: &SignedInUser,
     client: ClientAddr,

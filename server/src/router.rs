@@ -84,6 +84,7 @@ fn router(state: ServerState, sessions: SessionManagerLayer<ConsoleSessionStore>
     };
     let transfer_limits =
         axum::middleware::from_fn_with_state(state.clone(), transfers::limit_transfers);
+    let aws_api = aws_api_routes(&state);
     Router::new()
         .route("/healthz", get(routes::health::healthz))
         .route("/auth/sign-in", post(routes::auth::sign_in))
@@ -129,6 +130,9 @@ fn router(state: ServerState, sessions: SessionManagerLayer<ConsoleSessionStore>
             Arc::clone(&state.origin),
             middleware::check_origin,
         ))
+        // Outside the session and cross-site layers: the API's requests are signed, not cookied,
+        // and come from the AWS CLI at any address the console listens on.
+        .merge(aws_api)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::security_headers,
@@ -146,6 +150,21 @@ fn router(state: ServerState, sessions: SessionManagerLayer<ConsoleSessionStore>
         )
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The embedded organisation's AWS API (`/aws`), on the local backend only: with AWS behind
+/// the console, AWS is the API.
+fn aws_api_routes(state: &ServerState) -> Router<ServerState> {
+    if state.app.cloud.name() != "local" {
+        return Router::new();
+    }
+    Router::new()
+        .route("/aws", post(routes::aws_api::sts))
+        .route("/aws/", post(routes::aws_api::sts))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::client_addr,
+        ))
 }
 
 /// Files of the site root (the compiled bundle, the favicon, the WebAuthn helper), else the

@@ -649,6 +649,7 @@ async fn a_user_who_must_use_mfa_is_kept_on_security_credentials_until_enrolled(
     assert!(page.body.contains("Security credentials"));
 }
 
+mod aws_api;
 mod aws_moto;
 // ---- objects: streamed downloads and uploads through the cloud boundary ---------------------
 

@@ -39,6 +39,10 @@ pub struct SwitchRequest {
     /// The role session ends at this time at the latest (the end of the grant it is made
     /// under): the credentials expire then.
     pub not_after: Option<OffsetDateTime>,
+    /// `ExternalId` and the session `Policy` (JSON) of an `AssumeRole` through the embedded
+    /// organisation's API; the console's own switches send neither.
+    pub external_id: Option<String>,
+    pub session_policy: Option<String>,
 }
 
 /// Temporary credentials held server-side. They are kept in the server-side session record and

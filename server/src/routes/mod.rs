@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod aws_api;
 pub mod directory;
 pub mod health;
 pub mod objects;

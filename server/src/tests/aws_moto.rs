@@ -191,6 +191,8 @@ fn switch_request(user: &str, role_arn: &str) -> SwitchRequest {
         token_code: None,
         granted: Vec::new(),
         not_after: None,
+        external_id: None,
+        session_policy: None,
     }
 }
 

@@ -53,6 +53,8 @@ fn request(user: &str, role_arn: &str, mfa: bool) -> SwitchRequest {
         token_code: None,
         granted: Vec::new(),
         not_after: None,
+        external_id: None,
+        session_policy: None,
     }
 }
 

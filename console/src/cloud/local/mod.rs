@@ -121,9 +121,9 @@ impl CloudBackend for LocalCloud {
                 role_arn: &request.role_arn,
                 session_name: &request.session_name,
                 source_identity: Some(&request.source_identity),
-                external_id: None,
+                external_id: request.external_id.as_deref(),
                 duration: request.duration,
-                session_policy: None,
+                session_policy: request.session_policy.as_deref(),
                 context,
                 granted: &request.granted,
                 not_after: request.not_after,
@@ -717,6 +717,8 @@ mod tests {
             token_code: None,
             granted: Vec::new(),
             not_after: None,
+            external_id: None,
+            session_policy: None,
         }
     }
 
