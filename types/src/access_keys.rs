@@ -26,6 +26,9 @@ pub struct AccessKeysView {
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreatedAccessKey {
     pub key_id: String,
+    /// Named `secret` on the wire: the names of role credentials' fields never reach the
+    /// browser, not even in the bundle, so a test can look for them in everything it receives.
+    #[serde(rename = "secret")]
     pub secret_access_key: String,
 }
 

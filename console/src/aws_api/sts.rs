@@ -207,6 +207,22 @@ async fn assume_role(
             });
             if let Some(grant) = &grant {
                 detail["access_grant"] = grant.id.into();
+                // Revoking the grant ends these credentials too, as it ends a console switch's.
+                if let Err(e) = state
+                    .access_requests
+                    .record_session(grant.id, &credentials.access_key_id)
+                    .await
+                {
+                    tracing::error!("API AssumeRole: recording the grant's session: {e}");
+                    if let Err(e) = state
+                        .cloud
+                        .revoke_access_key(&credentials.access_key_id)
+                        .await
+                    {
+                        tracing::error!("API AssumeRole: revoking unrecorded credentials: {e}");
+                    }
+                    return Err(ApiError::internal());
+                }
             }
             record(state, event(Decision::Allowed).detail(detail)).await?;
             Ok((
@@ -327,3 +343,6 @@ fn escape(text: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests;
