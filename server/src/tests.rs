@@ -159,6 +159,22 @@ impl Console {
         }
     }
 
+    /// `form` posted to `uri` from a page of another site (`Origin: https://evil.example`),
+    /// with `cookie` if given: the cross-site request every state-changing route must refuse.
+    async fn cross_site_post(&self, uri: &str, cookie: Option<&str>, form: &str) -> Reply {
+        let mut request = Request::builder()
+            .method("POST")
+            .uri(uri)
+            .header(header::HOST, "localhost:3000")
+            .header(header::ORIGIN, "https://evil.example")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.send_request(request.body(Body::from(form.to_string())).expect("request"))
+            .await
+    }
+
     async fn sign_in(&self, user: &str, password: &str) -> Reply {
         let form = format!("account=development&username={user}&password={password}&next=");
         self.send("POST", "/auth/sign-in", None, Some(&form)).await
@@ -315,17 +331,13 @@ async fn repeated_failures_pause_sign_in_for_that_user() {
 #[tokio::test]
 async fn cross_site_posts_are_refused_and_change_nothing() {
     let console = console(|_| {}).await;
-    let request = Request::builder()
-        .method("POST")
-        .uri("/auth/sign-in")
-        .header(header::HOST, "localhost:3000")
-        .header(header::ORIGIN, "https://evil.example")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(
+    let reply = console
+        .cross_site_post(
+            "/auth/sign-in",
+            None,
             "account=development&username=alice&password=alice-demo-pass",
-        ))
-        .expect("request");
-    let reply = console.send_request(request).await;
+        )
+        .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     assert!(reply.set_cookie.is_none());
     assert!(console.audit().await.is_empty(), "nothing happened");

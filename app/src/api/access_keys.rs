@@ -68,14 +68,9 @@ pub async fn load_access_keys() -> Result<AccessKeysView, ConsoleError> {
 #[server(prefix = "/api", endpoint = "access_keys/create")]
 pub async fn create_access_key() -> Result<CreatedAccessKey, ConsoleError> {
     let caller = server::signed_in().await?;
-    let created =
-        console::access_keys::create(&caller.request.state, &caller.user, caller.request.client)
-            .await
-            .map_err(server::user_error)?;
-    Ok(CreatedAccessKey {
-        key_id: created.key_id,
-        secret_access_key: created.secret_access_key,
-    })
+    console::access_keys::create(&caller.request.state, &caller.user, caller.request.client)
+        .await
+        .map_err(server::user_error)
 }
 
 #[server(prefix = "/api", endpoint = "access_keys/status")]

@@ -17,6 +17,7 @@ use crate::mfa::store::UserKey;
 use crate::session::SignedInUser;
 use crate::state::AppState;
 pub use store::{AccessKeyRecord, AccessKeyStore, AccessKeyStoreError, KeyStatus, SqlAccessKeys};
+use types::access_keys::CreatedAccessKey;
 
 /// Keys per user at most, as IAM allows.
 pub const MAX_KEYS_PER_USER: i64 = 2;
@@ -49,21 +50,6 @@ impl From<crate::mfa::store::MfaStoreError> for AccessKeyError {
     }
 }
 
-/// A key just created: the only time its secret leaves the server.
-#[derive(Clone, PartialEq, Eq)]
-pub struct NewAccessKey {
-    pub key_id: String,
-    pub secret_access_key: String,
-}
-
-impl std::fmt::Debug for NewAccessKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NewAccessKey")
-            .field("key_id", &self.key_id)
-            .finish_non_exhaustive()
-    }
-}
-
 /// What signing a request with a key needs: its owner and its secret, if the key is active.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SigningKey {
@@ -85,12 +71,13 @@ pub async fn list(
     Ok(state.access_keys.list(user).await?)
 }
 
-/// Creates a key for the signed-in user and returns its secret, once.
+/// Creates a key for the signed-in user and returns it with its secret: the only time the
+/// secret leaves the server.
 pub async fn create(
     state: &AppState,
     user: &SignedInUser,
     client: Option<ClientAddr>,
-) -> Result<NewAccessKey, AccessKeyError> {
+) -> Result<CreatedAccessKey, AccessKeyError> {
     let owner = user.key();
     fresh_mfa_if_enrolled(state, user).await?;
     let key_id = iam::sts::random_key_id(iam::sts::LONG_TERM_KEY_PREFIX);
@@ -142,7 +129,7 @@ pub async fn create(
         state.access_keys.delete(&owner, &key_id).await?;
         return Err(e);
     }
-    Ok(NewAccessKey {
+    Ok(CreatedAccessKey {
         key_id,
         secret_access_key,
     })

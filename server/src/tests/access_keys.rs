@@ -131,16 +131,7 @@ async fn signed_out_callers_and_cross_site_posts_are_refused_and_store_nothing()
             "{uri} signed out: {}",
             signed_out.body
         );
-        let cross_site = Request::builder()
-            .method("POST")
-            .uri(uri)
-            .header(header::HOST, "localhost:3000")
-            .header(header::ORIGIN, "https://evil.example")
-            .header(header::COOKIE, &alice)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(form))
-            .expect("request");
-        let refused = console.send_request(cross_site).await;
+        let refused = console.cross_site_post(uri, Some(&alice), form).await;
         assert_eq!(refused.status, StatusCode::FORBIDDEN, "{uri} cross-site");
     }
     assert!(console.access_keys(&alice).await.keys.is_empty());

@@ -146,16 +146,13 @@ async fn self_approval_outsiders_tampered_ids_and_cross_site_posts_are_refused()
     }
     let refused = console.decide(None, &id.to_string(), "approve").await;
     assert!(refused.body.contains("SessionEnded"), "{}", refused.body);
-    let cross_site = Request::builder()
-        .method("POST")
-        .uri("/api/access/decide")
-        .header(header::HOST, "localhost:3000")
-        .header(header::ORIGIN, "https://evil.example")
-        .header(header::COOKIE, &admin)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(format!("id={id}&decision=approve")))
-        .expect("request");
-    let refused = console.send_request(cross_site).await;
+    let refused = console
+        .cross_site_post(
+            "/api/access/decide",
+            Some(&admin),
+            &format!("id={id}&decision=approve"),
+        )
+        .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     // bob cannot submit for someone else's role choice either: a role nobody may request.
     let staging = console
@@ -247,16 +244,7 @@ async fn every_new_endpoint_refuses_signed_out_callers_and_cross_site_posts() {
             "{uri} signed out: {}",
             signed_out.body
         );
-        let cross_site = Request::builder()
-            .method("POST")
-            .uri(*uri)
-            .header(header::HOST, "localhost:3000")
-            .header(header::ORIGIN, "https://evil.example")
-            .header(header::COOKIE, &bob)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(form.clone()))
-            .expect("request");
-        let refused = console.send_request(cross_site).await;
+        let refused = console.cross_site_post(uri, Some(&bob), form).await;
         assert_eq!(refused.status, StatusCode::FORBIDDEN, "{uri} cross-site");
     }
     // Nothing of it reached the store: bob has no request.

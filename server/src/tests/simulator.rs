@@ -173,16 +173,7 @@ async fn alice_bob_signed_out_and_cross_site_callers_are_refused() {
     for (uri, form) in &functions {
         let signed_out = console.send("POST", uri, None, Some(form)).await;
         assert!(signed_out.body.contains("SessionEnded"), "{uri}");
-        let cross_site = Request::builder()
-            .method("POST")
-            .uri(*uri)
-            .header(header::HOST, "localhost:3000")
-            .header(header::ORIGIN, "https://evil.example")
-            .header(header::COOKIE, &admin)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(form.clone()))
-            .expect("request");
-        let refused = console.send_request(cross_site).await;
+        let refused = console.cross_site_post(uri, Some(&admin), form).await;
         assert_eq!(refused.status, StatusCode::FORBIDDEN, "{uri} cross-site");
         assert!(!refused.body.contains("TrustDevelopmentWithMFA"));
     }

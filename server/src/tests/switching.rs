@@ -237,22 +237,9 @@ async fn a_role_session_of_another_user_or_one_that_ended_is_refused_and_never_f
     // ends only his own (none); signed out, it leads to sign-in.
     for uri in ["/role/switch-back", "/role/end-all"] {
         let cross_site = console
-            .router
-            .clone()
-            .oneshot(
-                Request::builder()
-                    .method("POST")
-                    .uri(uri)
-                    .header(header::HOST, "localhost:3000")
-                    .header(header::ORIGIN, "https://evil.example")
-                    .header(header::COOKIE, &alice)
-                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                    .body(Body::from(format!("role_session={tab}")))
-                    .expect("request"),
-            )
-            .await
-            .expect("response");
-        assert_eq!(cross_site.status(), StatusCode::FORBIDDEN, "{uri}");
+            .cross_site_post(uri, Some(&alice), &format!("role_session={tab}"))
+            .await;
+        assert_eq!(cross_site.status, StatusCode::FORBIDDEN, "{uri}");
     }
     let bobs_end_all = console
         .send("POST", "/role/end-all", Some(&bob), None)
