@@ -148,14 +148,16 @@ pub async fn authenticate(
     };
     let Some(key) = key else {
         let reason = "unknown, inactive or deleted access key";
-        return Err(refused.record(reason, ApiError::invalid_key()).await);
+        return Err(refused.record(None, reason, ApiError::invalid_key()).await);
     };
     let secret = SigningSecret {
         secret_access_key: &key.secret_access_key,
         session_token: None,
     };
     if let Err(e) = sigv4::verify(request, &authorization, &secret, crate::clock::now_utc()) {
-        return Err(refused.record(&e.to_string(), e.into()).await);
+        // The key's owner is named: a wrong signature with their key is theirs to know of.
+        let owner = types::identity::user_arn(&key.owner.account_id, &key.owner.user_name);
+        return Err(refused.record(Some(owner), &e.to_string(), e.into()).await);
     }
     if let Err(e) = state
         .access_keys
@@ -181,20 +183,23 @@ struct Refused<'a> {
 }
 
 impl Refused<'_> {
-    async fn record(&self, reason: &str, error: ApiError) -> ApiError {
+    async fn record(&self, owner: Option<String>, reason: &str, error: ApiError) -> ApiError {
         for (counter, key) in self.counters {
             if let Err(e) = counter.record_failure(key).await {
                 // Still refused; only its count towards a lock-out is lost.
                 tracing::error!("API limiter: {e}");
             }
         }
-        let event = AuditEvent::new("ApiAuthentication", Decision::Denied)
+        let mut event = AuditEvent::new("ApiAuthentication", Decision::Denied)
             .client(self.client)
             .detail(json!({
                 "access_key_id": self.access_key_id,
                 "service": self.service,
                 "reason": reason,
             }));
+        if let Some(owner) = owner {
+            event = event.actor(owner);
+        }
         if let Err(e) = self.state.audit.append(event).await {
             tracing::error!("audit: {e}");
         }

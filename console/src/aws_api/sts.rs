@@ -51,7 +51,7 @@ pub async fn handle(
         let params = params(request.query, body);
         let action = params.get("Action").map(String::as_str).unwrap_or_default();
         match action {
-            "GetCallerIdentity" => get_caller_identity(state, &caller),
+            "GetCallerIdentity" => get_caller_identity(state, &caller, client).await,
             "AssumeRole" => assume_role(state, &caller, &params, client).await,
             "" => Err(ApiError::new(
                 "MissingAction",
@@ -105,12 +105,20 @@ fn params(query: Option<&str>, body: &[u8]) -> HashMap<String, String> {
 
 type Answer = Result<(&'static str, String), ApiError>;
 
-fn get_caller_identity(state: &AppState, caller: &ApiCaller) -> Answer {
+async fn get_caller_identity(state: &AppState, caller: &ApiCaller, client: ClientAddr) -> Answer {
     let user = state
         .directory
         .account(&caller.user.account_id)
         .and_then(|a| a.user(&caller.user.user_name))
         .ok_or_else(|| ApiError::access_denied("The user no longer exists."))?;
+    // Every call of the API is in the audit trail, the harmless ones too: a key in use is
+    // something its owner and the administrators can see.
+    let event = AuditEvent::new("GetCallerIdentity", Decision::Allowed)
+        .actor(caller.arn())
+        .account(&caller.user.account_id)
+        .client(client)
+        .detail(json!({ "via": "API", "signed_with": caller.access_key_id }));
+    record(state, event).await?;
     Ok((
         "GetCallerIdentity",
         format!(

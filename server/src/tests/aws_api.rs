@@ -97,6 +97,9 @@ async fn alice_asks_who_she_is_and_assumes_update_app_only_with_a_valid_mfa_code
     );
     assert!(me.body.contains("<UserId>AIDA"), "{}", me.body);
     assert!(me.body.contains("<Account>111122223333</Account>"));
+    let asked = console.audit().await;
+    assert_eq!(asked[0].event.action, "GetCallerIdentity");
+    assert_eq!(asked[0].event.detail["signed_with"], id.as_str());
 
     // The trust policy wants MFA: without a code the engine refuses.
     let refused = console.sts(id, secret, &assume(""), now).await;
@@ -237,6 +240,15 @@ async fn bad_signatures_unknown_inactive_and_deleted_keys_and_stale_dates_are_re
         .filter(|r| r.event.action == "ApiAuthentication")
         .count();
     assert_eq!(refusals, 5, "each refused signature is audited");
+    let named = audit
+        .iter()
+        .filter(|r| r.event.action == "ApiAuthentication")
+        .filter(|r| r.event.actor.as_deref() == Some("arn:aws:iam::111122223333:user/alice"))
+        .count();
+    assert_eq!(
+        named, 2,
+        "a wrong secret and a stale date with her key name alice"
+    );
 }
 
 #[tokio::test]
