@@ -37,7 +37,8 @@ pub struct StsReply {
     pub body: String,
 }
 
-/// Answers one STS request. `body` is the form the client posted (a GET's query works too).
+/// Answers one STS request. `body` is the form the client posted; parameters in the query
+/// string count too.
 pub async fn handle(
     state: &AppState,
     request: &ReceivedRequest<'_>,
