@@ -41,7 +41,7 @@ mod server {
     pub async fn adding_device() -> Result<Enrolling, ConsoleError> {
         let caller: Enrolling = caller().await?;
         let max_age = std::time::Duration::from_secs(super::REMOVE_DEVICE_MAX_MFA_AGE_SECONDS);
-        console::mfa::may_add_device(&caller.request.state, &caller.user, max_age)
+        console::mfa::require_recent_mfa_if_enrolled(&caller.request.state, &caller.user, max_age)
             .await
             .map_err(user_error)?;
         Ok(caller)

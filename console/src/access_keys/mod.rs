@@ -44,12 +44,6 @@ impl From<AccessKeyStoreError> for AccessKeyError {
     }
 }
 
-impl From<crate::mfa::store::MfaStoreError> for AccessKeyError {
-    fn from(e: crate::mfa::store::MfaStoreError) -> Self {
-        AccessKeyError::Internal(e.to_string())
-    }
-}
-
 /// What signing a request with a key needs: its owner and its secret, if the key is active.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SigningKey {
@@ -222,11 +216,12 @@ async fn fresh_mfa_if_enrolled(
     state: &AppState,
     user: &SignedInUser,
 ) -> Result<(), AccessKeyError> {
-    if state.mfa.has_devices(&user.key()).await? {
-        crate::mfa::require_recent_mfa(user, KEY_CHANGE_MAX_MFA_AGE)
-            .map_err(|_| AccessKeyError::StepUpRequired)?;
-    }
-    Ok(())
+    crate::mfa::require_recent_mfa_if_enrolled(state, user, KEY_CHANGE_MAX_MFA_AGE)
+        .await
+        .map_err(|e| match e {
+            crate::mfa::MfaError::StepUpRequired => AccessKeyError::StepUpRequired,
+            other => AccessKeyError::Internal(other.to_string()),
+        })
 }
 
 async fn audit(
@@ -238,10 +233,7 @@ async fn audit(
     detail: serde_json::Value,
 ) -> Result<(), AccessKeyError> {
     let mut event = AuditEvent::new(action, decision)
-        .actor(types::identity::user_arn(
-            &owner.account_id,
-            &owner.user_name,
-        ))
+        .actor(owner.arn())
         .account(&owner.account_id)
         .detail(detail);
     if let Some(client) = client {

@@ -82,7 +82,7 @@ pub struct ApiCaller {
 
 impl ApiCaller {
     pub fn arn(&self) -> String {
-        types::identity::user_arn(&self.user.account_id, &self.user.user_name)
+        self.user.arn()
     }
 }
 
@@ -156,8 +156,9 @@ pub async fn authenticate(
     };
     if let Err(e) = sigv4::verify(request, &authorization, &secret, crate::clock::now_utc()) {
         // The key's owner is named: a wrong signature with their key is theirs to know of.
-        let owner = types::identity::user_arn(&key.owner.account_id, &key.owner.user_name);
-        return Err(refused.record(Some(owner), &e.to_string(), e.into()).await);
+        return Err(refused
+            .record(Some(key.owner.arn()), &e.to_string(), e.into())
+            .await);
     }
     if let Err(e) = state
         .access_keys

@@ -101,10 +101,6 @@ impl Purpose {
     }
 }
 
-fn arn(user: &UserKey) -> String {
-    types::identity::user_arn(&user.account_id, &user.user_name)
-}
-
 async fn audit(
     state: &AppState,
     action: &str,
@@ -114,7 +110,7 @@ async fn audit(
     detail: serde_json::Value,
 ) {
     let mut event = AuditEvent::new(action, decision)
-        .actor(arn(user))
+        .actor(user.arn())
         .account(&user.account_id)
         .detail(detail);
     if let Some(client) = client {
@@ -561,7 +557,7 @@ struct WebAuthnRegistration {
 
 /// The stable WebAuthn user handle of an IAM user (a name-based UUID of the ARN).
 fn webauthn_user_id(user: &UserKey) -> Uuid {
-    Uuid::new_v5(&Uuid::NAMESPACE_URL, arn(user).as_bytes())
+    Uuid::new_v5(&Uuid::NAMESPACE_URL, user.arn().as_bytes())
 }
 
 pub async fn start_webauthn_registration(
@@ -693,10 +689,10 @@ pub fn require_recent_mfa(
     }
 }
 
-/// Adding a device to a user who has one needs a recent MFA with an existing device (a
-/// stolen password-only or stale session must not add the thief's authenticator). A user
-/// without devices may add their first one.
-pub async fn may_add_device(
+/// A recent MFA with an existing device, when the user has one: adding a device (a stolen
+/// password-only or stale session must not add the thief's authenticator) or a long-term
+/// access key. A user without devices may add their first one.
+pub async fn require_recent_mfa_if_enrolled(
     state: &AppState,
     user: &session::SignedInUser,
     max_age: Duration,

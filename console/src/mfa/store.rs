@@ -24,6 +24,11 @@ impl UserKey {
     pub fn owner(&self) -> String {
         format!("{}/{}", self.account_id, self.user_name)
     }
+
+    /// `arn:aws:iam::111122223333:user/alice`.
+    pub fn arn(&self) -> String {
+        types::identity::user_arn(&self.account_id, &self.user_name)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
